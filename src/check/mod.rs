@@ -1,0 +1,434 @@
+//! Stage 2, syntax tree → checked policy: resolves every name, types every
+//! expression, and reports every problem in one run, one per root cause.
+
+pub mod error;
+mod lint;
+mod records;
+pub mod tir;
+mod typeck;
+pub use typeck::REGEX_SIZE_LIMIT;
+pub mod types;
+
+use std::collections::HashMap;
+
+pub use error::CheckError;
+use tir::*;
+use types::{builtin, Type, BUILTIN_TYPES};
+
+use crate::diagnostic::did_you_mean;
+use crate::source::{Span, Spanned};
+use crate::syntax::ast::{self, Item};
+
+/// The result of checking: the policy (complete when there are no errors)
+/// and every diagnostic, errors and warnings, in source order.
+#[derive(Debug)]
+pub struct Checked {
+    /// The checked policy.
+    pub policy: CheckedPolicy,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<CheckError>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_warning())
+    }
+}
+
+/// Checks a parsed policy.
+pub fn check(policy: &ast::Policy) -> Checked {
+    let mut checker = Checker::new(policy);
+    checker.declarations();
+    checker.bodies();
+    checker.records();
+    checker.lint();
+    let mut diagnostics = checker.diags;
+    diagnostics.sort_by_key(|d| (d.primary_span().start, d.is_warning()));
+    Checked { policy: checker.out, diagnostics }
+}
+
+/// Where a let is in being checked, for cycle detection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LetState {
+    Unvisited,
+    InProgress,
+    Done,
+}
+
+/// The checker's working state.
+struct Checker<'a> {
+    ast: &'a ast::Policy,
+    out: CheckedPolicy,
+    diags: Vec<CheckError>,
+    enum_index: HashMap<String, usize>,
+    enum_spans: Vec<Span>,
+    variant_spans: Vec<Vec<Span>>,
+    field_index: HashMap<String, usize>,
+    tier_spans: Vec<Span>,
+    let_index: HashMap<String, usize>,
+    let_decls: Vec<&'a ast::LetDecl>,
+    let_state: Vec<LetState>,
+    let_stack: Vec<usize>,
+    block_index: HashMap<String, usize>,
+    rule_names: Vec<String>,
+    lead_index: HashMap<String, usize>,
+    // What the policy uses, for the unused-declaration warnings.
+    let_used: Vec<bool>,
+    variant_used: Vec<Vec<bool>>,
+    tier_used: Vec<bool>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(ast: &'a ast::Policy) -> Self {
+        Checker {
+            ast,
+            out: CheckedPolicy::default(),
+            diags: Vec::new(),
+            enum_index: HashMap::new(),
+            enum_spans: Vec::new(),
+            variant_spans: Vec::new(),
+            field_index: HashMap::new(),
+            tier_spans: Vec::new(),
+            let_index: HashMap::new(),
+            let_decls: Vec::new(),
+            let_state: Vec::new(),
+            let_stack: Vec::new(),
+            block_index: HashMap::new(),
+            rule_names: Vec::new(),
+            lead_index: HashMap::new(),
+            let_used: Vec::new(),
+            variant_used: Vec::new(),
+            tier_used: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, e: CheckError) {
+        self.diags.push(e);
+    }
+
+    // ── pass 1: names and declarations ──
+
+    fn declarations(&mut self) {
+        let mut seen: HashMap<(&'static str, String), Span> = HashMap::new();
+        let mut once = |checker: &mut Self, kind: &'static str, name: &Spanned<String>| -> bool {
+            match seen.get(&(kind, name.node.clone())) {
+                Some(first) => {
+                    checker.error(CheckError::Duplicate { kind, name: name.node.clone(), span: name.span, first: *first });
+                    false
+                }
+                None => {
+                    seen.insert((kind, name.node.clone()), name.span);
+                    true
+                }
+            }
+        };
+        for item in &self.ast.items {
+            match item {
+                Item::Name(n) => {
+                    if once(self, "policy name", &Spanned::new(String::new(), n.span)) {
+                        self.out.name = Some(n.node.clone());
+                    }
+                }
+                Item::Enum(e) => {
+                    if once(self, "enum", &e.name) {
+                        self.declare_enum(e);
+                    }
+                }
+                Item::Tiers(t) => {
+                    if once(self, "tiers", &Spanned::new("tiers".to_string(), t.span)) {
+                        for tier in &t.tiers {
+                            if once(self, "tier", tier) {
+                                self.out.tiers.push(tier.node.clone());
+                                self.tier_spans.push(tier.span);
+                            }
+                        }
+                    }
+                }
+                Item::Let(l) => {
+                    if once(self, "let", &l.name) {
+                        self.let_index.insert(l.name.node.clone(), self.let_decls.len());
+                        self.let_decls.push(l);
+                    }
+                }
+                Item::Score(b) => {
+                    if let Some(name) = &b.name {
+                        if once(self, "score block", name) {
+                            self.block_index.insert(name.node.clone(), self.block_index.len());
+                        }
+                    }
+                }
+                Item::Rule(r) => {
+                    if let Some(name) = &r.name {
+                        if once(self, "rule", name) {
+                            self.rule_names.push(name.node.clone());
+                        }
+                    }
+                }
+                Item::Lead(l) => {
+                    if once(self, "lead", &l.name) {
+                        self.lead_index.insert(l.name.node.clone(), self.lead_index.len());
+                    }
+                }
+                Item::Test(t) => {
+                    once(self, "test", &t.name);
+                }
+                Item::Schema(_) | Item::Disqualify(_) => {}
+            }
+        }
+        // Block indices count named blocks only in `block_index`; renumber
+        // them to their position among all blocks.
+        self.block_index.clear();
+        let mut position = 0;
+        for item in &self.ast.items {
+            if let Item::Score(b) = item {
+                if let Some(name) = &b.name {
+                    self.block_index.entry(name.node.clone()).or_insert(position);
+                }
+                position += 1;
+            }
+        }
+        self.schema(&mut once);
+        let n = self.let_decls.len();
+        self.let_state = vec![LetState::Unvisited; n];
+        self.let_used = vec![false; n];
+        self.out.lets = Vec::with_capacity(n);
+        self.tier_used = vec![false; self.out.tiers.len()];
+    }
+
+    fn declare_enum(&mut self, e: &ast::EnumDecl) {
+        let mut variants = Vec::new();
+        let mut spans = Vec::new();
+        let mut local: HashMap<&str, Span> = HashMap::new();
+        for v in &e.variants {
+            if let Some(first) = local.get(v.name.node.as_str()) {
+                let (name, span, first) = (v.name.node.clone(), v.name.span, *first);
+                self.error(CheckError::Duplicate { kind: "variant", name, span, first });
+                continue;
+            }
+            local.insert(&v.name.node, v.name.span);
+            spans.push(v.name.span);
+            variants.push(VariantDef {
+                name: v.name.node.clone(),
+                spellings: v.spellings.iter().map(|s| s.node.clone()).collect(),
+            });
+        }
+        self.enum_index.insert(e.name.node.clone(), self.out.enums.len());
+        self.enum_spans.push(e.name.span);
+        self.variant_used.push(vec![false; variants.len()]);
+        self.variant_spans.push(spans);
+        self.out.enums.push(EnumDef { name: e.name.node.clone(), variants });
+    }
+
+    fn schema(&mut self, once: &mut impl FnMut(&mut Self, &'static str, &Spanned<String>) -> bool) {
+        let schemas: Vec<&ast::SchemaDecl> = self
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| if let Item::Schema(s) = i { Some(s) } else { None })
+            .collect();
+        let Some(first) = schemas.first() else {
+            self.error(CheckError::NoSchema { span: Span::new(0, 0) });
+            return;
+        };
+        for s in &schemas[1..] {
+            let (span, first) = (Span::new(s.span.start, s.span.start + 6), Span::new(first.span.start, first.span.start + 6));
+            self.error(CheckError::Duplicate { kind: "schema", name: "schema".into(), span, first });
+        }
+        self.out.schema.missing = first.missing.iter().map(|m| m.node.clone()).collect();
+        let mut key_span: Option<Span> = None;
+        for f in &first.fields {
+            if !once(self, "field", &f.name) {
+                continue;
+            }
+            let ty = self.field_type(&f.ty);
+            if let Some(k) = f.key {
+                match key_span {
+                    Some(first) => self.error(CheckError::DuplicateKey { span: k, first }),
+                    None => {
+                        key_span = Some(k);
+                        self.out.schema.key = Some(self.out.schema.fields.len());
+                    }
+                }
+            }
+            self.field_index.insert(f.name.node.clone(), self.out.schema.fields.len());
+            self.out.schema.fields.push(Field {
+                name: f.name.node.clone(),
+                ty,
+                optional: f.ty.optional,
+                column: f.column.as_ref().map_or_else(|| f.name.node.clone(), |c| c.node.clone()),
+                missing: f.missing.iter().map(|m| m.node.clone()).collect(),
+            });
+        }
+    }
+
+    fn field_type(&mut self, t: &ast::TypeRef) -> Type {
+        let base = match builtin(&t.name.node) {
+            Some(ty) => ty,
+            None => match self.enum_index.get(&t.name.node) {
+                Some(&id) => Type::Enum(id, t.name.node.clone()),
+                None => {
+                    let mut types: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+                    types.extend(self.out.enums.iter().map(|e| e.name.clone()));
+                    let suggestion = did_you_mean(&t.name.node, types.iter().map(String::as_str));
+                    let (name, span) = (t.name.node.clone(), t.name.span);
+                    self.error(CheckError::UnknownType { name, types, suggestion, span });
+                    Type::Error
+                }
+            },
+        };
+        if t.list {
+            if base != Type::Text && base != Type::Error {
+                self.error(CheckError::UnsupportedList { span: t.span });
+            }
+            return Type::List;
+        }
+        base
+    }
+
+    // ── pass 2: lets, disqualifiers, score blocks, rules ──
+
+    fn bodies(&mut self) {
+        for i in 0..self.let_decls.len() {
+            self.check_let(i);
+        }
+        let mut otherwise: Option<Span> = None;
+        for item in &self.ast.items {
+            match item {
+                Item::Disqualify(d) => {
+                    let when = self.condition(&d.when, "a disqualifier's condition");
+                    let reason = d.because.as_ref().map_or_else(|| format!("line {}", d.line), |b| b.node.clone());
+                    self.out.disqualifiers.push(DisqualifierDef { when, reason, span: d.span });
+                }
+                Item::Score(b) => {
+                    let block = self.score_block(b);
+                    self.out.blocks.push(block);
+                }
+                Item::Rule(r) => {
+                    if let Some(o) = otherwise {
+                        match r.when {
+                            Some(_) => self.error(CheckError::OtherwiseNotLast { span: o, later: r.span }),
+                            None => self.error(CheckError::OtherwiseTwice { span: r.span, first: o }),
+                        }
+                    }
+                    if r.when.is_none() && otherwise.is_none() {
+                        otherwise = Some(r.span);
+                    }
+                    let rule = self.tier_rule(r);
+                    self.out.rules.push(rule);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_let(&mut self, i: usize) -> Type {
+        match self.let_state[i] {
+            LetState::Done => return self.out_let_type(i),
+            LetState::InProgress => return Type::Error,
+            LetState::Unvisited => {}
+        }
+        self.let_state[i] = LetState::InProgress;
+        self.let_stack.push(i);
+        let decl = self.let_decls[i];
+        let value = self.infer(&decl.value, None);
+        self.let_stack.pop();
+        self.let_state[i] = LetState::Done;
+        let ty = value.ty.clone();
+        self.set_let(i, LetDef { name: decl.name.node.clone(), value });
+        ty
+    }
+
+    fn set_let(&mut self, i: usize, def: LetDef) {
+        let placeholder = || LetDef {
+            name: String::new(),
+            value: TExpr { kind: TKind::Const(crate::eval::value::Datum::Missing), ty: Type::Error, span: Span::default() },
+        };
+        while self.out.lets.len() <= i {
+            self.out.lets.push(placeholder());
+        }
+        self.out.lets[i] = def;
+    }
+
+    fn out_let_type(&self, i: usize) -> Type {
+        self.out.lets.get(i).map_or(Type::Error, |l| l.value.ty.clone())
+    }
+
+    fn score_block(&mut self, b: &ast::ScoreBlock) -> BlockDef {
+        if let (Some(floor), Some(cap)) = (&b.floor, &b.cap) {
+            if floor.node > cap.node {
+                self.error(CheckError::FloorAboveCap { floor: floor.node, cap: cap.node, span: floor.span.to(cap.span) });
+            }
+        }
+        let entries = b
+            .entries
+            .iter()
+            .map(|e| {
+                let (per, expr) = match &e.kind {
+                    ast::EntryKind::When(c) => (false, self.condition(c, "a score entry's condition")),
+                    ast::EntryKind::Per(x) => (true, self.per_value(x)),
+                };
+                EntryDef { points: e.points.node, per, expr, because: e.because.as_ref().map(|b| b.node.clone()), span: e.span }
+            })
+            .collect();
+        BlockDef {
+            name: b.name.as_ref().map(|n| n.node.clone()),
+            floor: b.floor.as_ref().map(|f| f.node),
+            cap: b.cap.as_ref().map(|c| c.node),
+            entries,
+            span: b.span,
+        }
+    }
+
+    fn per_value(&mut self, x: &ast::Expr) -> TExpr {
+        let value = self.infer(x, None);
+        match value.ty {
+            Type::Int | Type::Error => {}
+            Type::Number | Type::Money => {
+                self.error(CheckError::PerNotInt { found: value.ty.to_string(), span: value.span })
+            }
+            _ => self.error(CheckError::WrongType {
+                context: "the value after `per`",
+                expected: "a whole number",
+                found: value.ty.to_string(),
+                span: value.span,
+                help: "`+N per x` adds N points for each unit of x, e.g. `+2 per visits`".into(),
+            }),
+        }
+        value
+    }
+
+    fn tier_rule(&mut self, r: &ast::TierRule) -> RuleDef {
+        let when = r.when.as_ref().map(|c| self.condition(c, "a rule's condition"));
+        let tier = self.tier(&r.tier).unwrap_or(usize::MAX);
+        let label = match (&r.name, &r.when) {
+            (Some(n), _) => n.node.clone(),
+            (None, Some(_)) => format!("line {}", r.line),
+            (None, None) => "otherwise".to_string(),
+        };
+        RuleDef {
+            label,
+            when,
+            tier,
+            route: r.route.as_ref().map(|q| q.node.clone()),
+            because: r.because.as_ref().map(|b| b.node.clone()),
+            span: r.span,
+        }
+    }
+
+    /// A tier's index, marking it used; reports an unknown tier.
+    fn tier(&mut self, name: &Spanned<String>) -> Option<usize> {
+        match self.out.tiers.iter().position(|t| *t == name.node) {
+            Some(i) => {
+                self.tier_used[i] = true;
+                Some(i)
+            }
+            None => {
+                let tiers = self.out.tiers.clone();
+                let suggestion = did_you_mean(&name.node, tiers.iter().map(String::as_str));
+                self.error(CheckError::UnknownTier { name: name.node.clone(), tiers, suggestion, span: name.span });
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The checked policy: names resolved to indices, every expression typed.
+//! This is what the compiler (`crate::compile`) and the linter read.
+
+use super::types::Type;
+use crate::eval::value::Datum;
+use crate::source::{Span, Spanned};
+use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+
+/// A typed, resolved expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TExpr {
+    /// What it computes.
+    pub kind: TKind,
+    /// Its type.
+    pub ty: Type,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The kinds of typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TKind {
+    /// A constant.
+    Const(Datum),
+    /// A schema field, by slot.
+    Field(usize),
+    /// A let, by index.
+    Let(usize),
+    /// The total score.
+    Score,
+    /// A named score block, by index.
+    Block(usize),
+    /// The evaluation date minus this many days.
+    Ago(i64),
+    /// A list literal.
+    List(Vec<TExpr>),
+    /// `-x`
+    Neg(Box<TExpr>),
+    /// `a + b` and friends.
+    Arith(ArithOp, Box<TExpr>, Box<TExpr>),
+    /// `a >= b`
+    Compare(CompareOp, Box<TExpr>, Box<TExpr>),
+    /// `x in list` / `x not in list`
+    In(bool, Box<TExpr>, Box<TExpr>),
+    /// `x between lo and hi`
+    Between(Box<TExpr>, Box<TExpr>, Box<TExpr>),
+    /// `contains`, `starts with`, `ends with`
+    TextTest(TextOp, Box<TExpr>, Box<TExpr>),
+    /// `x matches "pattern"`
+    Matches(Box<TExpr>, Spanned<String>),
+    /// `before`, `after`
+    DateTest(DateOp, Box<TExpr>, Box<TExpr>),
+    /// `d within N days`
+    Within(Box<TExpr>, i64),
+    /// `is missing` (false) / `is present` (true)
+    IsMissing(bool, Box<TExpr>),
+    /// `not c`
+    Not(Box<TExpr>),
+    /// `a and b`
+    And(Box<TExpr>, Box<TExpr>),
+    /// `a or b`
+    Or(Box<TExpr>, Box<TExpr>),
+    /// A built-in function call.
+    Call(Func, Vec<TExpr>),
+}
+
+/// The built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// `lower(text)`
+    Lower,
+    /// `trim(text)`
+    Trim,
+    /// `count(list)`
+    Count,
+    /// `days_since(date)`
+    DaysSince,
+    /// `coalesce(x, fallback, ...)`
+    Coalesce,
+    /// `min(a, b, ...)`
+    Min,
+    /// `max(a, b, ...)`
+    Max,
+    /// `round(x)`
+    Round,
+}
+
+/// An enum declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDef {
+    /// Its name.
+    pub name: String,
+    /// Its variants, in order; a variant's index is its value.
+    pub variants: Vec<VariantDef>,
+}
+
+/// An enum variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDef {
+    /// Its name.
+    pub name: String,
+    /// Other spellings accepted in data.
+    pub spellings: Vec<String>,
+}
+
+/// A schema field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it may be missing.
+    pub optional: bool,
+    /// The data column it is read from.
+    pub column: String,
+    /// Cell values that mean missing, besides the schema-wide ones.
+    pub missing: Vec<String>,
+}
+
+/// The lead record's shape.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// The fields; a field's index is its slot in a record.
+    pub fields: Vec<Field>,
+    /// Cell values that mean missing in every field.
+    pub missing: Vec<String>,
+    /// The key field's slot.
+    pub key: Option<usize>,
+}
+
+/// A `let`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LetDef {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: TExpr,
+}
+
+/// A disqualifier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisqualifierDef {
+    /// The condition.
+    pub when: TExpr,
+    /// The reason reported: its `because`, or `line N`.
+    pub reason: String,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A score block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockDef {
+    /// Its name, if named.
+    pub name: Option<String>,
+    /// `at least N`
+    pub floor: Option<i64>,
+    /// `up to M`
+    pub cap: Option<i64>,
+    /// Its entries.
+    pub entries: Vec<EntryDef>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// A score entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryDef {
+    /// The signed points.
+    pub points: i64,
+    /// `per` (multiply by the value) rather than `when`.
+    pub per: bool,
+    /// The condition or the multiplier.
+    pub expr: TExpr,
+    /// Its explanation, if any.
+    pub because: Option<String>,
+    /// The entry.
+    pub span: Span,
+}
+
+/// A tier rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDef {
+    /// What outcomes call it: its name, `line N`, or `otherwise`.
+    pub label: String,
+    /// The condition; `None` for `otherwise`.
+    pub when: Option<TExpr>,
+    /// The tier's index in `tiers`.
+    pub tier: usize,
+    /// The routing queue.
+    pub route: Option<String>,
+    /// Its explanation, if any.
+    pub because: Option<String>,
+    /// The rule.
+    pub span: Span,
+}
+
+/// A named example lead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeadDef {
+    /// Its name.
+    pub name: String,
+    /// The values written, by slot (`None`: not written).
+    pub values: Vec<Option<Datum>>,
+}
+
+/// An executable example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestDef {
+    /// Its name.
+    pub name: String,
+    /// `as of DATE`
+    pub as_of: Option<i32>,
+    /// The whole record, by slot.
+    pub record: Vec<Datum>,
+    /// What it expects.
+    pub expects: Vec<Spanned<Expect>>,
+    /// The test.
+    pub span: Span,
+}
+
+/// A resolved expectation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expect {
+    /// `expect tier A` (tier index)
+    Tier(usize),
+    /// `expect disqualified`
+    Disqualified,
+    /// `expect unmatched`
+    Unmatched,
+    /// `expect qualified`
+    Qualified,
+    /// `expect rule NAME`
+    Rule(String),
+    /// `expect route "q"`
+    Route(String),
+    /// `expect reason "r"`
+    Reason(String),
+    /// `expect score >= N` / `expect fit N`
+    Score {
+        /// The block's index, or `None` for the total.
+        block: Option<usize>,
+        /// The block's name, for messages.
+        label: String,
+        /// The comparison.
+        op: CompareOp,
+        /// The value.
+        value: i64,
+    },
+}
+
+/// A policy that has passed the checker.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CheckedPolicy {
+    /// `policy "name"`
+    pub name: Option<String>,
+    /// The enums.
+    pub enums: Vec<EnumDef>,
+    /// The schema.
+    pub schema: Schema,
+    /// The tiers, best first.
+    pub tiers: Vec<String>,
+    /// The lets.
+    pub lets: Vec<LetDef>,
+    /// The disqualifiers, in order.
+    pub disqualifiers: Vec<DisqualifierDef>,
+    /// The score blocks, in order.
+    pub blocks: Vec<BlockDef>,
+    /// The tier rules, in order (`otherwise` last).
+    pub rules: Vec<RuleDef>,
+    /// The named leads.
+    pub leads: Vec<LeadDef>,
+    /// The tests.
+    pub tests: Vec<TestDef>,
+}
+
+impl CheckedPolicy {
+    /// The slot of the field named `name`.
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.schema.fields.iter().position(|f| f.name == name)
+    }
+
+    /// The names of the named score blocks, in order.
+    pub fn block_names(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| b.name.as_deref())
+    }
+}

@@ -1,0 +1,65 @@
+//! The command line: one file per subcommand, each an `Args` struct and a
+//! function returning the exit code. Data goes to stdout, diagnostics to
+//! stderr.
+
+mod check;
+mod eval;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as the command-line contract fixes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success.
+    Success = 0,
+    /// 1: the policy has errors, a test failed, or records were errors.
+    Failure = 1,
+    /// 2: a usage or I/O error.
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// lq: lead-qualification policies as checked, tested code.
+#[derive(Parser)]
+#[command(name = "lq", version, about, long_about = None)]
+#[command(after_help = "Examples:\n  lq check examples/inbound-saas.lq\n  lq eval examples/inbound-saas.lq examples/data/inbound-leads.csv")]
+struct Cli {
+    /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
+    color: render::ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check policies, printing every problem.
+    Check(check::Args),
+    /// Evaluate lead records (CSV, NDJSON or JSON) against a policy.
+    Eval(eval::Args),
+}
+
+/// Runs the command line.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
+        }
+    };
+    let style = render::Style::new(cli.color);
+    let exit = match cli.command {
+        Command::Check(args) => check::run(args, &style),
+        Command::Eval(args) => eval::run(args, &style),
+    };
+    exit.into()
+}

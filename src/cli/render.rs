@@ -1,0 +1,57 @@
+//! Printing diagnostics: miette's graphical report, coloured only on a
+//! terminal and never when `NO_COLOR` is set.
+
+use std::io::IsTerminal;
+
+use miette::{Diagnostic, GraphicalTheme};
+
+use lq::Source;
+
+/// `--color`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// How to print diagnostics.
+pub struct Style {
+    color: bool,
+    width: usize,
+}
+
+impl Style {
+    /// The style for stderr under `choice`.
+    pub fn new(choice: ColorChoice) -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+        };
+        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+        Style { color, width }
+    }
+
+    /// Renders a diagnostic over its source.
+    pub fn render(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) -> String {
+        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        lq::diagnostic::render(diagnostic, source, theme, self.width)
+    }
+
+    /// Prints a diagnostic to stderr.
+    pub fn eprint(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) {
+        eprint!("{}", self.render(diagnostic, source));
+    }
+
+}
+
+/// `N errors, M warnings` with the right plurals.
+pub fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}

@@ -1,0 +1,175 @@
+//! Stage 3, checked policy → evaluation plan (see [`plan`]).
+
+pub mod plan;
+
+use std::collections::HashSet;
+
+use regex::RegexBuilder;
+
+use crate::check::tir::{CheckedPolicy, TExpr, TKind};
+use crate::check::types::Type;
+use crate::eval::value::Datum;
+use plan::*;
+
+/// A policy ready to evaluate: the checked declarations and their plan.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The checked policy (schema, tiers, names, tests).
+    pub policy: CheckedPolicy,
+    /// The disqualifiers.
+    pub disqualifiers: Vec<PlanDisqualifier>,
+    /// The score blocks.
+    pub blocks: Vec<PlanBlock>,
+    /// The tier rules.
+    pub rules: Vec<PlanRule>,
+}
+
+/// Compiles a checked policy. The policy must have no check errors.
+pub fn compile(policy: &CheckedPolicy) -> Compiled {
+    let mut cx = Compiler { policy, lets: vec![None; policy.lets.len()] };
+    let disqualifiers = policy
+        .disqualifiers
+        .iter()
+        .map(|d| PlanDisqualifier { when: cx.node(&d.when), reason: d.reason.clone() })
+        .collect();
+    let blocks = policy
+        .blocks
+        .iter()
+        .map(|b| PlanBlock {
+            name: b.name.clone(),
+            floor: b.floor,
+            cap: b.cap,
+            entries: b
+                .entries
+                .iter()
+                .map(|e| PlanEntry { points: e.points, per: e.per, expr: cx.node(&e.expr) })
+                .collect(),
+        })
+        .collect();
+    let rules = policy
+        .rules
+        .iter()
+        .map(|r| PlanRule {
+            label: r.label.clone(),
+            when: r.when.as_ref().map(|w| cx.node(w)),
+            tier: r.tier,
+            route: r.route.clone(),
+        })
+        .collect();
+    Compiled { policy: policy.clone(), disqualifiers, blocks, rules }
+}
+
+/// Compiles a single typed expression against a policy (for the REPL).
+pub fn compile_expr(policy: &CheckedPolicy, expr: &TExpr) -> Node {
+    Compiler { policy, lets: vec![None; policy.lets.len()] }.node(expr)
+}
+
+struct Compiler<'p> {
+    policy: &'p CheckedPolicy,
+    lets: Vec<Option<Node>>,
+}
+
+impl Compiler<'_> {
+    fn boxed(&mut self, e: &TExpr) -> Box<Node> {
+        Box::new(self.node(e))
+    }
+
+    fn node(&mut self, e: &TExpr) -> Node {
+        match &e.kind {
+            TKind::Const(d) => Node::Const(d.clone()),
+            TKind::Field(i) => Node::Field(*i),
+            TKind::Let(i) => self.let_node(*i),
+            TKind::Score => Node::Score,
+            TKind::Block(i) => Node::Block(*i),
+            TKind::Ago(d) => Node::Ago(*d),
+            // INVARIANT: the checker allows list literals only after `in`.
+            TKind::List(_) => Node::Const(Datum::Missing),
+            TKind::Neg(x) => Node::Neg(self.boxed(x)),
+            TKind::Arith(op, l, r) => Node::Arith(*op, self.boxed(l), self.boxed(r)),
+            TKind::Compare(op, l, r) => Node::Compare(*op, self.boxed(l), self.boxed(r)),
+            TKind::In(negated, v, list) => self.membership(*negated, v, list),
+            TKind::Between(v, lo, hi) => Node::Between(self.boxed(v), self.boxed(lo), self.boxed(hi)),
+            TKind::TextTest(op, l, r) => Node::TextTest(*op, self.boxed(l), self.boxed(r)),
+            TKind::Matches(l, pattern) => {
+                // INVARIANT: the checker compiled this pattern with the same limit.
+                let regex = RegexBuilder::new(&pattern.node)
+                    .size_limit(crate::check::REGEX_SIZE_LIMIT)
+                    .build()
+                    .unwrap_or_else(|_| unreachable!("the checker rejects invalid patterns"));
+                Node::Matches(self.boxed(l), regex)
+            }
+            TKind::DateTest(op, l, r) => Node::DateTest(*op, self.boxed(l), self.boxed(r)),
+            TKind::Within(l, days) => Node::Within(self.boxed(l), *days),
+            TKind::IsMissing(negated, x) => Node::IsMissing(*negated, self.boxed(x)),
+            TKind::Not(x) => Node::Not(self.boxed(x)),
+            TKind::And(l, r) => Node::And(self.boxed(l), self.boxed(r)),
+            TKind::Or(l, r) => Node::Or(self.boxed(l), self.boxed(r)),
+            TKind::Call(f, args) => Node::Call(*f, args.iter().map(|a| self.node(a)).collect()),
+        }
+    }
+
+    /// A let's compiled value, inlined where it is used.
+    fn let_node(&mut self, i: usize) -> Node {
+        if let Some(Some(n)) = self.lets.get(i) {
+            return n.clone();
+        }
+        let value = &self.policy.lets[i].value;
+        let n = self.node(value);
+        self.lets[i] = Some(n.clone());
+        n
+    }
+
+    fn membership(&mut self, negated: bool, v: &TExpr, list: &TExpr) -> Node {
+        let value = self.boxed(v);
+        let TKind::List(items) = &list.kind else {
+            return Node::InField(negated, value, self.boxed(list));
+        };
+        let consts: Option<Vec<&Datum>> = items
+            .iter()
+            .map(|i| match &i.kind {
+                TKind::Const(d) if *d != Datum::Missing => Some(d),
+                _ => None,
+            })
+            .collect();
+        match consts.and_then(|c| self.const_set(&v.ty, &c)) {
+            Some(set) => Node::InSet(negated, value, set),
+            None => Node::InList(negated, value, items.iter().map(|i| self.node(i)).collect()),
+        }
+    }
+
+    fn const_set(&self, ty: &Type, items: &[&Datum]) -> Option<ConstSet> {
+        Some(match ty {
+            Type::Enum(id, _) => {
+                let mut table = vec![false; self.policy.enums[*id].variants.len()];
+                for d in items {
+                    let Datum::Enum(v) = d else { return None };
+                    *table.get_mut(*v as usize)? = true;
+                }
+                ConstSet::Enum(table)
+            }
+            Type::Text => ConstSet::Text(
+                items
+                    .iter()
+                    .map(|d| if let Datum::Text(t) = d { Some(t.clone()) } else { None })
+                    .collect::<Option<HashSet<_>>>()?,
+            ),
+            Type::Int | Type::Number | Type::Money => ConstSet::Number(
+                items
+                    .iter()
+                    .map(|d| match d {
+                        Datum::Int(i) => Some(*i as f64),
+                        Datum::Num(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            Type::Date => ConstSet::Date(
+                items.iter().map(|d| if let Datum::Date(x) = d { Some(*x) } else { None }).collect::<Option<Vec<_>>>()?,
+            ),
+            Type::Bool => ConstSet::Bool(
+                items.iter().map(|d| if let Datum::Bool(x) = d { Some(*x) } else { None }).collect::<Option<Vec<_>>>()?,
+            ),
+            _ => return None,
+        })
+    }
+}

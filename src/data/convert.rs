@@ -1,0 +1,220 @@
+//! Converting data cells (CSV text or JSON values) to schema types, with the
+//! lenient spellings real CRM exports use.
+
+use std::fmt;
+
+use crate::check::tir::{CheckedPolicy, Field};
+use crate::check::types::Type;
+use crate::eval::value::Datum;
+use crate::syntax::ast::Number;
+
+/// Why a cell could not be converted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CellProblem {
+    /// Not a number.
+    NotNumber(String),
+    /// A number with a fraction in an `int` field.
+    NotWhole(String),
+    /// Not a yes/no value.
+    NotBool(String),
+    /// Not a date.
+    NotDate(String),
+    /// Not one of the enum's variants or spellings.
+    NotVariant {
+        /// The cell.
+        value: String,
+        /// The enum.
+        enum_name: String,
+        /// Its variants.
+        variants: Vec<String>,
+    },
+    /// A required field with no value.
+    Required,
+    /// A JSON value of a kind the field cannot hold.
+    WrongJson {
+        /// The JSON kind found.
+        found: &'static str,
+        /// The field's type.
+        expected: String,
+    },
+}
+
+impl fmt::Display for CellProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CellProblem::NotNumber(v) => write!(f, "{v:?} is not a number"),
+            CellProblem::NotWhole(v) => write!(f, "{v:?} is not a whole number"),
+            CellProblem::NotBool(v) => write!(f, "{v:?} is not a yes/no value (true/false, yes/no, y/n, 1/0)"),
+            CellProblem::NotDate(v) => write!(f, "{v:?} is not a date (YYYY-MM-DD)"),
+            CellProblem::NotVariant { value, enum_name, variants } => {
+                write!(f, "{value:?} is not a {enum_name} ({})", variants.join(", "))
+            }
+            CellProblem::Required => write!(f, "missing value, but the field is required"),
+            CellProblem::WrongJson { found, expected } => write!(f, "a JSON {found} cannot be a `{expected}`"),
+        }
+    }
+}
+
+/// Whether `cell` means "missing" for `field`: empty, or a declared marker.
+pub fn is_missing_marker(policy: &CheckedPolicy, field: &Field, cell: &str) -> bool {
+    cell.is_empty()
+        || policy.schema.missing.iter().any(|m| m == cell)
+        || field.missing.iter().any(|m| m == cell)
+        || (!matches!(field.ty, Type::Text | Type::Enum(..) | Type::List) && cell.trim().is_empty())
+}
+
+/// Converts one text cell to a field's type.
+pub fn convert_text(policy: &CheckedPolicy, field: &Field, cell: &str) -> Result<Datum, CellProblem> {
+    if is_missing_marker(policy, field, cell) {
+        return if field.optional { Ok(Datum::Missing) } else { Err(CellProblem::Required) };
+    }
+    match &field.ty {
+        Type::Int => match parse_data_number(cell) {
+            Some(Number::Int(i)) => Ok(Datum::Int(i)),
+            Some(Number::Real(_)) => Err(CellProblem::NotWhole(cell.to_string())),
+            None => Err(CellProblem::NotNumber(cell.to_string())),
+        },
+        Type::Number | Type::Money => match parse_data_number(cell) {
+            Some(Number::Int(i)) => Ok(Datum::Num(i as f64)),
+            Some(Number::Real(r)) => Ok(Datum::Num(r)),
+            None => Err(CellProblem::NotNumber(cell.to_string())),
+        },
+        Type::Bool => parse_bool(cell).map(Datum::Bool).ok_or_else(|| CellProblem::NotBool(cell.to_string())),
+        Type::Date => crate::date::parse_iso(cell).map(Datum::Date).ok_or_else(|| CellProblem::NotDate(cell.to_string())),
+        Type::Enum(id, name) => {
+            let def = &policy.enums[*id];
+            def.variants
+                .iter()
+                .position(|v| v.name == cell || v.spellings.iter().any(|s| s == cell))
+                .map(|v| Datum::Enum(v as u32))
+                .ok_or_else(|| CellProblem::NotVariant {
+                    value: cell.to_string(),
+                    enum_name: name.clone(),
+                    variants: def.variants.iter().map(|v| v.name.clone()).collect(),
+                })
+        }
+        Type::List => Ok(Datum::List(
+            cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        )),
+        _ => Ok(Datum::Text(cell.to_string())),
+    }
+}
+
+/// Converts one JSON value to a field's type. Strings are read like CSV
+/// cells; `null` and absent keys are missing.
+pub fn convert_json(policy: &CheckedPolicy, field: &Field, value: Option<&serde_json::Value>) -> Result<Datum, CellProblem> {
+    use serde_json::Value as J;
+    let wrong = |found| Err(CellProblem::WrongJson { found, expected: field.ty.to_string() });
+    match value {
+        None | Some(J::Null) => {
+            if field.optional {
+                Ok(Datum::Missing)
+            } else {
+                Err(CellProblem::Required)
+            }
+        }
+        Some(J::String(s)) => convert_text(policy, field, s),
+        Some(J::Number(n)) => match &field.ty {
+            Type::Int => match n.as_i64() {
+                Some(i) => Ok(Datum::Int(i)),
+                None => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Datum::Int(f as i64)),
+                    _ => Err(CellProblem::NotWhole(n.to_string())),
+                },
+            },
+            Type::Number | Type::Money => n.as_f64().map(Datum::Num).ok_or(CellProblem::NotNumber(n.to_string())),
+            Type::Bool => convert_text(policy, field, &n.to_string()),
+            Type::Text => Ok(Datum::Text(n.to_string())),
+            _ => wrong("number"),
+        },
+        Some(J::Bool(b)) => match &field.ty {
+            Type::Bool => Ok(Datum::Bool(*b)),
+            _ => wrong("boolean"),
+        },
+        Some(J::Array(items)) => match &field.ty {
+            Type::List => items
+                .iter()
+                .map(|i| match i {
+                    J::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(Datum::List)
+                .ok_or(CellProblem::WrongJson { found: "array of non-text", expected: field.ty.to_string() }),
+            _ => wrong("array"),
+        },
+        Some(J::Object(_)) => wrong("object"),
+    }
+}
+
+/// Reads `true/false`, `yes/no`, `y/n`, `1/0` in any case.
+pub fn parse_bool(cell: &str) -> Option<bool> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads `10000`, `10,000`, `$10,000`, `10k`, `1.5M`, `-3.5`.
+pub fn parse_data_number(cell: &str) -> Option<Number> {
+    let t = cell.trim();
+    let (minus, rest) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (negative, rest) = match rest.strip_prefix('$') {
+        Some(r) if !minus => r.strip_prefix('-').map_or((false, r), |r| (true, r)),
+        Some(r) => (true, r),
+        None => (minus, rest),
+    };
+    if rest.is_empty() || !rest.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let body = rest.replace(',', "");
+    let body = if body.starts_with('.') { format!("0{body}") } else { body };
+    let valid = body.chars().enumerate().all(|(i, c)| {
+        c.is_ascii_digit() || c == '.' || (i + 1 == body.len() && matches!(c, 'k' | 'K' | 'M' | 'B'))
+    });
+    if !valid || body.matches('.').count() > 1 || body.ends_with('.') {
+        return None;
+    }
+    let n = crate::syntax::parser::parse_number(&body)?;
+    Some(match (negative, n) {
+        (true, Number::Int(i)) => Number::Int(-i),
+        (true, Number::Real(r)) => Number::Real(-r),
+        (false, n) => n,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_crm_number_spellings() {
+        assert_eq!(parse_data_number("10000"), Some(Number::Int(10_000)));
+        assert_eq!(parse_data_number("10,000"), Some(Number::Int(10_000)));
+        assert_eq!(parse_data_number("$10,000"), Some(Number::Int(10_000)));
+        assert_eq!(parse_data_number(" 10k "), Some(Number::Int(10_000)));
+        assert_eq!(parse_data_number("1.5M"), Some(Number::Int(1_500_000)));
+        assert_eq!(parse_data_number("-3.5"), Some(Number::Real(-3.5)));
+        assert_eq!(parse_data_number("$-5"), Some(Number::Int(-5)));
+        assert_eq!(parse_data_number(".5"), Some(Number::Real(0.5)));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_number() {
+        for bad in ["ten grand", "", "NaN", "inf", "1e5", "1.2.3", "$", "10x", "5.", "--5"] {
+            assert_eq!(parse_data_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_bool_spellings() {
+        for (cell, want) in [("Yes", true), ("NO", false), ("y", true), ("0", false), (" true ", true)] {
+            assert_eq!(parse_bool(cell), Some(want), "{cell}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}

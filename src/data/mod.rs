@@ -1,0 +1,11 @@
+//! Lead data in and outcomes out: CSV, NDJSON and JSON readers, cell
+//! conversions, and the outcome writers.
+
+pub mod convert;
+pub mod error;
+pub mod reader;
+pub mod writer;
+
+pub use error::{DataError, RecordError};
+pub use reader::{InputFormat, RecordReader};
+pub use writer::{Columns, OutcomeWriter, OutputFormat};

@@ -1,0 +1,256 @@
+//! Reading lead records from CSV, NDJSON or a JSON array, converting each
+//! to the schema's types. Every input record yields exactly one item: a
+//! record, or a [`RecordError`] naming the row, column and value.
+
+use std::io::{BufRead, Read};
+
+use super::convert::{convert_json, convert_text};
+use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
+use crate::check::tir::CheckedPolicy;
+use crate::diagnostic::did_you_mean;
+use crate::eval::outcome::datum_json;
+use crate::eval::value::Datum;
+
+/// The input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Comma-separated (or `;`, tab, `|`) with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One JSON array of objects.
+    Json,
+}
+
+impl InputFormat {
+    /// The format a file name implies.
+    pub fn from_path(path: &str) -> Option<InputFormat> {
+        let lower = path.to_ascii_lowercase();
+        let ext = lower.rsplit('.').next()?;
+        match ext {
+            "csv" | "tsv" | "txt" => Some(InputFormat::Csv),
+            "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
+            "json" => Some(InputFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// One record read: its 1-based number and its values, or what is wrong.
+pub type ReadResult = Result<(usize, Vec<Datum>), RecordError>;
+
+/// Reads records for a policy from one input.
+pub struct RecordReader<'p> {
+    policy: &'p CheckedPolicy,
+    path: String,
+    row: usize,
+    source: Source,
+}
+
+enum Source {
+    Csv {
+        reader: csv::Reader<Box<dyn BufRead>>,
+        columns: Vec<usize>,
+        width: usize,
+        record: csv::StringRecord,
+    },
+    Ndjson(std::io::Lines<Box<dyn BufRead>>),
+    Json(std::vec::IntoIter<serde_json::Value>),
+}
+
+impl<'p> RecordReader<'p> {
+    /// Opens `input` (named `path` in messages) as `format`. A CSV header
+    /// is read and matched to the schema here, before any record.
+    pub fn new(policy: &'p CheckedPolicy, mut input: Box<dyn BufRead>, format: InputFormat, path: &str) -> Result<Self, DataError> {
+        let source = match format {
+            InputFormat::Csv => {
+                let delimiter = detect_delimiter(&mut input);
+                let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(input);
+                let headers = reader
+                    .headers()
+                    .map_err(|e| DataError::CsvHeader { path: path.to_string(), message: e.to_string() })?
+                    .clone();
+                let headers: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+                let columns = match_columns(policy, &headers, path)?;
+                Source::Csv { reader, columns, width: headers.len(), record: csv::StringRecord::new() }
+            }
+            InputFormat::Ndjson => Source::Ndjson(input.lines()),
+            InputFormat::Json => {
+                let mut text = String::new();
+                input
+                    .read_to_string(&mut text)
+                    .map_err(|source| DataError::Io { path: path.to_string(), source })?;
+                let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
+                    path: path.to_string(),
+                    message: json_message(&e),
+                    line: e.line(),
+                    column: e.column(),
+                })?;
+                match value {
+                    serde_json::Value::Array(items) => Source::Json(items.into_iter()),
+                    _ => return Err(DataError::NotJsonArray { path: path.to_string() }),
+                }
+            }
+        };
+        Ok(RecordReader { policy, path: path.to_string(), row: 0, source })
+    }
+
+    fn csv_next(&mut self) -> Option<Result<ReadResult, DataError>> {
+        let Source::Csv { reader, columns, width, record } = &mut self.source else { return None };
+        match reader.read_record(record) {
+            Ok(false) => None,
+            Ok(true) => {
+                self.row += 1;
+                if record.len() != *width {
+                    let problem = RecordProblem::Ragged { expected: *width, found: record.len() };
+                    return Some(Ok(Err(RecordError { row: self.row, key: None, problems: vec![problem] })));
+                }
+                let cells = columns.iter().map(|&c| record.get(c));
+                Some(Ok(convert_record(self.policy, self.row, cells.map(|c| c.map(Cell::Text)))))
+            }
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                Some(Err(DataError::Io { path: self.path.clone(), source: std::io::Error::other(e.to_string()) }))
+            }
+            Err(e) => {
+                self.row += 1;
+                let problem = RecordProblem::Malformed(csv_message(&e));
+                Some(Ok(Err(RecordError { row: self.row, key: None, problems: vec![problem] })))
+            }
+        }
+    }
+
+    fn json_record(&mut self, value: Result<serde_json::Value, String>) -> ReadResult {
+        self.row += 1;
+        let object = match value {
+            Ok(serde_json::Value::Object(map)) => map,
+            Ok(other) => {
+                let problem = RecordProblem::Malformed(format!("a record is a JSON object, found {}", json_kind(&other)));
+                return Err(RecordError { row: self.row, key: None, problems: vec![problem] });
+            }
+            Err(message) => {
+                return Err(RecordError { row: self.row, key: None, problems: vec![RecordProblem::Malformed(message)] })
+            }
+        };
+        let cells = self.policy.schema.fields.iter().map(|f| Some(Cell::Json(object.get(&f.column))));
+        convert_record(self.policy, self.row, cells)
+    }
+}
+
+impl Iterator for RecordReader<'_> {
+    type Item = Result<ReadResult, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.source {
+            Source::Csv { .. } => self.csv_next(),
+            Source::Ndjson(lines) => loop {
+                let line = match lines.next()? {
+                    Ok(line) => line,
+                    Err(source) => return Some(Err(DataError::Io { path: self.path.clone(), source })),
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value = serde_json::from_str(&line).map_err(|e| format!("invalid JSON: {}", json_message(&e)));
+                return Some(Ok(self.json_record(value)));
+            },
+            Source::Json(items) => {
+                let item = items.next()?;
+                Some(Ok(self.json_record(Ok(item))))
+            }
+        }
+    }
+}
+
+/// A cell to convert: CSV text or a JSON value (absent when `None`).
+enum Cell<'a> {
+    Text(&'a str),
+    Json(Option<&'a serde_json::Value>),
+}
+
+fn convert_record<'a>(policy: &CheckedPolicy, row: usize, cells: impl Iterator<Item = Option<Cell<'a>>>) -> ReadResult {
+    let mut values = Vec::with_capacity(policy.schema.fields.len());
+    let mut problems = Vec::new();
+    for (field, cell) in policy.schema.fields.iter().zip(cells) {
+        let converted = match cell {
+            Some(Cell::Text(t)) => convert_text(policy, field, t),
+            Some(Cell::Json(v)) => convert_json(policy, field, v),
+            None => convert_text(policy, field, ""),
+        };
+        match converted {
+            Ok(d) => values.push(d),
+            Err(problem) => {
+                values.push(Datum::Missing);
+                problems.push(RecordProblem::Cell { column: field.column.clone(), problem });
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok((row, values));
+    }
+    let key = policy.schema.key.and_then(|k| match &values[k] {
+        Datum::Missing => None,
+        d => Some(datum_json(policy, k, d)),
+    });
+    Err(RecordError { row, key, problems })
+}
+
+/// Each schema field's column index; every missing column is reported at once.
+fn match_columns(policy: &CheckedPolicy, headers: &[String], path: &str) -> Result<Vec<usize>, DataError> {
+    let mut columns = Vec::new();
+    let mut missing = Vec::new();
+    for f in &policy.schema.fields {
+        match headers.iter().position(|h| *h == f.column) {
+            Some(i) => columns.push(i),
+            None => missing.push(MissingColumn {
+                field: f.name.clone(),
+                column: f.column.clone(),
+                suggestion: did_you_mean(&f.column, headers.iter().map(String::as_str)),
+            }),
+        }
+    }
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        Err(DataError::MissingColumns { path: path.to_string(), missing, headers: headers.to_vec() })
+    }
+}
+
+/// The delimiter the header line uses most: `,`, `;`, tab or `|`.
+fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
+    let Ok(buf) = input.fill_buf() else { return b',' };
+    let line = buf.split(|b| *b == b'\n').next().unwrap_or(buf);
+    let mut best = (0, b',');
+    for d in [b',', b';', b'\t', b'|'] {
+        let n = line.iter().filter(|b| **b == d).count();
+        if n > best.0 {
+            best = (n, d);
+        }
+    }
+    best.1
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "it is not valid UTF-8 text".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "text",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

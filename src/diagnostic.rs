@@ -1,0 +1,122 @@
+//! What all stages share for diagnostics: "did you mean", name lists, and
+//! rendering a diagnostic as plain text (for tests, files and the REPL).
+
+use std::fmt;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
+
+use crate::source::Source;
+
+/// The closest of `candidates` to `name`: the sole candidate, then a
+/// case-insensitive match, then one within an edit distance of
+/// max(len / 3, 1).
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().filter(|c| *c != name).collect();
+    if let [only] = candidates.as_slice() {
+        let close = strsim::levenshtein(&only.to_lowercase(), &name.to_lowercase()) <= name.len().max(3);
+        return close.then(|| only.to_string());
+    }
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+        return Some(c.to_string());
+    }
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c.to_string())
+}
+
+/// `` `a`, `b` and `c` ``, or "none" for an empty list; long lists are cut.
+pub fn list_names(names: &[String]) -> String {
+    const MAX: usize = 12;
+    let quoted: Vec<String> = names.iter().take(MAX).map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        0 => "none".to_string(),
+        1 => quoted[0].clone(),
+        _ if names.len() > MAX => format!("{}, ... ({} in all)", quoted.join(", "), names.len()),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+/// "did you mean `x`?", else the list of what exists.
+pub fn suggestion_help(suggestion: &Option<String>, plural: &str, known: &[String]) -> String {
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if known.is_empty() => format!("there are no {plural} declared"),
+        None => format!("the {plural} are {}", list_names(known)),
+    }
+}
+
+/// Renders a diagnostic over its source as plain text (no colour), at a
+/// fixed width, as tests snapshot it and `--color never` prints it.
+pub fn render_plain(diagnostic: &dyn Diagnostic, source: Option<&Source>, width: usize) -> String {
+    render(diagnostic, source, GraphicalTheme::unicode_nocolor(), width)
+}
+
+/// Renders a diagnostic over its source with a theme.
+pub fn render(diagnostic: &dyn Diagnostic, source: Option<&Source>, theme: GraphicalTheme, width: usize) -> String {
+    let named = source.map(|s| NamedSource::new(&s.name, s.text.clone()));
+    let wrapped = WithSource { inner: diagnostic, source: named.as_ref() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &wrapped).is_err() {
+        out = format!("error: {diagnostic}\n");
+    }
+    out
+}
+
+/// A diagnostic shown over a source it does not carry itself.
+struct WithSource<'a> {
+    inner: &'a dyn Diagnostic,
+    source: Option<&'a NamedSource<String>>,
+}
+
+impl fmt::Debug for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.inner, f)
+    }
+}
+
+impl fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.inner, f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source()
+    }
+}
+
+impl Diagnostic for WithSource<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.help()
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match self.source {
+            Some(s) => Some(s),
+            None => self.inner.source_code(),
+        }
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.inner.labels()
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        self.inner.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.inner.diagnostic_source()
+    }
+}

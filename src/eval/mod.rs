@@ -1,0 +1,9 @@
+//! Stage 4, evaluation: values, the interpreter, and outcomes.
+
+pub mod interp;
+pub mod outcome;
+pub mod value;
+
+pub use interp::{decide, Decision};
+pub use outcome::{Outcome, Status};
+pub use value::{Datum, Truth, Value};

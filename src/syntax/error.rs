@@ -1,0 +1,81 @@
+//! Parse errors: what was expected where, in words.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::source::Span;
+
+/// A policy that does not parse.
+#[derive(Clone, Debug, Error, Diagnostic, PartialEq)]
+pub enum ParseError {
+    /// The text does not follow the grammar at `span`.
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(lq::syntax))]
+    Unexpected {
+        /// What the grammar allowed there, in words.
+        expected: String,
+        /// What was there instead, in words.
+        found: String,
+        /// Where.
+        #[label("unexpected here")]
+        span: Span,
+        /// A hint for a habit from another language, or a general one.
+        #[help]
+        help: Option<String>,
+    },
+    /// A number literal too large to hold.
+    #[error("number `{text}` is too large")]
+    #[diagnostic(
+        code(lq::number_too_large),
+        help("numbers must lie within ±9,223,372,036,854,775,807")
+    )]
+    NumberTooLarge {
+        /// The literal as written.
+        text: String,
+        /// Where.
+        #[label("too large")]
+        span: Span,
+    },
+    /// A date literal that is not a real calendar date.
+    #[error("`{text}` is not a calendar date")]
+    #[diagnostic(code(lq::invalid_date), help("write dates as YYYY-MM-DD, e.g. 2026-11-23"))]
+    InvalidDate {
+        /// The literal as written.
+        text: String,
+        /// Where.
+        #[label("no such date")]
+        span: Span,
+    },
+    /// A duration (`30 days`) whose count is not a whole number.
+    #[error("a duration needs a whole number of units")]
+    #[diagnostic(code(lq::invalid_duration), help("write e.g. `30 days` or `2 weeks`"))]
+    InvalidDuration {
+        /// Where.
+        #[label("not a whole number")]
+        span: Span,
+    },
+    /// Points in a score block, or a bound, that are not whole numbers.
+    #[error("points must be whole numbers")]
+    #[diagnostic(
+        code(lq::fractional_points),
+        help("scores are integers; write e.g. `+5`, or use `round(...)` in a `per` entry")
+    )]
+    FractionalPoints {
+        /// Where.
+        #[label("not a whole number")]
+        span: Span,
+    },
+}
+
+impl ParseError {
+    /// Where the error is.
+    pub fn span(&self) -> Span {
+        match self {
+            ParseError::Unexpected { span, .. }
+            | ParseError::NumberTooLarge { span, .. }
+            | ParseError::InvalidDate { span, .. }
+            | ParseError::InvalidDuration { span }
+            | ParseError::FractionalPoints { span } => *span,
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Turns pest's error into a [`ParseError`] that says, in words, what was
+//! expected at the place and what was found, with help for habits from other
+//! languages (`&&`, `||`, `<>`, `IN (...)`, single quotes).
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::error::ParseError;
+use super::parser::Rule;
+use super::rule_names::human_name;
+use crate::source::Span;
+
+/// Builds the diagnostic for a pest failure over `text`.
+pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
+    let mut pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let mut expected: Vec<String> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        expected.extend(positives.iter().filter_map(|r| human_name(*r)).map(String::from));
+    }
+    if let Some(attempts) = error.parse_attempts() {
+        if attempts.max_position > pos {
+            // A literal such as `:` failed further on than any rule did.
+            pos = attempts.max_position;
+            expected.clear();
+        }
+        if attempts.max_position == pos {
+            let tokens = attempts.expected_tokens();
+            expected.extend(tokens.iter().filter_map(|t| token_name(&t.to_string())));
+        }
+    }
+    let pos = pos.min(text.len());
+    let expected = join_expected(summarise(expected));
+    let found = describe_found(text, pos);
+    let end = found_end(text, pos);
+    // At the end of the file, point just after the last word.
+    let at = if text[pos..].trim().is_empty() { text.trim_end().len() } else { pos };
+    ParseError::Unexpected {
+        help: habit_help(&text[pos..]).or_else(|| general_help(&expected)),
+        expected,
+        found,
+        span: Span::new(at, end.max(at)),
+    }
+}
+
+const OPERATORS: &[&str] = &[
+    "`and`", "`or`", "`not`", "`in`", "`between`", "`contains`", "`starts with`", "`ends with`",
+    "`matches`", "`before`", "`after`", "`within`", "`is`", "a comparison", "an operator", "`+`",
+    "`-`", "`*`", "`/`", "`=`", "`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`starts`",
+    "`ends`", "`not in`", "`is missing` or `is present`",
+];
+
+const VALUE_STARTS: &[&str] = &[
+    "a number", "a quoted text", "a name", "a date", "an expression", "`(`", "`[`", "`-`",
+    "`not`", "`true`", "`false`", "`true` or `false`", "`score`",
+    "a duration such as `30 days`",
+];
+
+const DECLARATION_STARTS: &[&str] = &[
+    "`policy`", "`enum`", "`schema`", "`tiers`", "`let`", "`disqualify`", "`rule`", "`when`",
+    "`otherwise`", "`lead`", "`test`", "`score`", "a declaration",
+];
+
+/// Collapses the many tokens that can start a value into "an expression",
+/// and the many operators that can continue one into "an operator".
+fn summarise(items: Vec<String>) -> Vec<String> {
+    let has = |set: &[&str], i: &String| set.contains(&i.as_str());
+    let value_like = ["a number", "a quoted text", "a name", "a date", "an expression"];
+    let mut out = items.clone();
+    if items.iter().any(|i| value_like.contains(&i.as_str())) && items.len() > 2 {
+        out.retain(|i| !has(VALUE_STARTS, i));
+        out.insert(0, "an expression".to_string());
+    }
+    if out.iter().filter(|i| has(OPERATORS, i)).count() >= 3 {
+        out.retain(|i| !has(OPERATORS, i));
+        out.insert(0, "an operator".to_string());
+    }
+    let starts_declaration = |i: &String| DECLARATION_STARTS.contains(&i.as_str());
+    if out.iter().any(starts_declaration) || (items.len() > 1 && out.iter().any(|i| i == "the end of the file")) {
+        out.retain(|i| !starts_declaration(i) && i != "the end of the file" && i != "a declaration");
+        out.push("a new declaration".to_string());
+    }
+    out
+}
+
+fn token_name(token: &str) -> Option<String> {
+    let t = token.trim();
+    let piece = ["", "#", "\"", "\\", "$", "_", "BUILTIN_RULE"].contains(&t) || t.contains("..");
+    (!piece && t.len() < 12).then(|| format!("`{t}`"))
+}
+
+/// `a`, `a or b`, `a, b or c` — most specific first, at most six.
+fn join_expected(mut items: Vec<String>) -> String {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+    // Name pieces of larger things only when nothing larger was expected.
+    let general = ["a declaration", "an expression", "a name", "a value"];
+    items.sort_by_key(|i| general.iter().position(|g| g == i).map_or(0, |p| p + 1));
+    if items.len() > 6 {
+        items.truncate(5);
+        items.push("something else".to_string());
+    }
+    match items.len() {
+        0 => "something else".to_string(),
+        1 => items.remove(0),
+        n => format!("{} or {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// What stands at `pos`: a word, a symbol, a line break or the end.
+pub fn describe_found(text: &str, pos: usize) -> String {
+    let rest = &text[pos.min(text.len())..];
+    match rest.chars().next() {
+        None => "the end of the file".to_string(),
+        Some('\n' | '\r') => "the end of the line".to_string(),
+        Some(_) => format!("`{}`", &rest[..found_end(text, pos) - pos]),
+    }
+}
+
+fn found_end(text: &str, pos: usize) -> usize {
+    let rest = &text[pos.min(text.len())..];
+    let Some(first) = rest.chars().next() else { return pos };
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+    } else if first == '"' {
+        rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2).min(rest.len())
+    } else if first == '\n' || first == '\r' {
+        first.len_utf8()
+    } else {
+        let sym = rest.find(|c: char| c.is_alphanumeric() || c.is_whitespace() || c == '"');
+        sym.unwrap_or(rest.len()).clamp(first.len_utf8(), 2.max(first.len_utf8()))
+    };
+    pos + len
+}
+
+/// Help for something another language would accept.
+fn habit_help(rest: &str) -> Option<String> {
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let help = if rest.starts_with("&&") {
+        "lq writes `and` where other languages write `&&`"
+    } else if rest.starts_with("||") {
+        "lq writes `or` where other languages write `||`"
+    } else if rest.starts_with("<>") {
+        "lq writes `!=` for \"not equal\""
+    } else if rest.starts_with('!') {
+        "lq writes `not` for negation, e.g. `not demo_requested`"
+    } else if rest.starts_with('\'') {
+        "text uses double quotes: \"like this\""
+    } else if rest.starts_with('(') {
+        "lists use square brackets: `role in [VP, Director]`"
+    } else if ["AND", "OR", "NOT", "IN", "WHEN", "THEN", "IS", "NULL"].contains(&word.as_str()) {
+        return Some(format!("keywords are lower case: write `{}`", word.to_lowercase()));
+    } else if word == "null" || word == "NULL" {
+        "lq has no null: test with `is missing` or `is present`"
+    } else if word == "elif" || word == "else" {
+        "write the fallback as `otherwise tier T`"
+    } else {
+        return None;
+    };
+    Some(help.to_string())
+}
+
+fn general_help(expected: &str) -> Option<String> {
+    if expected.contains("a declaration") {
+        Some(
+            "a policy is made of declarations: `policy`, `enum`, `schema`, `tiers`, `let`, \
+             `disqualify`, `score`, `rule`/`when`, `otherwise`, `lead` and `test`"
+                .to_string(),
+        )
+    } else {
+        None
+    }
+}

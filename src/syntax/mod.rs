@@ -1,0 +1,10 @@
+//! Stage 1, text → syntax tree: the pest grammar, the AST and parse errors.
+
+pub mod ast;
+pub mod error;
+mod expected;
+pub mod parser;
+mod rule_names;
+
+pub use error::ParseError;
+pub use parser::{parse, parse_expr};

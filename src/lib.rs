@@ -35,6 +35,7 @@ pub mod eval;
 mod policy;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 pub use error::Error;
 pub use policy::{Loaded, Policy};

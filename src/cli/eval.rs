@@ -56,7 +56,8 @@ enum InputArg {
     Json,
 }
 
-fn parse_date(text: &str) -> Result<i32, String> {
+/// Parses `--as-of`.
+pub fn parse_date(text: &str) -> Result<i32, String> {
     lq::date::parse_iso(text).ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23"))
 }
 

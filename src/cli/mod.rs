@@ -5,6 +5,7 @@
 mod check;
 mod eval;
 mod render;
+mod test;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,8 @@ enum Command {
     Check(check::Args),
     /// Evaluate lead records (CSV, NDJSON or JSON) against a policy.
     Eval(eval::Args),
+    /// Run the `test` blocks of policies.
+    Test(test::Args),
 }
 
 /// Runs the command line.
@@ -60,6 +63,7 @@ pub fn run() -> ExitCode {
     let exit = match cli.command {
         Command::Check(args) => check::run(args, &style),
         Command::Eval(args) => eval::run(args, &style),
+        Command::Test(args) => test::run(args, &style),
     };
     exit.into()
 }

@@ -20,14 +20,13 @@ pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
         expected.extend(positives.iter().filter_map(|r| human_name(*r)).map(String::from));
     }
     if let Some(attempts) = error.parse_attempts() {
-        if attempts.max_position > pos {
+        let tokens: Vec<String> = attempts.expected_tokens().iter().filter_map(|t| token_name(&t.to_string())).collect();
+        if attempts.max_position > pos && !tokens.is_empty() {
             // A literal such as `:` failed further on than any rule did.
             pos = attempts.max_position;
-            expected.clear();
-        }
-        if attempts.max_position == pos {
-            let tokens = attempts.expected_tokens();
-            expected.extend(tokens.iter().filter_map(|t| token_name(&t.to_string())));
+            expected = tokens;
+        } else if attempts.max_position == pos {
+            expected.extend(tokens);
         }
     }
     let pos = pos.min(text.len());
@@ -37,7 +36,7 @@ pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
     // At the end of the file, point just after the last word.
     let at = if text[pos..].trim().is_empty() { text.trim_end().len() } else { pos };
     ParseError::Unexpected {
-        help: habit_help(&text[pos..]).or_else(|| general_help(&expected)),
+        help: habit_help(&text[pos..], &expected).or_else(|| general_help(&expected)),
         expected,
         found,
         span: Span::new(at, end.max(at)),
@@ -135,8 +134,11 @@ fn found_end(text: &str, pos: usize) -> usize {
 }
 
 /// Help for something another language would accept.
-fn habit_help(rest: &str) -> Option<String> {
+fn habit_help(rest: &str, expected: &str) -> Option<String> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if expected.contains("a name") && is_reserved(&word) {
+        return Some(format!("`{word}` is a keyword and cannot be a name; choose another name"));
+    }
     let help = if rest.starts_with("&&") {
         "lq writes `and` where other languages write `&&`"
     } else if rest.starts_with("||") {
@@ -171,4 +173,10 @@ fn general_help(expected: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+fn is_reserved(word: &str) -> bool {
+    use pest::Parser as _;
+    !word.is_empty()
+        && super::parser::LqParser::parse(super::parser::Rule::keyword, word).is_ok_and(|p| p.as_str() == word)
 }

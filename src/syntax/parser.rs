@@ -296,7 +296,10 @@ impl Lower<'_> {
             Rule::expect_disqualified => Expectation::Disqualified,
             Rule::expect_unmatched => Expectation::Unmatched,
             Rule::expect_qualified => Expectation::Qualified,
-            Rule::expect_rule => Expectation::Rule(name(next(&mut it))),
+            Rule::expect_rule => match it.next() {
+                Some(n) => Expectation::Rule(name(n)),
+                None => Expectation::Rule(Spanned::new("otherwise".to_string(), span)),
+            },
             Rule::expect_route => Expectation::Route(text_lit(next(&mut it)).node),
             Rule::expect_reason => Expectation::Reason(text_lit(next(&mut it)).node),
             _ => {

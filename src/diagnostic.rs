@@ -10,10 +10,14 @@ use crate::source::Source;
 /// The closest of `candidates` to `name`: the sole candidate, then a
 /// case-insensitive match, then one within an edit distance of
 /// max(len / 3, 1).
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let candidates: Vec<&str> = candidates.into_iter().filter(|c| *c != name).collect();
     if let [only] = candidates.as_slice() {
-        let close = strsim::levenshtein(&only.to_lowercase(), &name.to_lowercase()) <= name.len().max(3);
+        let close =
+            strsim::levenshtein(&only.to_lowercase(), &name.to_lowercase()) <= name.len().max(3);
         return close.then(|| only.to_string());
     }
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
@@ -22,7 +26,12 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()),
+                *c,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c.to_string())
@@ -56,9 +65,17 @@ pub fn render_plain(diagnostic: &dyn Diagnostic, source: Option<&Source>, width:
 }
 
 /// Renders a diagnostic over its source with a theme.
-pub fn render(diagnostic: &dyn Diagnostic, source: Option<&Source>, theme: GraphicalTheme, width: usize) -> String {
+pub fn render(
+    diagnostic: &dyn Diagnostic,
+    source: Option<&Source>,
+    theme: GraphicalTheme,
+    width: usize,
+) -> String {
     let named = source.map(|s| NamedSource::new(&s.name, s.text.clone()));
-    let wrapped = WithSource { inner: diagnostic, source: named.as_ref() };
+    let wrapped = WithSource {
+        inner: diagnostic,
+        source: named.as_ref(),
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
     if handler.render_report(&mut out, &wrapped).is_err() {

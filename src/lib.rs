@@ -38,5 +38,5 @@ pub mod syntax;
 pub mod testing;
 
 pub use error::Error;
-pub use policy::{Loaded, Policy};
+pub use policy::{Expression, Loaded, Policy};
 pub use source::Source;

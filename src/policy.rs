@@ -1,11 +1,14 @@
 //! The whole pipeline behind one type: load a policy (parse → check →
 //! compile) once, then evaluate any number of records.
 
-use crate::check::{check, tir::CheckedPolicy, CheckError};
-use crate::compile::{compile, Compiled};
+use crate::check::types::Type;
+use crate::check::{check, check_expr, tir::CheckedPolicy, CheckError};
+use crate::compile::plan::Node;
+use crate::compile::{compile, compile_expr, Compiled};
+use crate::eval::interp::{eval, Env};
 use crate::eval::{decide, Datum, Decision, Outcome};
 use crate::source::Source;
-use crate::syntax::parse;
+use crate::syntax::{ast, parse, parse_expr};
 use crate::Error;
 
 /// A checked, compiled policy, ready to evaluate records.
@@ -17,6 +20,17 @@ pub struct Policy {
     pub compiled: Compiled,
     /// The checker's warnings.
     pub warnings: Vec<CheckError>,
+    /// The syntax tree, kept for checking expressions against the policy.
+    pub ast: ast::Policy,
+}
+
+/// An expression checked and compiled against a policy.
+#[derive(Clone, Debug)]
+pub struct Expression {
+    /// The compiled expression.
+    pub node: Node,
+    /// Its type.
+    pub ty: Type,
 }
 
 /// The result of loading a policy: its diagnostics, and the policy when
@@ -50,19 +64,33 @@ impl Policy {
             Ok(ast) => ast,
             Err(errors) => {
                 let diagnostics = errors.into_iter().map(Error::from).collect();
-                return Loaded { source, diagnostics, policy: None };
+                return Loaded {
+                    source,
+                    diagnostics,
+                    policy: None,
+                };
             }
         };
         let checked = check(&ast);
         let has_errors = checked.has_errors();
-        let warnings: Vec<CheckError> = checked.diagnostics.iter().filter(|d| d.is_warning()).cloned().collect();
+        let warnings: Vec<CheckError> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_warning())
+            .cloned()
+            .collect();
         let diagnostics = checked.diagnostics.into_iter().map(Error::from).collect();
         let policy = (!has_errors).then(|| Policy {
             source: source.clone(),
             compiled: compile(&checked.policy),
             warnings,
+            ast,
         });
-        Loaded { source, diagnostics, policy }
+        Loaded {
+            source,
+            diagnostics,
+            policy,
+        }
     }
 
     /// Loads a policy from text; `Err` holds every error (warnings are kept
@@ -71,7 +99,11 @@ impl Policy {
         let loaded = Policy::load(Source::new(name, text));
         match loaded.policy {
             Some(p) => Ok(p),
-            None => Err(loaded.diagnostics.into_iter().filter(|d| !d.is_warning()).collect()),
+            None => Err(loaded
+                .diagnostics
+                .into_iter()
+                .filter(|d| !d.is_warning())
+                .collect()),
         }
     }
 
@@ -90,5 +122,30 @@ impl Policy {
     pub fn evaluate(&self, row: usize, record: &[Datum], as_of: i32) -> Outcome {
         let decision = self.decide(record, as_of);
         Outcome::from_decision(&self.compiled, row, record, &decision)
+    }
+
+    /// Parses, checks and compiles an expression against this policy, as
+    /// the REPL does; errors point into `text`.
+    pub fn expression(&self, text: &str) -> Result<Expression, Vec<Error>> {
+        let expr =
+            parse_expr(text).map_err(|e| e.into_iter().map(Error::from).collect::<Vec<_>>())?;
+        let typed = check_expr(&self.ast, &expr)
+            .map_err(|e| e.into_iter().map(Error::from).collect::<Vec<_>>())?;
+        Ok(Expression {
+            node: compile_expr(self.checked(), &typed),
+            ty: typed.ty,
+        })
+    }
+
+    /// The value of an expression for one record (scores included).
+    pub fn eval_expression(&self, expr: &Expression, record: &[Datum], as_of: i32) -> Datum {
+        let decision = self.decide(record, as_of);
+        let env = Env {
+            record,
+            as_of,
+            blocks: &decision.blocks,
+            total: decision.score,
+        };
+        eval(&expr.node, &env).to_datum()
     }
 }

@@ -39,7 +39,12 @@ pub struct Mismatch {
 
 /// Runs every test of `policy`; tests without `as of` use `as_of`.
 pub fn run_tests(policy: &Policy, as_of: i32) -> Vec<TestResult> {
-    policy.checked().tests.iter().map(|t| run_test(policy, t, as_of)).collect()
+    policy
+        .checked()
+        .tests
+        .iter()
+        .map(|t| run_test(policy, t, as_of))
+        .collect()
 }
 
 /// Runs one test.
@@ -48,9 +53,20 @@ pub fn run_test(policy: &Policy, test: &TestDef, as_of: i32) -> TestResult {
     let failures = test
         .expects
         .iter()
-        .filter_map(|e| check_expectation(policy, &e.node, &outcome).map(|(expected, actual)| Mismatch { expected, actual, span: e.span }))
+        .filter_map(|e| {
+            check_expectation(policy, &e.node, &outcome).map(|(expected, actual)| Mismatch {
+                expected,
+                actual,
+                span: e.span,
+            })
+        })
         .collect();
-    TestResult { name: test.name.clone(), outcome, failures, span: test.span }
+    TestResult {
+        name: test.name.clone(),
+        outcome,
+        failures,
+        span: test.span,
+    }
 }
 
 /// `None` when the expectation holds, else (expected, actual) in words.
@@ -59,30 +75,69 @@ fn check_expectation(policy: &Policy, e: &Expect, o: &Outcome) -> Option<(String
     let (holds, expected, actual) = match e {
         Expect::Tier(i) => {
             let want = policy.checked().tiers.get(*i).cloned();
-            (o.tier == want, format!("tier {}", want.unwrap_or_default()), status())
+            (
+                o.tier == want,
+                format!("tier {}", want.unwrap_or_default()),
+                status(),
+            )
         }
-        Expect::Disqualified => (o.status == Status::Disqualified, "disqualified".into(), status()),
+        Expect::Disqualified => (
+            o.status == Status::Disqualified,
+            "disqualified".into(),
+            status(),
+        ),
         Expect::Unmatched => (o.status == Status::Unmatched, "unmatched".into(), status()),
         Expect::Qualified => (o.status == Status::Qualified, "qualified".into(), status()),
         Expect::Rule(r) => {
-            let actual = o.rule.as_ref().map_or_else(|| format!("no rule ({})", o.status.as_str()), |x| format!("rule {x}"));
-            (o.rule.as_deref() == Some(r.as_str()), format!("rule {r}"), actual)
+            let actual = o.rule.as_ref().map_or_else(
+                || format!("no rule ({})", o.status.as_str()),
+                |x| format!("rule {x}"),
+            );
+            (
+                o.rule.as_deref() == Some(r.as_str()),
+                format!("rule {r}"),
+                actual,
+            )
         }
         Expect::Route(q) => {
-            let actual = o.route.as_ref().map_or_else(|| "no route".to_string(), |x| format!("route {x:?}"));
-            (o.route.as_deref() == Some(q.as_str()), format!("route {q:?}"), actual)
+            let actual = o
+                .route
+                .as_ref()
+                .map_or_else(|| "no route".to_string(), |x| format!("route {x:?}"));
+            (
+                o.route.as_deref() == Some(q.as_str()),
+                format!("route {q:?}"),
+                actual,
+            )
         }
         Expect::Reason(r) => {
-            let actual = if o.reasons.is_empty() { "no reasons".to_string() } else { format!("reasons {:?}", o.reasons) };
-            (o.reasons.iter().any(|x| x == r), format!("reason {r:?}"), actual)
+            let actual = if o.reasons.is_empty() {
+                "no reasons".to_string()
+            } else {
+                format!("reasons {:?}", o.reasons)
+            };
+            (
+                o.reasons.iter().any(|x| x == r),
+                format!("reason {r:?}"),
+                actual,
+            )
         }
-        Expect::Score { block, label, op, value } => {
+        Expect::Score {
+            block,
+            label,
+            op,
+            value,
+        } => {
             let got = match block {
                 None => o.score,
                 Some(_) => o.scores.iter().find(|(n, _)| n == label).map(|(_, s)| *s),
             };
             let holds = got.is_some_and(|g| op.holds(g.cmp(value)));
-            let op_text = if *op == crate::syntax::ast::CompareOp::Eq { String::new() } else { format!("{} ", op.as_str()) };
+            let op_text = if *op == crate::syntax::ast::CompareOp::Eq {
+                String::new()
+            } else {
+                format!("{} ", op.as_str())
+            };
             let actual = got.map_or_else(|| format!("no {label}"), |g| format!("{label} {g}"));
             (holds, format!("{label} {op_text}{value}"), actual)
         }

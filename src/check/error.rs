@@ -25,7 +25,10 @@ pub enum CheckError {
     },
     /// A name that is not a variant of the enum the other side has.
     #[error("`{name}` is not a variant of enum `{enum_name}`")]
-    #[diagnostic(code(lq::unknown_variant), help("{}", suggestion_help(suggestion, "variants", variants)))]
+    #[diagnostic(
+        code(lq::unknown_variant),
+        help("{}", suggestion_help(suggestion, "variants", variants))
+    )]
     UnknownVariant {
         /// The name as written.
         name: String,
@@ -41,7 +44,10 @@ pub enum CheckError {
     },
     /// An unknown field in a lead or test record.
     #[error("unknown field `{name}`")]
-    #[diagnostic(code(lq::unknown_field), help("{}", suggestion_help(suggestion, "fields", fields)))]
+    #[diagnostic(
+        code(lq::unknown_field),
+        help("{}", suggestion_help(suggestion, "fields", fields))
+    )]
     UnknownField {
         /// The name as written.
         name: String,
@@ -55,7 +61,10 @@ pub enum CheckError {
     },
     /// A type name that is neither built in nor a declared enum.
     #[error("unknown type `{name}`")]
-    #[diagnostic(code(lq::unknown_type), help("{}", suggestion_help(suggestion, "types", types)))]
+    #[diagnostic(
+        code(lq::unknown_type),
+        help("{}", suggestion_help(suggestion, "types", types))
+    )]
     UnknownType {
         /// The name as written.
         name: String,
@@ -83,7 +92,10 @@ pub enum CheckError {
     },
     /// Something a test names (a rule, a score block, a lead) that does not exist.
     #[error("unknown {kind} `{name}`")]
-    #[diagnostic(code(lq::unknown_reference), help("{}", suggestion_help(suggestion, plural, known)))]
+    #[diagnostic(
+        code(lq::unknown_reference),
+        help("{}", suggestion_help(suggestion, plural, known))
+    )]
     UnknownReference {
         /// What kind of thing: "rule", "score block", "lead".
         kind: &'static str,
@@ -101,7 +113,10 @@ pub enum CheckError {
     },
     /// A function that lq does not have.
     #[error("unknown function `{name}`")]
-    #[diagnostic(code(lq::unknown_function), help("{}", suggestion_help(suggestion, "functions", functions)))]
+    #[diagnostic(
+        code(lq::unknown_function),
+        help("{}", suggestion_help(suggestion, "functions", functions))
+    )]
     UnknownFunction {
         /// The name as written.
         name: String,
@@ -130,7 +145,7 @@ pub enum CheckError {
         span: Span,
     },
     /// Two operands whose types do not go together.
-    #[error("`{op}` cannot combine `{left}` with `{right}`")]
+    #[error("{op} cannot combine `{left}` with `{right}`")]
     #[diagnostic(code(lq::type_mismatch), help("{help}"))]
     TypeMismatch {
         /// The operator.
@@ -164,9 +179,23 @@ pub enum CheckError {
         /// What would work.
         help: String,
     },
+    /// A list literal anywhere but after `in`.
+    #[error("a list can only follow `in` or `not in`")]
+    #[diagnostic(
+        code(lq::list_outside_in),
+        help("write the test where the list is used: `role in [VP, Director]`")
+    )]
+    ListOutsideIn {
+        /// The list.
+        #[label("a list here")]
+        span: Span,
+    },
     /// An enum compared with a quoted string.
     #[error("`{enum_name}` values are compared with variants, not text")]
-    #[diagnostic(code(lq::enum_vs_text), help("{}", enum_text_help(text, suggestion, variants)))]
+    #[diagnostic(
+        code(lq::enum_vs_text),
+        help("{}", enum_text_help(text, suggestion, variants))
+    )]
     EnumVsText {
         /// The enum.
         enum_name: String,
@@ -181,8 +210,8 @@ pub enum CheckError {
         span: Span,
     },
     /// A name declared twice.
-    #[error("{kind} `{name}` is declared twice")]
-    #[diagnostic(code(lq::duplicate), help("rename or remove one of them"))]
+    #[error("{}", duplicate_message(kind, name))]
+    #[diagnostic(code(lq::duplicate), help("{}", duplicate_help(kind)))]
     Duplicate {
         /// What kind of thing.
         kind: &'static str,
@@ -209,7 +238,10 @@ pub enum CheckError {
     },
     /// A tier rule after `otherwise`.
     #[error("`otherwise` must be the last tier rule")]
-    #[diagnostic(code(lq::otherwise_not_last), help("move `otherwise` below every other tier rule; a rule after it never runs"))]
+    #[diagnostic(
+        code(lq::otherwise_not_last),
+        help("move `otherwise` below every other tier rule; a rule after it never runs")
+    )]
     OtherwiseNotLast {
         /// The `otherwise`.
         #[label("`otherwise` here")]
@@ -241,7 +273,10 @@ pub enum CheckError {
     },
     /// A policy with no `schema` block.
     #[error("the policy has no schema")]
-    #[diagnostic(code(lq::no_schema), help("declare the lead record's fields, e.g. `schema {{ id: int key  budget: money? }}`"))]
+    #[diagnostic(
+        code(lq::no_schema),
+        help("declare the lead record's fields, e.g. `schema {{ id: int key  budget: money? }}`")
+    )]
     NoSchema {
         /// The start of the file.
         #[label("policy starts here")]
@@ -268,7 +303,10 @@ pub enum CheckError {
     },
     /// A `per` entry whose expression is not a whole number.
     #[error("`per` needs a whole number, found `{found}`")]
-    #[diagnostic(code(lq::per_not_int), help("scores are integers: wrap it in `round(...)`"))]
+    #[diagnostic(
+        code(lq::per_not_int),
+        help("scores are integers: wrap it in `round(...)`")
+    )]
     PerNotInt {
         /// The type found.
         found: String,
@@ -306,7 +344,12 @@ pub enum CheckError {
     },
     /// Required fields left out of a lead or test record.
     #[error("required {} left out: {}", if fields.len() == 1 { "field" } else { "fields" }, fields.join(", "))]
-    #[diagnostic(code(lq::record_missing), help("give every required field a value, or mark the field optional with `?` in the schema"))]
+    #[diagnostic(
+        code(lq::record_missing),
+        help(
+            "give every required field a value, or mark the field optional with `?` in the schema"
+        )
+    )]
     RecordMissing {
         /// The fields left out.
         fields: Vec<String>,
@@ -339,7 +382,11 @@ pub enum CheckError {
     },
     /// Warning: a let nobody uses.
     #[error("let `{name}` is never used")]
-    #[diagnostic(code(lq::unused_let), severity(Warning), help("remove it, or use it in a rule"))]
+    #[diagnostic(
+        code(lq::unused_let),
+        severity(Warning),
+        help("remove it, or use it in a rule")
+    )]
     UnusedLet {
         /// The let.
         name: String,
@@ -349,7 +396,11 @@ pub enum CheckError {
     },
     /// Warning: an enum no field, expression or record uses.
     #[error("enum `{name}` is never used")]
-    #[diagnostic(code(lq::unused_enum), severity(Warning), help("give a schema field this type, or remove the enum"))]
+    #[diagnostic(
+        code(lq::unused_enum),
+        severity(Warning),
+        help("give a schema field this type, or remove the enum")
+    )]
     UnusedEnum {
         /// The enum.
         name: String,
@@ -357,19 +408,13 @@ pub enum CheckError {
         #[label("unused")]
         span: Span,
     },
-    /// Warning: a variant nothing can ever hold or name.
-    #[error("variant `{name}` is never used")]
-    #[diagnostic(code(lq::unused_variant), severity(Warning), help("remove it, or use it in a condition"))]
-    UnusedVariant {
-        /// The variant.
-        name: String,
-        /// Where.
-        #[label("unused")]
-        span: Span,
-    },
     /// Warning: a tier that no rule assigns.
     #[error("tier `{name}` is never assigned")]
-    #[diagnostic(code(lq::unused_tier), severity(Warning), help("add a rule `when ... then tier {name}`, or remove the tier"))]
+    #[diagnostic(
+        code(lq::unused_tier),
+        severity(Warning),
+        help("add a rule `when ... then tier {name}`, or remove the tier")
+    )]
     UnusedTier {
         /// The tier.
         name: String,
@@ -379,7 +424,11 @@ pub enum CheckError {
     },
     /// Warning: a block whose cap is above anything its entries can add.
     #[error("score block can never reach its cap of {cap}")]
-    #[diagnostic(code(lq::unreachable_cap), severity(Warning), help("its entries add at most {max}; lower the cap to {max} or remove it"))]
+    #[diagnostic(
+        code(lq::unreachable_cap),
+        severity(Warning),
+        help("its entries add at most {max}; lower the cap to {max} or remove it")
+    )]
     UnreachableCap {
         /// The cap.
         cap: i64,
@@ -399,6 +448,22 @@ pub enum CheckError {
         #[label("never fires")]
         span: Span,
     },
+}
+
+fn duplicate_message(kind: &str, name: &str) -> String {
+    if kind == "declaration" {
+        format!("`{name}` is declared twice")
+    } else {
+        format!("{kind} `{name}` is declared twice")
+    }
+}
+
+fn duplicate_help(kind: &str) -> &'static str {
+    if kind == "declaration" {
+        "a policy has at most one; merge them into one"
+    } else {
+        "rename or remove one of them"
+    }
 }
 
 fn tier_help(suggestion: &Option<String>, tiers: &[String]) -> String {

@@ -26,29 +26,30 @@ impl Checker<'_> {
         for (i, used) in self.let_used.clone().into_iter().enumerate() {
             if !used {
                 let name = &self.let_decls[i].name;
-                self.diags.push(CheckError::UnusedLet { name: name.node.clone(), span: name.span });
+                self.diags.push(CheckError::UnusedLet {
+                    name: name.node.clone(),
+                    span: name.span,
+                });
             }
         }
     }
 
-    /// An enum no field has as its type is unused; its variants are
-    /// unused when no expression or record names them. A field's enum
-    /// describes the data, so all its variants count as used.
+    /// An enum that no field has as its type is unused. The variants of an
+    /// enum a field uses are the data's vocabulary (a value outside them
+    /// is an error outcome), so they are never reported unused.
     fn unused_enums(&mut self) {
         for (id, def) in self.out.enums.clone().iter().enumerate() {
-            let in_schema = self.out.schema.fields.iter().any(|f| matches!(&f.ty, Type::Enum(e, _) if *e == id));
-            if in_schema {
-                continue;
-            }
-            if !self.variant_used[id].iter().any(|u| *u) {
-                self.diags.push(CheckError::UnusedEnum { name: def.name.clone(), span: self.enum_spans[id] });
-                continue;
-            }
-            for (v, used) in self.variant_used[id].clone().into_iter().enumerate() {
-                if !used {
-                    let span = self.variant_spans[id][v];
-                    self.diags.push(CheckError::UnusedVariant { name: def.variants[v].name.clone(), span });
-                }
+            let in_schema = self
+                .out
+                .schema
+                .fields
+                .iter()
+                .any(|f| matches!(&f.ty, Type::Enum(e, _) if *e == id));
+            if !in_schema {
+                self.diags.push(CheckError::UnusedEnum {
+                    name: def.name.clone(),
+                    span: self.enum_spans[id],
+                });
             }
         }
     }
@@ -57,7 +58,10 @@ impl Checker<'_> {
         for (i, used) in self.tier_used.clone().into_iter().enumerate() {
             if !used {
                 let name = self.out.tiers[i].clone();
-                self.diags.push(CheckError::UnusedTier { name, span: self.tier_spans[i] });
+                self.diags.push(CheckError::UnusedTier {
+                    name,
+                    span: self.tier_spans[i],
+                });
             }
         }
     }
@@ -67,17 +71,30 @@ impl Checker<'_> {
             .out
             .blocks
             .iter()
-            .zip(self.ast.items.iter().filter_map(|i| if let Item::Score(b) = i { Some(b) } else { None }))
+            .zip(self.ast.items.iter().filter_map(|i| {
+                if let Item::Score(b) = i {
+                    Some(b)
+                } else {
+                    None
+                }
+            }))
             .filter_map(|(block, ast)| {
                 let cap = block.cap?;
                 let unbounded = block.entries.iter().any(|e| e.per);
-                let max: i64 = block.entries.iter().filter(|e| !e.per && e.points > 0).map(|e| e.points).sum();
+                let max: i64 = block
+                    .entries
+                    .iter()
+                    .filter(|e| !e.per && e.points > 0)
+                    .map(|e| e.points)
+                    .sum();
                 let max = max.max(block.floor.unwrap_or(i64::MIN));
-                (!unbounded && max < cap).then(|| (cap, max, ast.cap.as_ref().map_or(block.span, |c| c.span)))
+                (!unbounded && max < cap)
+                    .then(|| (cap, max, ast.cap.as_ref().map_or(block.span, |c| c.span)))
             })
             .collect();
         for (cap, max, span) in caps {
-            self.diags.push(CheckError::UnreachableCap { cap, max, span });
+            self.diags
+                .push(CheckError::UnreachableCap { cap, max, span });
         }
     }
 
@@ -98,10 +115,18 @@ impl Checker<'_> {
                 rules[..i]
                     .iter()
                     .find(|r| r.when.as_ref().is_some_and(|w| same(w, when)))
-                    .map(|r| format!("rule `{}` before it has the same condition and wins", r.label))
+                    .map(|r| {
+                        format!(
+                            "rule `{}` before it has the same condition and wins",
+                            r.label
+                        )
+                    })
             };
             if let Some(why) = why {
-                self.diags.push(CheckError::NeverFires { why, span: rule.span });
+                self.diags.push(CheckError::NeverFires {
+                    why,
+                    span: rule.span,
+                });
             }
             if always.is_none() && is_const(when, true) {
                 always = Some(rule.label.clone());

@@ -45,7 +45,10 @@ pub fn check(policy: &ast::Policy) -> Checked {
     checker.lint();
     let mut diagnostics = checker.diags;
     diagnostics.sort_by_key(|d| (d.primary_span().start, d.is_warning()));
-    Checked { policy: checker.out, diagnostics }
+    Checked {
+        policy: checker.out,
+        diagnostics,
+    }
 }
 
 /// Where a let is in being checked, for cycle detection.
@@ -63,7 +66,6 @@ struct Checker<'a> {
     diags: Vec<CheckError>,
     enum_index: HashMap<String, usize>,
     enum_spans: Vec<Span>,
-    variant_spans: Vec<Vec<Span>>,
     field_index: HashMap<String, usize>,
     tier_spans: Vec<Span>,
     let_index: HashMap<String, usize>,
@@ -73,9 +75,9 @@ struct Checker<'a> {
     block_index: HashMap<String, usize>,
     rule_names: Vec<String>,
     lead_index: HashMap<String, usize>,
+    reported_names: std::collections::HashSet<String>,
     // What the policy uses, for the unused-declaration warnings.
     let_used: Vec<bool>,
-    variant_used: Vec<Vec<bool>>,
     tier_used: Vec<bool>,
 }
 
@@ -87,7 +89,6 @@ impl<'a> Checker<'a> {
             diags: Vec::new(),
             enum_index: HashMap::new(),
             enum_spans: Vec::new(),
-            variant_spans: Vec::new(),
             field_index: HashMap::new(),
             tier_spans: Vec::new(),
             let_index: HashMap::new(),
@@ -97,8 +98,8 @@ impl<'a> Checker<'a> {
             block_index: HashMap::new(),
             rule_names: Vec::new(),
             lead_index: HashMap::new(),
+            reported_names: Default::default(),
             let_used: Vec::new(),
-            variant_used: Vec::new(),
             tier_used: Vec::new(),
         }
     }
@@ -114,7 +115,12 @@ impl<'a> Checker<'a> {
         let mut once = |checker: &mut Self, kind: &'static str, name: &Spanned<String>| -> bool {
             match seen.get(&(kind, name.node.clone())) {
                 Some(first) => {
-                    checker.error(CheckError::Duplicate { kind, name: name.node.clone(), span: name.span, first: *first });
+                    checker.error(CheckError::Duplicate {
+                        kind,
+                        name: name.node.clone(),
+                        span: name.span,
+                        first: *first,
+                    });
                     false
                 }
                 None => {
@@ -126,7 +132,11 @@ impl<'a> Checker<'a> {
         for item in &self.ast.items {
             match item {
                 Item::Name(n) => {
-                    if once(self, "policy name", &Spanned::new(String::new(), n.span)) {
+                    if once(
+                        self,
+                        "declaration",
+                        &Spanned::new("policy".to_string(), n.span),
+                    ) {
                         self.out.name = Some(n.node.clone());
                     }
                 }
@@ -136,7 +146,14 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Tiers(t) => {
-                    if once(self, "tiers", &Spanned::new("tiers".to_string(), t.span)) {
+                    if once(
+                        self,
+                        "declaration",
+                        &Spanned::new(
+                            "tiers".to_string(),
+                            Span::new(t.span.start, t.span.start + 5),
+                        ),
+                    ) {
                         for tier in &t.tiers {
                             if once(self, "tier", tier) {
                                 self.out.tiers.push(tier.node.clone());
@@ -147,14 +164,16 @@ impl<'a> Checker<'a> {
                 }
                 Item::Let(l) => {
                     if once(self, "let", &l.name) {
-                        self.let_index.insert(l.name.node.clone(), self.let_decls.len());
+                        self.let_index
+                            .insert(l.name.node.clone(), self.let_decls.len());
                         self.let_decls.push(l);
                     }
                 }
                 Item::Score(b) => {
                     if let Some(name) = &b.name {
                         if once(self, "score block", name) {
-                            self.block_index.insert(name.node.clone(), self.block_index.len());
+                            self.block_index
+                                .insert(name.node.clone(), self.block_index.len());
                         }
                     }
                 }
@@ -167,7 +186,8 @@ impl<'a> Checker<'a> {
                 }
                 Item::Lead(l) => {
                     if once(self, "lead", &l.name) {
-                        self.lead_index.insert(l.name.node.clone(), self.lead_index.len());
+                        self.lead_index
+                            .insert(l.name.node.clone(), self.lead_index.len());
                     }
                 }
                 Item::Test(t) => {
@@ -183,7 +203,9 @@ impl<'a> Checker<'a> {
         for item in &self.ast.items {
             if let Item::Score(b) = item {
                 if let Some(name) = &b.name {
-                    self.block_index.entry(name.node.clone()).or_insert(position);
+                    self.block_index
+                        .entry(name.node.clone())
+                        .or_insert(position);
                 }
                 position += 1;
             }
@@ -198,26 +220,31 @@ impl<'a> Checker<'a> {
 
     fn declare_enum(&mut self, e: &ast::EnumDecl) {
         let mut variants = Vec::new();
-        let mut spans = Vec::new();
         let mut local: HashMap<&str, Span> = HashMap::new();
         for v in &e.variants {
             if let Some(first) = local.get(v.name.node.as_str()) {
                 let (name, span, first) = (v.name.node.clone(), v.name.span, *first);
-                self.error(CheckError::Duplicate { kind: "variant", name, span, first });
+                self.error(CheckError::Duplicate {
+                    kind: "variant",
+                    name,
+                    span,
+                    first,
+                });
                 continue;
             }
             local.insert(&v.name.node, v.name.span);
-            spans.push(v.name.span);
             variants.push(VariantDef {
                 name: v.name.node.clone(),
                 spellings: v.spellings.iter().map(|s| s.node.clone()).collect(),
             });
         }
-        self.enum_index.insert(e.name.node.clone(), self.out.enums.len());
+        self.enum_index
+            .insert(e.name.node.clone(), self.out.enums.len());
         self.enum_spans.push(e.name.span);
-        self.variant_used.push(vec![false; variants.len()]);
-        self.variant_spans.push(spans);
-        self.out.enums.push(EnumDef { name: e.name.node.clone(), variants });
+        self.out.enums.push(EnumDef {
+            name: e.name.node.clone(),
+            variants,
+        });
     }
 
     fn schema(&mut self, once: &mut impl FnMut(&mut Self, &'static str, &Spanned<String>) -> bool) {
@@ -225,15 +252,31 @@ impl<'a> Checker<'a> {
             .ast
             .items
             .iter()
-            .filter_map(|i| if let Item::Schema(s) = i { Some(s) } else { None })
+            .filter_map(|i| {
+                if let Item::Schema(s) = i {
+                    Some(s)
+                } else {
+                    None
+                }
+            })
             .collect();
         let Some(first) = schemas.first() else {
-            self.error(CheckError::NoSchema { span: Span::new(0, 0) });
+            self.error(CheckError::NoSchema {
+                span: Span::new(0, 0),
+            });
             return;
         };
         for s in &schemas[1..] {
-            let (span, first) = (Span::new(s.span.start, s.span.start + 6), Span::new(first.span.start, first.span.start + 6));
-            self.error(CheckError::Duplicate { kind: "schema", name: "schema".into(), span, first });
+            let (span, first) = (
+                Span::new(s.span.start, s.span.start + 6),
+                Span::new(first.span.start, first.span.start + 6),
+            );
+            self.error(CheckError::Duplicate {
+                kind: "declaration",
+                name: "schema".into(),
+                span,
+                first,
+            });
         }
         self.out.schema.missing = first.missing.iter().map(|m| m.node.clone()).collect();
         let mut key_span: Option<Span> = None;
@@ -251,12 +294,16 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            self.field_index.insert(f.name.node.clone(), self.out.schema.fields.len());
+            self.field_index
+                .insert(f.name.node.clone(), self.out.schema.fields.len());
             self.out.schema.fields.push(Field {
                 name: f.name.node.clone(),
                 ty,
                 optional: f.ty.optional,
-                column: f.column.as_ref().map_or_else(|| f.name.node.clone(), |c| c.node.clone()),
+                column: f
+                    .column
+                    .as_ref()
+                    .map_or_else(|| f.name.node.clone(), |c| c.node.clone()),
                 missing: f.missing.iter().map(|m| m.node.clone()).collect(),
             });
         }
@@ -268,11 +315,17 @@ impl<'a> Checker<'a> {
             None => match self.enum_index.get(&t.name.node) {
                 Some(&id) => Type::Enum(id, t.name.node.clone()),
                 None => {
-                    let mut types: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+                    let mut types: Vec<String> =
+                        BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
                     types.extend(self.out.enums.iter().map(|e| e.name.clone()));
                     let suggestion = did_you_mean(&t.name.node, types.iter().map(String::as_str));
                     let (name, span) = (t.name.node.clone(), t.name.span);
-                    self.error(CheckError::UnknownType { name, types, suggestion, span });
+                    self.error(CheckError::UnknownType {
+                        name,
+                        types,
+                        suggestion,
+                        span,
+                    });
                     Type::Error
                 }
             },
@@ -297,8 +350,15 @@ impl<'a> Checker<'a> {
             match item {
                 Item::Disqualify(d) => {
                     let when = self.condition(&d.when, "a disqualifier's condition");
-                    let reason = d.because.as_ref().map_or_else(|| format!("line {}", d.line), |b| b.node.clone());
-                    self.out.disqualifiers.push(DisqualifierDef { when, reason, span: d.span });
+                    let reason = d
+                        .because
+                        .as_ref()
+                        .map_or_else(|| format!("line {}", d.line), |b| b.node.clone());
+                    self.out.disqualifiers.push(DisqualifierDef {
+                        when,
+                        reason,
+                        span: d.span,
+                    });
                 }
                 Item::Score(b) => {
                     let block = self.score_block(b);
@@ -307,8 +367,14 @@ impl<'a> Checker<'a> {
                 Item::Rule(r) => {
                     if let Some(o) = otherwise {
                         match r.when {
-                            Some(_) => self.error(CheckError::OtherwiseNotLast { span: o, later: r.span }),
-                            None => self.error(CheckError::OtherwiseTwice { span: r.span, first: o }),
+                            Some(_) => self.error(CheckError::OtherwiseNotLast {
+                                span: o,
+                                later: r.span,
+                            }),
+                            None => self.error(CheckError::OtherwiseTwice {
+                                span: r.span,
+                                first: o,
+                            }),
                         }
                     }
                     if r.when.is_none() && otherwise.is_none() {
@@ -335,14 +401,24 @@ impl<'a> Checker<'a> {
         self.let_stack.pop();
         self.let_state[i] = LetState::Done;
         let ty = value.ty.clone();
-        self.set_let(i, LetDef { name: decl.name.node.clone(), value });
+        self.set_let(
+            i,
+            LetDef {
+                name: decl.name.node.clone(),
+                value,
+            },
+        );
         ty
     }
 
     fn set_let(&mut self, i: usize, def: LetDef) {
         let placeholder = || LetDef {
             name: String::new(),
-            value: TExpr { kind: TKind::Const(crate::eval::value::Datum::Missing), ty: Type::Error, span: Span::default() },
+            value: TExpr {
+                kind: TKind::Const(crate::eval::value::Datum::Missing),
+                ty: Type::Error,
+                span: Span::default(),
+            },
         };
         while self.out.lets.len() <= i {
             self.out.lets.push(placeholder());
@@ -351,13 +427,20 @@ impl<'a> Checker<'a> {
     }
 
     fn out_let_type(&self, i: usize) -> Type {
-        self.out.lets.get(i).map_or(Type::Error, |l| l.value.ty.clone())
+        self.out
+            .lets
+            .get(i)
+            .map_or(Type::Error, |l| l.value.ty.clone())
     }
 
     fn score_block(&mut self, b: &ast::ScoreBlock) -> BlockDef {
         if let (Some(floor), Some(cap)) = (&b.floor, &b.cap) {
             if floor.node > cap.node {
-                self.error(CheckError::FloorAboveCap { floor: floor.node, cap: cap.node, span: floor.span.to(cap.span) });
+                self.error(CheckError::FloorAboveCap {
+                    floor: floor.node,
+                    cap: cap.node,
+                    span: floor.span.to(cap.span),
+                });
             }
         }
         let entries = b
@@ -365,10 +448,18 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|e| {
                 let (per, expr) = match &e.kind {
-                    ast::EntryKind::When(c) => (false, self.condition(c, "a score entry's condition")),
+                    ast::EntryKind::When(c) => {
+                        (false, self.condition(c, "a score entry's condition"))
+                    }
                     ast::EntryKind::Per(x) => (true, self.per_value(x)),
                 };
-                EntryDef { points: e.points.node, per, expr, because: e.because.as_ref().map(|b| b.node.clone()), span: e.span }
+                EntryDef {
+                    points: e.points.node,
+                    per,
+                    expr,
+                    because: e.because.as_ref().map(|b| b.node.clone()),
+                    span: e.span,
+                }
             })
             .collect();
         BlockDef {
@@ -384,9 +475,10 @@ impl<'a> Checker<'a> {
         let value = self.infer(x, None);
         match value.ty {
             Type::Int | Type::Error => {}
-            Type::Number | Type::Money => {
-                self.error(CheckError::PerNotInt { found: value.ty.to_string(), span: value.span })
-            }
+            Type::Number | Type::Money => self.error(CheckError::PerNotInt {
+                found: value.ty.to_string(),
+                span: value.span,
+            }),
             _ => self.error(CheckError::WrongType {
                 context: "the value after `per`",
                 expected: "a whole number",
@@ -399,7 +491,10 @@ impl<'a> Checker<'a> {
     }
 
     fn tier_rule(&mut self, r: &ast::TierRule) -> RuleDef {
-        let when = r.when.as_ref().map(|c| self.condition(c, "a rule's condition"));
+        let when = r
+            .when
+            .as_ref()
+            .map(|c| self.condition(c, "a rule's condition"));
         let tier = self.tier(&r.tier).unwrap_or(usize::MAX);
         let label = match (&r.name, &r.when) {
             (Some(n), _) => n.node.clone(),
@@ -426,9 +521,38 @@ impl<'a> Checker<'a> {
             None => {
                 let tiers = self.out.tiers.clone();
                 let suggestion = did_you_mean(&name.node, tiers.iter().map(String::as_str));
-                self.error(CheckError::UnknownTier { name: name.node.clone(), tiers, suggestion, span: name.span });
+                self.error(CheckError::UnknownTier {
+                    name: name.node.clone(),
+                    tiers,
+                    suggestion,
+                    span: name.span,
+                });
                 None
             }
         }
     }
+}
+
+/// The name under which [`check_expr`] checks an expression.
+const EXPR_LET: &str = "__lq_expression";
+
+/// Checks one expression against a policy that itself checks cleanly: the
+/// expression may use every let, field, block and enum of the policy.
+/// Errors point into the expression's own text.
+pub fn check_expr(policy: &ast::Policy, expr: &ast::Expr) -> Result<TExpr, Vec<CheckError>> {
+    let mut with_expr = policy.clone();
+    with_expr.items.push(Item::Let(ast::LetDecl {
+        name: Spanned::new(EXPR_LET.to_string(), expr.span),
+        value: expr.clone(),
+    }));
+    let checked = check(&with_expr);
+    if checked.has_errors() {
+        return Err(checked
+            .diagnostics
+            .into_iter()
+            .filter(|d| !d.is_warning())
+            .collect());
+    }
+    let found = checked.policy.lets.into_iter().find(|l| l.name == EXPR_LET);
+    found.map(|l| l.value).ok_or_else(Vec::new)
 }

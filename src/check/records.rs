@@ -18,7 +18,10 @@ impl Checker<'_> {
         for item in &self.ast.items {
             if let Item::Lead(l) = item {
                 let values = self.record(&l.record);
-                self.out.leads.push(LeadDef { name: l.name.node.clone(), values });
+                self.out.leads.push(LeadDef {
+                    name: l.name.node.clone(),
+                    values,
+                });
             }
         }
         for item in &self.ast.items {
@@ -35,16 +38,35 @@ impl Checker<'_> {
         let mut given: HashMap<&str, Span> = HashMap::new();
         for (name, value) in &rec.fields {
             if let Some(first) = given.insert(&name.node, name.span) {
-                self.error(CheckError::RecordDuplicate { name: name.node.clone(), span: name.span, first });
+                self.error(CheckError::RecordDuplicate {
+                    name: name.node.clone(),
+                    span: name.span,
+                    first,
+                });
                 continue;
             }
             let Some(&slot) = self.field_index.get(&name.node) else {
-                let fields: Vec<String> = self.out.schema.fields.iter().map(|f| f.name.clone()).collect();
+                let fields: Vec<String> = self
+                    .out
+                    .schema
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect();
                 let suggestion = did_you_mean(&name.node, fields.iter().map(String::as_str));
-                self.error(CheckError::UnknownField { name: name.node.clone(), fields, suggestion, span: name.span });
+                self.error(CheckError::UnknownField {
+                    name: name.node.clone(),
+                    fields,
+                    suggestion,
+                    span: name.span,
+                });
                 continue;
             };
-            values[slot] = self.field_value(slot, &value.node, value.span);
+            // A value that does not convert is reported once, not also as left out.
+            values[slot] = Some(
+                self.field_value(slot, &value.node, value.span)
+                    .unwrap_or(Datum::Missing),
+            );
         }
         values
     }
@@ -57,7 +79,9 @@ impl Checker<'_> {
             (Type::Error, _) => return None,
             (_, ValueLit::Missing) if optional => Some(Datum::Missing),
             (Type::Int, ValueLit::Number(Number::Int(i))) => Some(Datum::Int(*i)),
-            (Type::Number | Type::Money, ValueLit::Number(Number::Int(i))) => Some(Datum::Num(*i as f64)),
+            (Type::Number | Type::Money, ValueLit::Number(Number::Int(i))) => {
+                Some(Datum::Num(*i as f64))
+            }
             (Type::Number | Type::Money, ValueLit::Number(Number::Real(r))) => Some(Datum::Num(*r)),
             (Type::Text, ValueLit::Text(t)) => Some(Datum::Text(t.clone())),
             (Type::Bool, ValueLit::Bool(b)) => Some(Datum::Bool(*b)),
@@ -67,14 +91,20 @@ impl Checker<'_> {
                 let def = &self.out.enums[*id];
                 match def.variants.iter().position(|x| x.name == *v) {
                     Some(i) => {
-                        self.variant_used[*id][i] = true;
                         return Some(Datum::Enum(i as u32));
                     }
                     None => {
-                        let variants: Vec<String> = def.variants.iter().map(|x| x.name.clone()).collect();
+                        let variants: Vec<String> =
+                            def.variants.iter().map(|x| x.name.clone()).collect();
                         let suggestion = did_you_mean(v, variants.iter().map(String::as_str));
                         let enum_name = enum_name.clone();
-                        self.error(CheckError::UnknownVariant { name: v.clone(), enum_name, variants, suggestion, span });
+                        self.error(CheckError::UnknownVariant {
+                            name: v.clone(),
+                            enum_name,
+                            variants,
+                            suggestion,
+                            span,
+                        });
                         return None;
                     }
                 }
@@ -84,7 +114,13 @@ impl Checker<'_> {
         if converted.is_none() {
             let help = value_help(&ty, value, optional);
             let found = describe(value);
-            self.error(CheckError::RecordType { field: name, expected: ty.to_string(), found, span, help });
+            self.error(CheckError::RecordType {
+                field: name,
+                expected: ty.to_string(),
+                found,
+                span,
+                help,
+            });
         }
         converted
     }
@@ -100,11 +136,19 @@ impl Checker<'_> {
                 },
                 None => {
                     complete = false;
-                    let known: Vec<String> = self.out.leads.iter().map(|l| l.name.clone()).collect();
+                    let known: Vec<String> =
+                        self.out.leads.iter().map(|l| l.name.clone()).collect();
                     let suggestion = did_you_mean(&base.node, known.iter().map(String::as_str));
                     let name = base.node.clone();
                     let span = base.span;
-                    self.error(CheckError::UnknownReference { kind: "lead", plural: "leads", name, known, suggestion, span });
+                    self.error(CheckError::UnknownReference {
+                        kind: "lead",
+                        plural: "leads",
+                        name,
+                        known,
+                        suggestion,
+                        span,
+                    });
                 }
             }
         }
@@ -133,9 +177,16 @@ impl Checker<'_> {
             })
             .collect();
         if complete && !absent.is_empty() && !self.has_record_errors_in(given_span) {
-            self.error(CheckError::RecordMissing { fields: absent, span: given_span });
+            self.error(CheckError::RecordMissing {
+                fields: absent,
+                span: given_span,
+            });
         }
-        let expects = t.expects.iter().filter_map(|e| self.expectation(e)).collect();
+        let expects = t
+            .expects
+            .iter()
+            .filter_map(|e| self.expectation(e))
+            .collect();
         TestDef {
             name: t.name.node.clone(),
             as_of: t.as_of.as_ref().map(|d| d.node),
@@ -153,14 +204,22 @@ impl Checker<'_> {
         })
     }
 
-    fn expectation(&mut self, e: &crate::source::Spanned<Expectation>) -> Option<crate::source::Spanned<Expect>> {
+    fn expectation(
+        &mut self,
+        e: &crate::source::Spanned<Expectation>,
+    ) -> Option<crate::source::Spanned<Expect>> {
         let exp = match &e.node {
             Expectation::Tier(t) => match self.out.tiers.iter().position(|x| *x == t.node) {
                 Some(i) => Expect::Tier(i),
                 None => {
                     let tiers = self.out.tiers.clone();
                     let suggestion = did_you_mean(&t.node, tiers.iter().map(String::as_str));
-                    self.error(CheckError::UnknownTier { name: t.node.clone(), tiers, suggestion, span: t.span });
+                    self.error(CheckError::UnknownTier {
+                        name: t.node.clone(),
+                        tiers,
+                        suggestion,
+                        span: t.span,
+                    });
                     return None;
                 }
             },
@@ -172,7 +231,14 @@ impl Checker<'_> {
                     let known = self.rule_names.clone();
                     let suggestion = did_you_mean(&r.node, known.iter().map(String::as_str));
                     let (name, span) = (r.node.clone(), r.span);
-                    self.error(CheckError::UnknownReference { kind: "rule", plural: "named rules", name, known, suggestion, span });
+                    self.error(CheckError::UnknownReference {
+                        kind: "rule",
+                        plural: "named rules",
+                        name,
+                        known,
+                        suggestion,
+                        span,
+                    });
                     return None;
                 }
                 Expect::Rule(r.node.clone())
@@ -185,23 +251,45 @@ impl Checker<'_> {
                     Some(b) => match self.block_index.get(&b.node) {
                         Some(&i) => (Some(i), b.node.clone()),
                         None => {
-                            let known: Vec<String> = self.out.block_names().map(String::from).collect();
-                            let known = if known.is_empty() { self.ast_block_names() } else { known };
-                            let suggestion = did_you_mean(&b.node, known.iter().map(String::as_str));
+                            let known: Vec<String> =
+                                self.out.block_names().map(String::from).collect();
+                            let known = if known.is_empty() {
+                                self.ast_block_names()
+                            } else {
+                                known
+                            };
+                            let suggestion =
+                                did_you_mean(&b.node, known.iter().map(String::as_str));
                             let (name, span) = (b.node.clone(), b.span);
-                            self.error(CheckError::UnknownReference { kind: "score block", plural: "score blocks", name, known, suggestion, span });
+                            self.error(CheckError::UnknownReference {
+                                kind: "score block",
+                                plural: "score blocks",
+                                name,
+                                known,
+                                suggestion,
+                                span,
+                            });
                             return None;
                         }
                     },
                 };
-                Expect::Score { block: index, label, op: *op, value: value.node }
+                Expect::Score {
+                    block: index,
+                    label,
+                    op: *op,
+                    value: value.node,
+                }
             }
         };
         Some(crate::source::Spanned::new(exp, e.span))
     }
 
     fn ast_block_names(&self) -> Vec<String> {
-        let mut names: Vec<(usize, String)> = self.block_index.iter().map(|(n, i)| (*i, n.clone())).collect();
+        let mut names: Vec<(usize, String)> = self
+            .block_index
+            .iter()
+            .map(|(n, i)| (*i, n.clone()))
+            .collect();
         names.sort();
         names.into_iter().map(|(_, n)| n).collect()
     }
@@ -227,7 +315,9 @@ fn value_help(ty: &Type, value: &ValueLit, optional: bool) -> String {
         }
         (Type::Int, ValueLit::Number(_)) => "an `int` field takes a whole number, e.g. `42`".into(),
         (Type::Text, ValueLit::Name(n)) => format!("text is quoted: \"{n}\""),
-        (Type::Enum(_, e), ValueLit::Text(t)) => format!("write the `{e}` variant without quotes, e.g. `{t}`"),
+        (Type::Enum(_, e), ValueLit::Text(t)) => {
+            format!("write the `{e}` variant without quotes, e.g. `{t}`")
+        }
         (Type::Int | Type::Number, _) => "write a number, e.g. `42` or `3.5`".into(),
         (Type::Money, _) => "write an amount, e.g. `25k` or `1500`".into(),
         (Type::Text, _) => "write text in double quotes, e.g. \"US\"".into(),

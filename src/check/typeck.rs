@@ -15,7 +15,16 @@ use crate::syntax::ast::{ArithOp, CompareOp, Expr, ExprKind, Number, TextOp};
 /// The most compiled regex size a pattern may take (bytes).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-const FUNCTIONS: &[&str] = &["lower", "trim", "count", "days_since", "coalesce", "min", "max", "round"];
+const FUNCTIONS: &[&str] = &[
+    "lower",
+    "trim",
+    "count",
+    "days_since",
+    "coalesce",
+    "min",
+    "max",
+    "round",
+];
 
 impl Checker<'_> {
     /// Types `e` and requires a condition (`bool`).
@@ -32,7 +41,13 @@ impl Checker<'_> {
             } else {
                 "a condition is a test such as `x = y`, `x in [...]` or `x is present`".to_string()
             };
-            self.error(CheckError::WrongType { context, expected: "a yes/no condition (`bool`)", found: t.ty.to_string(), span: t.span, help });
+            self.error(CheckError::WrongType {
+                context,
+                expected: "a yes/no condition (`bool`)",
+                found: t.ty.to_string(),
+                span: t.span,
+                help,
+            });
         }
     }
 
@@ -55,13 +70,7 @@ impl Checker<'_> {
             ExprKind::Name(n) => self.name(n, span, hint),
             ExprKind::Score => make(TKind::Score, Type::Int),
             ExprKind::List(_) => {
-                self.error(CheckError::WrongType {
-                    context: "a list",
-                    expected: "written after `in`",
-                    found: "list".into(),
-                    span,
-                    help: "lists stand after `in` or `not in`: `role in [VP, Director]`".into(),
-                });
+                self.error(CheckError::ListOutsideIn { span });
                 make(TKind::Const(Datum::Missing), Type::Error)
             }
             ExprKind::Neg(x) => {
@@ -72,7 +81,11 @@ impl Checker<'_> {
             }
             ExprKind::Arith(op, l, r) => self.arith(*op, l, r, span),
             ExprKind::Compare(op, l, r) => self.compare(*op, l, r, span),
-            ExprKind::In { negated, value, list } => self.membership(*negated, value, list, span),
+            ExprKind::In {
+                negated,
+                value,
+                list,
+            } => self.membership(*negated, value, list, span),
             ExprKind::Between(v, lo, hi) => {
                 let v = self.infer(v, None);
                 let lo = self.infer(lo, Some(&v.ty));
@@ -80,23 +93,39 @@ impl Checker<'_> {
                 for bound in [&lo, &hi] {
                     self.require_ordered("between", &v, bound);
                 }
-                make(TKind::Between(Box::new(v), Box::new(lo), Box::new(hi)), Type::Bool)
+                make(
+                    TKind::Between(Box::new(v), Box::new(lo), Box::new(hi)),
+                    Type::Bool,
+                )
             }
             ExprKind::TextTest(op, l, r) => self.text_test(*op, l, r, span),
             ExprKind::Matches(l, pattern) => {
                 let l = self.infer(l, None);
                 self.require(&l, &Type::Text, "the value before `matches`", "text");
-                if let Err(err) = RegexBuilder::new(&pattern.node).size_limit(REGEX_SIZE_LIMIT).build() {
+                if let Err(err) = RegexBuilder::new(&pattern.node)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
                     let reason = regex_reason(&err);
-                    self.error(CheckError::InvalidRegex { reason, span: pattern.span });
+                    self.error(CheckError::InvalidRegex {
+                        reason,
+                        span: pattern.span,
+                    });
                 }
                 make(TKind::Matches(Box::new(l), pattern.clone()), Type::Bool)
             }
             ExprKind::DateTest(op, l, r) => {
                 let l = self.infer(l, None);
                 let r = self.infer(r, None);
-                let word = if *op == crate::syntax::ast::DateOp::Before { "`before`" } else { "`after`" };
-                if !matches!((&l.ty, &r.ty), (Type::Date | Type::Error, Type::Date | Type::Error)) {
+                let word = if *op == crate::syntax::ast::DateOp::Before {
+                    "`before`"
+                } else {
+                    "`after`"
+                };
+                if !matches!(
+                    (&l.ty, &r.ty),
+                    (Type::Date | Type::Error, Type::Date | Type::Error)
+                ) {
                     self.mismatch(word, &l, &r, "`before` and `after` compare dates: `last_activity before 2026-01-01` or `... before 90 days ago`");
                 }
                 make(TKind::DateTest(*op, Box::new(l), Box::new(r)), Type::Bool)
@@ -116,8 +145,16 @@ impl Checker<'_> {
                 make(TKind::Not(Box::new(x)), Type::Bool)
             }
             ExprKind::And(l, r) | ExprKind::Or(l, r) => {
-                let word = if matches!(e.kind, ExprKind::And(..)) { "`and`" } else { "`or`" };
-                let context = if word == "`and`" { "each side of `and`" } else { "each side of `or`" };
+                let word = if matches!(e.kind, ExprKind::And(..)) {
+                    "`and`"
+                } else {
+                    "`or`"
+                };
+                let context = if word == "`and`" {
+                    "each side of `and`"
+                } else {
+                    "each side of `or`"
+                };
                 let l = self.infer(l, None);
                 self.require_bool(&l, context);
                 let r = self.infer(r, None);
@@ -143,10 +180,24 @@ impl Checker<'_> {
                 .map(|v| v.name.clone());
             let variants = def.variants.iter().map(|v| v.name.clone()).collect();
             let (enum_name, text) = (enum_name.clone(), t.to_string());
-            self.error(CheckError::EnumVsText { enum_name, variants, text, suggestion, span });
-            return TExpr { kind: TKind::Const(Datum::Missing), ty: Type::Error, span };
+            self.error(CheckError::EnumVsText {
+                enum_name,
+                variants,
+                text,
+                suggestion,
+                span,
+            });
+            return TExpr {
+                kind: TKind::Const(Datum::Missing),
+                ty: Type::Error,
+                span,
+            };
         }
-        TExpr { kind: TKind::Const(Datum::Text(t.to_string())), ty: Type::Text, span }
+        TExpr {
+            kind: TKind::Const(Datum::Text(t.to_string())),
+            ty: Type::Text,
+            span,
+        }
     }
 
     /// Whether `e` is a bare name that is not a let, field or block (so
@@ -154,7 +205,9 @@ impl Checker<'_> {
     fn is_variant_like(&self, e: &Expr) -> bool {
         match &e.kind {
             ExprKind::Name(n) => {
-                !self.let_index.contains_key(n) && !self.field_index.contains_key(n) && !self.block_index.contains_key(n)
+                !self.let_index.contains_key(n)
+                    && !self.field_index.contains_key(n)
+                    && !self.block_index.contains_key(n)
             }
             ExprKind::List(items) => items.iter().all(|i| self.is_variant_like(i)),
             _ => false,
@@ -179,36 +232,83 @@ impl Checker<'_> {
             self.let_used[i] = true;
             if self.let_state[i] == LetState::InProgress {
                 let start = self.let_stack.iter().position(|&x| x == i).unwrap_or(0);
-                let mut path: Vec<String> = self.let_stack[start..].iter().map(|&x| self.let_decls[x].name.node.clone()).collect();
+                let mut path: Vec<String> = self.let_stack[start..]
+                    .iter()
+                    .map(|&x| self.let_decls[x].name.node.clone())
+                    .collect();
                 path.push(n.to_string());
-                self.error(CheckError::LetCycle { name: n.to_string(), path, span });
-                return TExpr { kind: TKind::Let(i), ty: Type::Error, span };
+                self.error(CheckError::LetCycle {
+                    name: n.to_string(),
+                    path,
+                    span,
+                });
+                return TExpr {
+                    kind: TKind::Let(i),
+                    ty: Type::Error,
+                    span,
+                };
             }
             let ty = self.check_let(i);
-            return TExpr { kind: TKind::Let(i), ty, span };
+            return TExpr {
+                kind: TKind::Let(i),
+                ty,
+                span,
+            };
         }
         if let Some(&i) = self.field_index.get(n) {
             let ty = self.out.schema.fields[i].ty.clone();
-            return TExpr { kind: TKind::Field(i), ty, span };
+            return TExpr {
+                kind: TKind::Field(i),
+                ty,
+                span,
+            };
         }
         if let Some(&i) = self.block_index.get(n) {
-            return TExpr { kind: TKind::Block(i), ty: Type::Int, span };
+            return TExpr {
+                kind: TKind::Block(i),
+                ty: Type::Int,
+                span,
+            };
         }
         if let Some(Type::Enum(id, enum_name)) = hint {
             let def = &self.out.enums[*id];
             if let Some(v) = def.variants.iter().position(|v| v.name == n) {
-                self.variant_used[*id][v] = true;
-                return TExpr { kind: TKind::Const(Datum::Enum(v as u32)), ty: Type::Enum(*id, enum_name.clone()), span };
+                return TExpr {
+                    kind: TKind::Const(Datum::Enum(v as u32)),
+                    ty: Type::Enum(*id, enum_name.clone()),
+                    span,
+                };
             }
             let variants: Vec<String> = def.variants.iter().map(|v| v.name.clone()).collect();
             let suggestion = did_you_mean(n, variants.iter().map(String::as_str));
             let (name, enum_name) = (n.to_string(), enum_name.clone());
-            self.error(CheckError::UnknownVariant { name, enum_name, variants, suggestion, span });
-            return TExpr { kind: TKind::Const(Datum::Missing), ty: Type::Error, span };
+            self.error(CheckError::UnknownVariant {
+                name,
+                enum_name,
+                variants,
+                suggestion,
+                span,
+            });
+            return TExpr {
+                kind: TKind::Const(Datum::Missing),
+                ty: Type::Error,
+                span,
+            };
         }
-        let help = self.unknown_name_help(n, hint);
-        self.error(CheckError::UnknownName { name: n.to_string(), span, help });
-        TExpr { kind: TKind::Const(Datum::Missing), ty: Type::Error, span }
+        // One report per misspelt name, not one per use.
+        if self.reported_names.insert(n.to_string()) {
+            let help = self.unknown_name_help(n, hint);
+            self.error(CheckError::UnknownName {
+                name: n.to_string(),
+                span,
+                help,
+            });
+        }
+        TExpr {
+            kind: TKind::Const(Datum::Missing),
+            ty: Type::Error,
+            span,
+        }
     }
 
     fn unknown_name_help(&self, n: &str, hint: Option<&Type>) -> String {
@@ -216,18 +316,31 @@ impl Checker<'_> {
         known.extend(self.field_index.keys().map(String::as_str));
         known.extend(self.block_index.keys().map(String::as_str));
         known.sort_unstable();
+        if ["null", "NULL", "nil", "None", "undefined"].contains(&n) {
+            return "lq has no null: test with `x is missing` or `x is present`".to_string();
+        }
+        let owner = self
+            .out
+            .enums
+            .iter()
+            .find(|e| e.variants.iter().any(|v| v.name == n));
+        if let Some(e) = owner {
+            return format!("`{n}` is a variant of enum `{}`: compare it with a field of that type, e.g. `field = {n}`", e.name);
+        }
         if let Some(s) = did_you_mean(n, known.iter().copied()) {
             return format!("did you mean `{s}`?");
         }
         if hint == Some(&Type::Text) {
             return format!("to compare with the text, quote it: \"{n}\"");
         }
-        let owner = self.out.enums.iter().find(|e| e.variants.iter().any(|v| v.name == n));
-        match owner {
-            Some(e) => format!("`{n}` is a variant of enum `{}`: compare it with a field of that type, e.g. `field = {n}`", e.name),
-            None if known.is_empty() => "declare it as a schema field or with `let`".to_string(),
-            None => format!("declare it as a schema field or with `let`; known names: {}", crate::diagnostic::list_names(&known.iter().map(|s| s.to_string()).collect::<Vec<_>>())),
+        if known.is_empty() {
+            return "declare it as a schema field or with `let`".to_string();
         }
+        let known: Vec<String> = known.iter().map(|s| s.to_string()).collect();
+        format!(
+            "declare it as a schema field or with `let`; the names are {}",
+            crate::diagnostic::list_names(&known)
+        )
     }
 
     fn arith(&mut self, op: ArithOp, l: &Expr, r: &Expr, span: Span) -> TExpr {
@@ -246,44 +359,84 @@ impl Checker<'_> {
             }
         } else {
             if l.ty != Type::Error && r.ty != Type::Error {
-                self.mismatch(&format!("`{symbol}`"), &l, &r, "arithmetic works on numbers (`int`, `number`, `money`)");
+                self.mismatch(
+                    &format!("`{symbol}`"),
+                    &l,
+                    &r,
+                    "arithmetic works on numbers (`int`, `number`, `money`)",
+                );
             }
             Type::Error
         };
-        TExpr { kind: TKind::Arith(op, Box::new(l), Box::new(r)), ty, span }
+        TExpr {
+            kind: TKind::Arith(op, Box::new(l), Box::new(r)),
+            ty,
+            span,
+        }
     }
 
     fn compare(&mut self, op: CompareOp, l: &Expr, r: &Expr, span: Span) -> TExpr {
         let (l, r) = self.pair(l, r);
         let word = format!("`{}`", op.as_str());
         if !l.ty.comparable(&r.ty) {
-            self.mismatch(&word, &l, &r, "both sides of a comparison must have the same type (numbers compare with numbers)");
-        } else if !matches!(op, CompareOp::Eq | CompareOp::Ne) && !(l.ty.ordered() && r.ty.ordered()) {
+            self.mismatch(
+                &word,
+                &l,
+                &r,
+                "both sides of a comparison must have the same type (numbers compare with numbers)",
+            );
+        } else if !(matches!(op, CompareOp::Eq | CompareOp::Ne) || l.ty.ordered() && r.ty.ordered())
+        {
             let help = format!("`{}` values can only be tested with `=` and `!=`", l.ty);
             self.mismatch(&word, &l, &r, &help);
         }
-        TExpr { kind: TKind::Compare(op, Box::new(l), Box::new(r)), ty: Type::Bool, span }
+        TExpr {
+            kind: TKind::Compare(op, Box::new(l), Box::new(r)),
+            ty: Type::Bool,
+            span,
+        }
     }
 
     fn membership(&mut self, negated: bool, value: &Expr, list: &Expr, span: Span) -> TExpr {
         let (v, list) = if matches!(list.kind, ExprKind::List(_)) {
-            let ExprKind::List(written) = &list.kind else { unreachable!("matched above") };
+            let ExprKind::List(written) = &list.kind else {
+                unreachable!("matched above")
+            };
             let v = self.infer(value, None);
             let items: Vec<TExpr> = written.iter().map(|i| self.infer(i, Some(&v.ty))).collect();
             if let Some(item) = items.iter().find(|i| !v.ty.comparable(&i.ty)) {
-                self.mismatch(if negated { "`not in`" } else { "`in`" }, &v, item, "every item of the list must have the value's type");
+                self.mismatch(
+                    if negated { "`not in`" } else { "`in`" },
+                    &v,
+                    item,
+                    "every item of the list must have the value's type",
+                );
             }
             let ty = Type::ListOf(Box::new(v.ty.clone()));
-            (v, TExpr { kind: TKind::List(items), ty, span: list.span })
+            (
+                v,
+                TExpr {
+                    kind: TKind::List(items),
+                    ty,
+                    span: list.span,
+                },
+            )
         } else {
             let v = self.infer(value, None);
             let l = self.infer(list, None);
-            if !matches!((&v.ty, &l.ty), (Type::Text | Type::Error, Type::List | Type::Error)) {
+            if !matches!(
+                (&v.ty, &l.ty),
+                (Type::Text | Type::Error, Type::List | Type::Error)
+            ) {
                 self.mismatch("`in`", &v, &l, "`in` takes a list: `role in [VP, Director]`, or text in a `list of text` field");
             }
             (v, l)
         };
-        TExpr { kind: TKind::In(negated, Box::new(v), Box::new(list)), ty: Type::Bool, span }
+        TExpr {
+            kind: TKind::In(negated, Box::new(v), Box::new(list)),
+            ty: Type::Bool,
+            span,
+        }
     }
 
     fn text_test(&mut self, op: TextOp, l: &Expr, r: &Expr, span: Span) -> TExpr {
@@ -297,9 +450,18 @@ impl Checker<'_> {
         let list_ok = op == TextOp::Contains && l.ty == Type::List;
         let ok = matches!(l.ty, Type::Text | Type::Error) || list_ok;
         if !ok || !matches!(r.ty, Type::Text | Type::Error) {
-            self.mismatch(word, &l, &r, "text tests take text on both sides, e.g. `email ends with \".edu\"`");
+            self.mismatch(
+                word,
+                &l,
+                &r,
+                "text tests take text on both sides, e.g. `email ends with \".edu\"`",
+            );
         }
-        TExpr { kind: TKind::TextTest(op, Box::new(l), Box::new(r)), ty: Type::Bool, span }
+        TExpr {
+            kind: TKind::TextTest(op, Box::new(l), Box::new(r)),
+            ty: Type::Bool,
+            span,
+        }
     }
 
     fn call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> TExpr {
@@ -315,8 +477,17 @@ impl Checker<'_> {
             _ => {
                 let functions: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
                 let suggestion = did_you_mean(name, FUNCTIONS.iter().copied());
-                self.error(CheckError::UnknownFunction { name: name.into(), functions, suggestion, span: name_span });
-                return TExpr { kind: TKind::Const(Datum::Missing), ty: Type::Error, span };
+                self.error(CheckError::UnknownFunction {
+                    name: name.into(),
+                    functions,
+                    suggestion,
+                    span: name_span,
+                });
+                return TExpr {
+                    kind: TKind::Const(Datum::Missing),
+                    ty: Type::Error,
+                    span,
+                };
             }
         };
         let (arity_ok, expected, usage) = match func {
@@ -325,13 +496,27 @@ impl Checker<'_> {
             Func::Count => (args.len() == 1, "one argument", "count(list)"),
             Func::DaysSince => (args.len() == 1, "one argument", "days_since(date)"),
             Func::Round => (args.len() == 1, "one argument", "round(number)"),
-            Func::Coalesce => (args.len() >= 2, "two or more arguments", "coalesce(value, fallback)"),
+            Func::Coalesce => (
+                args.len() >= 2,
+                "two or more arguments",
+                "coalesce(value, fallback)",
+            ),
             Func::Min => (args.len() >= 2, "two or more arguments", "min(a, b)"),
             Func::Max => (args.len() >= 2, "two or more arguments", "max(a, b)"),
         };
         if !arity_ok {
-            self.error(CheckError::WrongArity { name: name.into(), expected, found: args.len(), usage, span });
-            return TExpr { kind: TKind::Const(Datum::Missing), ty: Type::Error, span };
+            self.error(CheckError::WrongArity {
+                name: name.into(),
+                expected,
+                found: args.len(),
+                usage,
+                span,
+            });
+            return TExpr {
+                kind: TKind::Const(Datum::Missing),
+                ty: Type::Error,
+                span,
+            };
         }
         let first = self.infer(&args[0], None);
         let mut typed = vec![first];
@@ -340,7 +525,11 @@ impl Checker<'_> {
             typed.push(self.infer(a, Some(&hint)));
         }
         let ty = self.call_type(func, name, &typed);
-        TExpr { kind: TKind::Call(func, typed), ty, span }
+        TExpr {
+            kind: TKind::Call(func, typed),
+            ty,
+            span,
+        }
     }
 
     fn call_type(&mut self, func: Func, name: &str, args: &[TExpr]) -> Type {
@@ -366,15 +555,24 @@ impl Checker<'_> {
                 for a in args {
                     self.require_numeric(a, if name == "min" { "`min`" } else { "`max`" });
                 }
-                args.iter().skip(1).fold(args[0].ty.clone(), |acc, a| acc.numeric_join(&a.ty))
+                args.iter()
+                    .skip(1)
+                    .fold(args[0].ty.clone(), |acc, a| acc.numeric_join(&a.ty))
             }
             Func::Coalesce => {
                 for a in &args[1..] {
                     if !args[0].ty.comparable(&a.ty) {
-                        self.mismatch("`coalesce`", &args[0], a, "the fallback must have the value's type");
+                        self.mismatch(
+                            "`coalesce`",
+                            &args[0],
+                            a,
+                            "the fallback must have the value's type",
+                        );
                     }
                 }
-                args.iter().skip(1).fold(args[0].ty.clone(), |acc, a| acc.join(&a.ty))
+                args.iter()
+                    .skip(1)
+                    .fold(args[0].ty.clone(), |acc, a| acc.join(&a.ty))
             }
         }
     }
@@ -382,20 +580,37 @@ impl Checker<'_> {
     fn require(&mut self, t: &TExpr, ty: &Type, context: &'static str, expected: &'static str) {
         if t.ty != *ty && t.ty != Type::Error {
             let help = format!("give it {expected}");
-            self.error(CheckError::WrongType { context, expected, found: t.ty.to_string(), span: t.span, help });
+            self.error(CheckError::WrongType {
+                context,
+                expected,
+                found: t.ty.to_string(),
+                span: t.span,
+                help,
+            });
         }
     }
 
     fn require_numeric(&mut self, t: &TExpr, op: &str) {
         if !t.ty.is_numeric() {
             let help = format!("{op} works on `int`, `number` and `money`");
-            self.error(CheckError::WrongType { context: "this operand", expected: "a number", found: t.ty.to_string(), span: t.span, help });
+            self.error(CheckError::WrongType {
+                context: "this operand",
+                expected: "a number",
+                found: t.ty.to_string(),
+                span: t.span,
+                help,
+            });
         }
     }
 
     fn require_ordered(&mut self, op: &str, v: &TExpr, bound: &TExpr) {
-        if !v.ty.comparable(&bound.ty) || !(v.ty.ordered() && bound.ty.ordered()) {
-            self.mismatch(&format!("`{op}`"), v, bound, "`between` takes numbers or dates of the same kind on every side");
+        if !(v.ty.comparable(&bound.ty) && v.ty.ordered() && bound.ty.ordered()) {
+            self.mismatch(
+                &format!("`{op}`"),
+                v,
+                bound,
+                "`between` takes numbers or dates of the same kind on every side",
+            );
         }
     }
 
@@ -427,9 +642,15 @@ impl Type {
 
 fn regex_reason(err: &regex::Error) -> String {
     match err {
-        regex::Error::CompiledTooBig(limit) => format!("the pattern is too large (over {limit} bytes compiled); simplify it"),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the pattern is too large (over {limit} bytes compiled); simplify it")
+        }
         regex::Error::Syntax(text) => {
-            let last = text.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("");
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             let reason = last.trim_start_matches("error:").trim();
             format!("{reason}; patterns use Rust regex syntax (linear time, no look-around or back-references)")
         }

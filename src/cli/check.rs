@@ -33,7 +33,11 @@ pub fn run(args: Args, style: &Style) -> Exit {
         warnings += loaded.warning_count();
     }
     let files = args.files.len();
-    eprintln!("{} in {files} file{}", counts(errors, warnings), if files == 1 { "" } else { "s" });
+    eprintln!(
+        "{} in {files} file{}",
+        counts(errors, warnings),
+        if files == 1 { "" } else { "s" }
+    );
     if unreadable {
         Exit::Usage
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
@@ -49,15 +53,29 @@ pub fn read_policy(path: &str, style: &Style) -> Option<Source> {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(Source::new(path, text)),
             Err(_) => {
-                let io = std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not UTF-8 text");
-                style.eprint(&lq::data::DataError::Io { path: path.to_string(), source: io }, None);
+                let io = std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the file is not UTF-8 text",
+                );
+                style.eprint(
+                    &lq::data::DataError::Io {
+                        path: path.to_string(),
+                        source: io,
+                    },
+                    None,
+                );
                 None
             }
         },
         Err(source) => {
-            style.eprint(&lq::data::DataError::Io { path: path.to_string(), source }, None);
+            style.eprint(
+                &lq::data::DataError::Io {
+                    path: path.to_string(),
+                    source,
+                },
+                None,
+            );
             None
         }
     }
 }
-

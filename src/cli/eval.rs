@@ -15,7 +15,9 @@ use super::Exit;
 
 /// Arguments of `lq eval`.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  lq eval examples/inbound-saas.lq examples/data/inbound-leads.csv\n  lq eval policy.lq leads.ndjson --format ndjson --as-of 2026-11-23 --output outcomes.ndjson\n  cat leads.csv | lq eval policy.lq - --summary")]
+#[command(
+    after_help = "Examples:\n  lq eval examples/inbound-saas.lq examples/data/inbound-leads.csv\n  lq eval policy.lq leads.ndjson --format ndjson --as-of 2026-11-23 --output outcomes.ndjson\n  cat leads.csv | lq eval policy.lq - --summary"
+)]
 pub struct Args {
     /// The policy file.
     policy: String,
@@ -58,17 +60,22 @@ enum InputArg {
 
 /// Parses `--as-of`.
 pub fn parse_date(text: &str) -> Result<i32, String> {
-    lq::date::parse_iso(text).ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23"))
+    lq::date::parse_iso(text)
+        .ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23"))
 }
 
 /// Runs `lq eval`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let Some(source) = read_policy(&args.policy, style) else { return Exit::Usage };
+    let Some(source) = read_policy(&args.policy, style) else {
+        return Exit::Usage;
+    };
     let loaded = Policy::load(source);
     for d in &loaded.diagnostics {
         style.eprint(d, Some(&loaded.source));
     }
-    let Some(policy) = loaded.policy else { return Exit::Failure };
+    let Some(policy) = loaded.policy else {
+        return Exit::Failure;
+    };
     let format = match args.format {
         Some(FormatArg::Table) => OutputFormat::Table,
         Some(FormatArg::Csv) => OutputFormat::Csv,
@@ -78,10 +85,23 @@ pub fn run(args: Args, style: &Style) -> Exit {
         None => OutputFormat::Csv,
     };
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
-    let inputs = if args.data.is_empty() { vec!["-".to_string()] } else { args.data.clone() };
+    let inputs = if args.data.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        args.data.clone()
+    };
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| evaluate_all(&policy, &inputs, &args, as_of, format, out)),
-        None => evaluate_all(&policy, &inputs, &args, as_of, format, Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(path) => write_atomically(path, |out| {
+            evaluate_all(&policy, &inputs, &args, as_of, format, out)
+        }),
+        None => evaluate_all(
+            &policy,
+            &inputs,
+            &args,
+            as_of,
+            format,
+            Box::new(BufWriter::new(io::stdout().lock())),
+        ),
     };
     match result {
         Ok(tally) => {
@@ -103,7 +123,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 _ => Exit::Failure,
             }
         }
-        Err(Failed::Output(path, e)) if e.kind() == io::ErrorKind::BrokenPipe && path.is_none() => Exit::Success,
+        Err(Failed::Output(path, e)) if e.kind() == io::ErrorKind::BrokenPipe && path.is_none() => {
+            Exit::Success
+        }
         Err(Failed::Output(path, e)) => {
             let path = path.unwrap_or_else(|| "standard output".to_string());
             style.eprint(&DataError::Io { path, source: e }, None);
@@ -128,7 +150,10 @@ fn evaluate_all(
 ) -> Result<Tally, Failed> {
     let checked = policy.checked();
     let columns = Columns {
-        key: checked.schema.key.map(|k| checked.schema.fields[k].name.clone()),
+        key: checked
+            .schema
+            .key
+            .map(|k| checked.schema.fields[k].name.clone()),
         blocks: checked.block_names().map(String::from).collect(),
     };
     let out_err = |e| Failed::Output(args.output.clone(), e);
@@ -137,7 +162,8 @@ fn evaluate_all(
     let mut row_offset = 0;
     for input in inputs {
         let (reader, input_format) = open_input(input, args.input_format)?;
-        let records = RecordReader::new(checked, reader, input_format, input).map_err(Failed::Data)?;
+        let records =
+            RecordReader::new(checked, reader, input_format, input).map_err(Failed::Data)?;
         let mut last_row = 0;
         for item in records {
             let outcome = match item.map_err(Failed::Data)? {
@@ -160,20 +186,38 @@ fn evaluate_all(
     Ok(tally)
 }
 
-fn open_input(path: &str, forced: Option<InputArg>) -> Result<(Box<dyn BufRead>, InputFormat), Failed> {
+fn open_input(
+    path: &str,
+    forced: Option<InputArg>,
+) -> Result<(Box<dyn BufRead>, InputFormat), Failed> {
     let format = match forced {
         Some(InputArg::Csv) => InputFormat::Csv,
         Some(InputArg::Ndjson) => InputFormat::Ndjson,
         Some(InputArg::Json) => InputFormat::Json,
         None if path == "-" => InputFormat::Csv,
-        None => InputFormat::from_path(path).ok_or_else(|| Failed::Data(DataError::UnknownFormat { path: path.to_string() }))?,
+        None => InputFormat::from_path(path).ok_or_else(|| {
+            Failed::Data(DataError::UnknownFormat {
+                path: path.to_string(),
+            })
+        })?,
     };
     if path == "-" {
-        return Ok((Box::new(BufReader::with_capacity(1 << 16, io::stdin())), format));
+        return Ok((
+            Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            format,
+        ));
     }
-    let io_err = |source| Failed::Data(DataError::Io { path: path.to_string(), source });
+    let io_err = |source| {
+        Failed::Data(DataError::Io {
+            path: path.to_string(),
+            source,
+        })
+    };
     if Path::new(path).is_dir() {
-        return Err(io_err(io::Error::new(io::ErrorKind::InvalidInput, "it is a directory")));
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is a directory",
+        )));
     }
     let file = File::open(path).map_err(io_err)?;
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), format))
@@ -181,7 +225,10 @@ fn open_input(path: &str, forced: Option<InputArg>) -> Result<(Box<dyn BufRead>,
 
 /// Writes through a temporary file in the target's folder, renamed over the
 /// target only when everything succeeded.
-fn write_atomically<T>(path: &str, body: impl FnOnce(Box<dyn Write + '_>) -> Result<T, Failed>) -> Result<T, Failed> {
+fn write_atomically<T>(
+    path: &str,
+    body: impl FnOnce(Box<dyn Write + '_>) -> Result<T, Failed>,
+) -> Result<T, Failed> {
     let target = Path::new(path);
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -212,7 +259,10 @@ impl Tally {
     }
 
     fn errors(&self) -> usize {
-        self.statuses.get(Status::Error.as_str()).copied().unwrap_or(0)
+        self.statuses
+            .get(Status::Error.as_str())
+            .copied()
+            .unwrap_or(0)
     }
 
     fn render(&self, tiers: &[String]) -> String {
@@ -230,8 +280,14 @@ impl Tally {
         for tier in tiers {
             let count = self.tiers.get(tier).copied().unwrap_or(0);
             let bar = "█".repeat((count * 40).div_ceil(max));
-            let pct = if self.total == 0 { 0.0 } else { 100.0 * count as f64 / self.total as f64 };
-            out.push_str(&format!("  tier {tier:<width$}  {count:>7}  {pct:>5.1}%  {bar}\n"));
+            let pct = if self.total == 0 {
+                0.0
+            } else {
+                100.0 * count as f64 / self.total as f64
+            };
+            out.push_str(&format!(
+                "  tier {tier:<width$}  {count:>7}  {pct:>5.1}%  {bar}\n"
+            ));
         }
         out
     }

@@ -31,7 +31,9 @@ impl From<Exit> for ExitCode {
 /// lq: lead-qualification policies as checked, tested code.
 #[derive(Parser)]
 #[command(name = "lq", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  lq check examples/inbound-saas.lq\n  lq eval examples/inbound-saas.lq examples/data/inbound-leads.csv")]
+#[command(
+    after_help = "Examples:\n  lq check examples/inbound-saas.lq\n  lq eval examples/inbound-saas.lq examples/data/inbound-leads.csv"
+)]
 struct Cli {
     /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
@@ -56,7 +58,11 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
+            return if e.use_stderr() {
+                Exit::Usage.into()
+            } else {
+                Exit::Success.into()
+            };
         }
     };
     let style = render::Style::new(cli.color);

@@ -33,13 +33,20 @@ impl Style {
             ColorChoice::Never => false,
             ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
         };
-        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
         Style { color, width }
     }
 
     /// Renders a diagnostic over its source.
     pub fn render(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) -> String {
-        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let theme = if self.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
         lq::diagnostic::render(diagnostic, source, theme, self.width)
     }
 
@@ -47,11 +54,14 @@ impl Style {
     pub fn eprint(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) {
         eprint!("{}", self.render(diagnostic, source));
     }
-
 }
 
 /// `N errors, M warnings` with the right plurals.
 pub fn counts(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

@@ -24,7 +24,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
     let (mut passed, mut failed, mut broken) = (0, 0, false);
     for path in &args.files {
-        let Some(source) = read_policy(path, style) else { return Exit::Usage };
+        let Some(source) = read_policy(path, style) else {
+            return Exit::Usage;
+        };
         let loaded = Policy::load(source);
         for d in loaded.diagnostics.iter().filter(|d| !d.is_warning()) {
             style.eprint(d, Some(&loaded.source));
@@ -34,7 +36,11 @@ pub fn run(args: Args, style: &Style) -> Exit {
             continue;
         };
         let results = run_tests(&policy, as_of);
-        println!("running {} test{} in {path}", results.len(), if results.len() == 1 { "" } else { "s" });
+        println!(
+            "running {} test{} in {path}",
+            results.len(),
+            if results.len() == 1 { "" } else { "s" }
+        );
         for r in &results {
             print_result(r);
             if r.passed() {
@@ -44,7 +50,11 @@ pub fn run(args: Args, style: &Style) -> Exit {
             }
         }
     }
-    let verdict = if failed == 0 && !broken { "ok" } else { "FAILED" };
+    let verdict = if failed == 0 && !broken {
+        "ok"
+    } else {
+        "FAILED"
+    };
     println!("\ntest result: {verdict}. {passed} passed; {failed} failed");
     if failed > 0 || broken {
         Exit::Failure
@@ -64,15 +74,25 @@ fn print_result(r: &TestResult) {
         println!("    actual   {}", m.actual);
     }
     let o = &r.outcome;
-    let score = o.score.map_or_else(|| "none".to_string(), |s| s.to_string());
+    let score = o
+        .score
+        .map_or_else(|| "none".to_string(), |s| s.to_string());
     let blocks: Vec<String> = o.scores.iter().map(|(n, s)| format!("{n} {s}")).collect();
     println!(
         "    outcome: {} tier {} score {score}{} rule {} route {}{}",
         o.status.as_str(),
         o.tier.as_deref().unwrap_or("none"),
-        if blocks.is_empty() { String::new() } else { format!(" ({})", blocks.join(", ")) },
+        if blocks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", blocks.join(", "))
+        },
         o.rule.as_deref().unwrap_or("none"),
         o.route.as_deref().unwrap_or("none"),
-        if o.reasons.is_empty() { String::new() } else { format!(" reasons {:?}", o.reasons) },
+        if o.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" reasons {:?}", o.reasons)
+        },
     );
 }

@@ -26,11 +26,17 @@ pub struct Compiled {
 
 /// Compiles a checked policy. The policy must have no check errors.
 pub fn compile(policy: &CheckedPolicy) -> Compiled {
-    let mut cx = Compiler { policy, lets: vec![None; policy.lets.len()] };
+    let mut cx = Compiler {
+        policy,
+        lets: vec![None; policy.lets.len()],
+    };
     let disqualifiers = policy
         .disqualifiers
         .iter()
-        .map(|d| PlanDisqualifier { when: cx.node(&d.when), reason: d.reason.clone() })
+        .map(|d| PlanDisqualifier {
+            when: cx.node(&d.when),
+            reason: d.reason.clone(),
+        })
         .collect();
     let blocks = policy
         .blocks
@@ -42,7 +48,11 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
             entries: b
                 .entries
                 .iter()
-                .map(|e| PlanEntry { points: e.points, per: e.per, expr: cx.node(&e.expr) })
+                .map(|e| PlanEntry {
+                    points: e.points,
+                    per: e.per,
+                    expr: cx.node(&e.expr),
+                })
                 .collect(),
         })
         .collect();
@@ -56,12 +66,21 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
             route: r.route.clone(),
         })
         .collect();
-    Compiled { policy: policy.clone(), disqualifiers, blocks, rules }
+    Compiled {
+        policy: policy.clone(),
+        disqualifiers,
+        blocks,
+        rules,
+    }
 }
 
 /// Compiles a single typed expression against a policy (for the REPL).
 pub fn compile_expr(policy: &CheckedPolicy, expr: &TExpr) -> Node {
-    Compiler { policy, lets: vec![None; policy.lets.len()] }.node(expr)
+    Compiler {
+        policy,
+        lets: vec![None; policy.lets.len()],
+    }
+    .node(expr)
 }
 
 struct Compiler<'p> {
@@ -88,7 +107,9 @@ impl Compiler<'_> {
             TKind::Arith(op, l, r) => Node::Arith(*op, self.boxed(l), self.boxed(r)),
             TKind::Compare(op, l, r) => Node::Compare(*op, self.boxed(l), self.boxed(r)),
             TKind::In(negated, v, list) => self.membership(*negated, v, list),
-            TKind::Between(v, lo, hi) => Node::Between(self.boxed(v), self.boxed(lo), self.boxed(hi)),
+            TKind::Between(v, lo, hi) => {
+                Node::Between(self.boxed(v), self.boxed(lo), self.boxed(hi))
+            }
             TKind::TextTest(op, l, r) => Node::TextTest(*op, self.boxed(l), self.boxed(r)),
             TKind::Matches(l, pattern) => {
                 // INVARIANT: the checker compiled this pattern with the same limit.
@@ -150,7 +171,13 @@ impl Compiler<'_> {
             Type::Text => ConstSet::Text(
                 items
                     .iter()
-                    .map(|d| if let Datum::Text(t) = d { Some(t.clone()) } else { None })
+                    .map(|d| {
+                        if let Datum::Text(t) = d {
+                            Some(t.clone())
+                        } else {
+                            None
+                        }
+                    })
                     .collect::<Option<HashSet<_>>>()?,
             ),
             Type::Int | Type::Number | Type::Money => ConstSet::Number(
@@ -164,10 +191,28 @@ impl Compiler<'_> {
                     .collect::<Option<Vec<_>>>()?,
             ),
             Type::Date => ConstSet::Date(
-                items.iter().map(|d| if let Datum::Date(x) = d { Some(*x) } else { None }).collect::<Option<Vec<_>>>()?,
+                items
+                    .iter()
+                    .map(|d| {
+                        if let Datum::Date(x) = d {
+                            Some(*x)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect::<Option<Vec<_>>>()?,
             ),
             Type::Bool => ConstSet::Bool(
-                items.iter().map(|d| if let Datum::Bool(x) = d { Some(*x) } else { None }).collect::<Option<Vec<_>>>()?,
+                items
+                    .iter()
+                    .map(|d| {
+                        if let Datum::Bool(x) = d {
+                            Some(*x)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect::<Option<Vec<_>>>()?,
             ),
             _ => return None,
         })

@@ -44,13 +44,26 @@ impl fmt::Display for CellProblem {
         match self {
             CellProblem::NotNumber(v) => write!(f, "{v:?} is not a number"),
             CellProblem::NotWhole(v) => write!(f, "{v:?} is not a whole number"),
-            CellProblem::NotBool(v) => write!(f, "{v:?} is not a yes/no value (true/false, yes/no, y/n, 1/0)"),
+            CellProblem::NotBool(v) => write!(
+                f,
+                "{v:?} is not a yes/no value (true/false, yes/no, y/n, 1/0)"
+            ),
             CellProblem::NotDate(v) => write!(f, "{v:?} is not a date (YYYY-MM-DD)"),
-            CellProblem::NotVariant { value, enum_name, variants } => {
-                write!(f, "{value:?} is not a {enum_name} ({})", variants.join(", "))
+            CellProblem::NotVariant {
+                value,
+                enum_name,
+                variants,
+            } => {
+                write!(
+                    f,
+                    "{value:?} is not a {enum_name} ({})",
+                    variants.join(", ")
+                )
             }
             CellProblem::Required => write!(f, "missing value, but the field is required"),
-            CellProblem::WrongJson { found, expected } => write!(f, "a JSON {found} cannot be a `{expected}`"),
+            CellProblem::WrongJson { found, expected } => {
+                write!(f, "a JSON {found} cannot be a `{expected}`")
+            }
         }
     }
 }
@@ -64,9 +77,17 @@ pub fn is_missing_marker(policy: &CheckedPolicy, field: &Field, cell: &str) -> b
 }
 
 /// Converts one text cell to a field's type.
-pub fn convert_text(policy: &CheckedPolicy, field: &Field, cell: &str) -> Result<Datum, CellProblem> {
+pub fn convert_text(
+    policy: &CheckedPolicy,
+    field: &Field,
+    cell: &str,
+) -> Result<Datum, CellProblem> {
     if is_missing_marker(policy, field, cell) {
-        return if field.optional { Ok(Datum::Missing) } else { Err(CellProblem::Required) };
+        return if field.optional {
+            Ok(Datum::Missing)
+        } else {
+            Err(CellProblem::Required)
+        };
     }
     match &field.ty {
         Type::Int => match parse_data_number(cell) {
@@ -79,8 +100,12 @@ pub fn convert_text(policy: &CheckedPolicy, field: &Field, cell: &str) -> Result
             Some(Number::Real(r)) => Ok(Datum::Num(r)),
             None => Err(CellProblem::NotNumber(cell.to_string())),
         },
-        Type::Bool => parse_bool(cell).map(Datum::Bool).ok_or_else(|| CellProblem::NotBool(cell.to_string())),
-        Type::Date => crate::date::parse_iso(cell).map(Datum::Date).ok_or_else(|| CellProblem::NotDate(cell.to_string())),
+        Type::Bool => parse_bool(cell)
+            .map(Datum::Bool)
+            .ok_or_else(|| CellProblem::NotBool(cell.to_string())),
+        Type::Date => crate::date::parse_iso(cell)
+            .map(Datum::Date)
+            .ok_or_else(|| CellProblem::NotDate(cell.to_string())),
         Type::Enum(id, name) => {
             let def = &policy.enums[*id];
             def.variants
@@ -94,7 +119,11 @@ pub fn convert_text(policy: &CheckedPolicy, field: &Field, cell: &str) -> Result
                 })
         }
         Type::List => Ok(Datum::List(
-            cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            cell.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
         )),
         _ => Ok(Datum::Text(cell.to_string())),
     }
@@ -102,9 +131,18 @@ pub fn convert_text(policy: &CheckedPolicy, field: &Field, cell: &str) -> Result
 
 /// Converts one JSON value to a field's type. Strings are read like CSV
 /// cells; `null` and absent keys are missing.
-pub fn convert_json(policy: &CheckedPolicy, field: &Field, value: Option<&serde_json::Value>) -> Result<Datum, CellProblem> {
+pub fn convert_json(
+    policy: &CheckedPolicy,
+    field: &Field,
+    value: Option<&serde_json::Value>,
+) -> Result<Datum, CellProblem> {
     use serde_json::Value as J;
-    let wrong = |found| Err(CellProblem::WrongJson { found, expected: field.ty.to_string() });
+    let wrong = |found| {
+        Err(CellProblem::WrongJson {
+            found,
+            expected: field.ty.to_string(),
+        })
+    };
     match value {
         None | Some(J::Null) => {
             if field.optional {
@@ -122,7 +160,10 @@ pub fn convert_json(policy: &CheckedPolicy, field: &Field, value: Option<&serde_
                     _ => Err(CellProblem::NotWhole(n.to_string())),
                 },
             },
-            Type::Number | Type::Money => n.as_f64().map(Datum::Num).ok_or(CellProblem::NotNumber(n.to_string())),
+            Type::Number | Type::Money => n
+                .as_f64()
+                .map(Datum::Num)
+                .ok_or(CellProblem::NotNumber(n.to_string())),
             Type::Bool => convert_text(policy, field, &n.to_string()),
             Type::Text => Ok(Datum::Text(n.to_string())),
             _ => wrong("number"),
@@ -140,7 +181,10 @@ pub fn convert_json(policy: &CheckedPolicy, field: &Field, value: Option<&serde_
                 })
                 .collect::<Option<Vec<_>>>()
                 .map(Datum::List)
-                .ok_or(CellProblem::WrongJson { found: "array of non-text", expected: field.ty.to_string() }),
+                .ok_or(CellProblem::WrongJson {
+                    found: "array of non-text",
+                    expected: field.ty.to_string(),
+                }),
             _ => wrong("array"),
         },
         Some(J::Object(_)) => wrong("object"),
@@ -172,9 +216,15 @@ pub fn parse_data_number(cell: &str) -> Option<Number> {
         return None;
     }
     let body = rest.replace(',', "");
-    let body = if body.starts_with('.') { format!("0{body}") } else { body };
+    let body = if body.starts_with('.') {
+        format!("0{body}")
+    } else {
+        body
+    };
     let valid = body.chars().enumerate().all(|(i, c)| {
-        c.is_ascii_digit() || c == '.' || (i + 1 == body.len() && matches!(c, 'k' | 'K' | 'M' | 'B'))
+        c.is_ascii_digit()
+            || c == '.'
+            || (i + 1 == body.len() && matches!(c, 'k' | 'K' | 'M' | 'B'))
     });
     if !valid || body.matches('.').count() > 1 || body.ends_with('.') {
         return None;
@@ -205,14 +255,31 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_number() {
-        for bad in ["ten grand", "", "NaN", "inf", "1e5", "1.2.3", "$", "10x", "5.", "--5"] {
+        for bad in [
+            "ten grand",
+            "",
+            "NaN",
+            "inf",
+            "1e5",
+            "1.2.3",
+            "$",
+            "10x",
+            "5.",
+            "--5",
+        ] {
             assert_eq!(parse_data_number(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn reads_bool_spellings() {
-        for (cell, want) in [("Yes", true), ("NO", false), ("y", true), ("0", false), (" true ", true)] {
+        for (cell, want) in [
+            ("Yes", true),
+            ("NO", false),
+            ("y", true),
+            ("0", false),
+            (" true ", true),
+        ] {
             assert_eq!(parse_bool(cell), Some(want), "{cell}");
         }
         assert_eq!(parse_bool("maybe"), None);

@@ -48,7 +48,10 @@ pub enum DataError {
     },
     /// A JSON input that does not parse.
     #[error("`{path}` is not valid JSON: {message} (line {line}, column {column})")]
-    #[diagnostic(code(lq::json_syntax), help("fix the JSON at that place; for one object per line use .ndjson"))]
+    #[diagnostic(
+        code(lq::json_syntax),
+        help("fix the JSON at that place; for one object per line use .ndjson")
+    )]
     JsonSyntax {
         /// The file.
         path: String,
@@ -61,7 +64,10 @@ pub enum DataError {
     },
     /// A CSV file whose header cannot be read.
     #[error("cannot read the header of `{path}`: {message}")]
-    #[diagnostic(code(lq::csv_header), help("the first line of a CSV input names its columns"))]
+    #[diagnostic(
+        code(lq::csv_header),
+        help("the first line of a CSV input names its columns")
+    )]
     CsvHeader {
         /// The file.
         path: String,
@@ -90,10 +96,20 @@ fn list_missing(missing: &[MissingColumn]) -> String {
 fn missing_help(missing: &[MissingColumn], headers: &[String]) -> String {
     let hints: Vec<String> = missing
         .iter()
-        .filter_map(|m| m.suggestion.as_ref().map(|s| format!("`{}` may be `{s}`: write `{}: ... from \"{s}\"`", m.column, m.field)))
+        .filter_map(|m| {
+            m.suggestion.as_ref().map(|s| {
+                format!(
+                    "`{}` may be `{s}`: write `{}: ... from \"{s}\"`",
+                    m.column, m.field
+                )
+            })
+        })
         .collect();
     if hints.is_empty() {
-        format!("the columns are {}; map a field to a column with `from \"Column\"`", crate::diagnostic::list_names(headers))
+        format!(
+            "the columns are {}; map a field to a column with `from \"Column\"`",
+            crate::diagnostic::list_names(headers)
+        )
     } else {
         hints.join("; ")
     }
@@ -134,7 +150,10 @@ pub enum RecordProblem {
 impl RecordError {
     /// The messages reported as the outcome's reasons.
     pub fn messages(&self) -> Vec<String> {
-        self.problems.iter().map(|p| format!("row {}, {p}", self.row)).collect()
+        self.problems
+            .iter()
+            .map(|p| format!("row {}, {p}", self.row))
+            .collect()
     }
 }
 

@@ -61,60 +61,116 @@ enum Source {
 impl<'p> RecordReader<'p> {
     /// Opens `input` (named `path` in messages) as `format`. A CSV header
     /// is read and matched to the schema here, before any record.
-    pub fn new(policy: &'p CheckedPolicy, mut input: Box<dyn BufRead>, format: InputFormat, path: &str) -> Result<Self, DataError> {
+    pub fn new(
+        policy: &'p CheckedPolicy,
+        mut input: Box<dyn BufRead>,
+        format: InputFormat,
+        path: &str,
+    ) -> Result<Self, DataError> {
         let source = match format {
             InputFormat::Csv => {
                 let delimiter = detect_delimiter(&mut input);
-                let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(input);
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .flexible(true)
+                    .from_reader(input);
                 let headers = reader
                     .headers()
-                    .map_err(|e| DataError::CsvHeader { path: path.to_string(), message: e.to_string() })?
+                    .map_err(|e| DataError::CsvHeader {
+                        path: path.to_string(),
+                        message: e.to_string(),
+                    })?
                     .clone();
-                let headers: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+                let headers: Vec<String> = headers
+                    .iter()
+                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                    .collect();
                 let columns = match_columns(policy, &headers, path)?;
-                Source::Csv { reader, columns, width: headers.len(), record: csv::StringRecord::new() }
+                Source::Csv {
+                    reader,
+                    columns,
+                    width: headers.len(),
+                    record: csv::StringRecord::new(),
+                }
             }
             InputFormat::Ndjson => Source::Ndjson(input.lines()),
             InputFormat::Json => {
                 let mut text = String::new();
                 input
                     .read_to_string(&mut text)
-                    .map_err(|source| DataError::Io { path: path.to_string(), source })?;
-                let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
-                    path: path.to_string(),
-                    message: json_message(&e),
-                    line: e.line(),
-                    column: e.column(),
-                })?;
+                    .map_err(|source| DataError::Io {
+                        path: path.to_string(),
+                        source,
+                    })?;
+                let value: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
+                        path: path.to_string(),
+                        message: json_message(&e),
+                        line: e.line(),
+                        column: e.column(),
+                    })?;
                 match value {
                     serde_json::Value::Array(items) => Source::Json(items.into_iter()),
-                    _ => return Err(DataError::NotJsonArray { path: path.to_string() }),
+                    _ => {
+                        return Err(DataError::NotJsonArray {
+                            path: path.to_string(),
+                        })
+                    }
                 }
             }
         };
-        Ok(RecordReader { policy, path: path.to_string(), row: 0, source })
+        Ok(RecordReader {
+            policy,
+            path: path.to_string(),
+            row: 0,
+            source,
+        })
     }
 
     fn csv_next(&mut self) -> Option<Result<ReadResult, DataError>> {
-        let Source::Csv { reader, columns, width, record } = &mut self.source else { return None };
+        let Source::Csv {
+            reader,
+            columns,
+            width,
+            record,
+        } = &mut self.source
+        else {
+            return None;
+        };
         match reader.read_record(record) {
             Ok(false) => None,
             Ok(true) => {
                 self.row += 1;
                 if record.len() != *width {
-                    let problem = RecordProblem::Ragged { expected: *width, found: record.len() };
-                    return Some(Ok(Err(RecordError { row: self.row, key: None, problems: vec![problem] })));
+                    let problem = RecordProblem::Ragged {
+                        expected: *width,
+                        found: record.len(),
+                    };
+                    return Some(Ok(Err(RecordError {
+                        row: self.row,
+                        key: None,
+                        problems: vec![problem],
+                    })));
                 }
                 let cells = columns.iter().map(|&c| record.get(c));
-                Some(Ok(convert_record(self.policy, self.row, cells.map(|c| c.map(Cell::Text)))))
+                Some(Ok(convert_record(
+                    self.policy,
+                    self.row,
+                    cells.map(|c| c.map(Cell::Text)),
+                )))
             }
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                Some(Err(DataError::Io { path: self.path.clone(), source: std::io::Error::other(e.to_string()) }))
-            }
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })),
             Err(e) => {
                 self.row += 1;
                 let problem = RecordProblem::Malformed(csv_message(&e));
-                Some(Ok(Err(RecordError { row: self.row, key: None, problems: vec![problem] })))
+                Some(Ok(Err(RecordError {
+                    row: self.row,
+                    key: None,
+                    problems: vec![problem],
+                })))
             }
         }
     }
@@ -124,14 +180,30 @@ impl<'p> RecordReader<'p> {
         let object = match value {
             Ok(serde_json::Value::Object(map)) => map,
             Ok(other) => {
-                let problem = RecordProblem::Malformed(format!("a record is a JSON object, found {}", json_kind(&other)));
-                return Err(RecordError { row: self.row, key: None, problems: vec![problem] });
+                let problem = RecordProblem::Malformed(format!(
+                    "a record is a JSON object, found {}",
+                    json_kind(&other)
+                ));
+                return Err(RecordError {
+                    row: self.row,
+                    key: None,
+                    problems: vec![problem],
+                });
             }
             Err(message) => {
-                return Err(RecordError { row: self.row, key: None, problems: vec![RecordProblem::Malformed(message)] })
+                return Err(RecordError {
+                    row: self.row,
+                    key: None,
+                    problems: vec![RecordProblem::Malformed(message)],
+                })
             }
         };
-        let cells = self.policy.schema.fields.iter().map(|f| Some(Cell::Json(object.get(&f.column))));
+        let cells = self
+            .policy
+            .schema
+            .fields
+            .iter()
+            .map(|f| Some(Cell::Json(object.get(&f.column))));
         convert_record(self.policy, self.row, cells)
     }
 }
@@ -145,12 +217,18 @@ impl Iterator for RecordReader<'_> {
             Source::Ndjson(lines) => loop {
                 let line = match lines.next()? {
                     Ok(line) => line,
-                    Err(source) => return Some(Err(DataError::Io { path: self.path.clone(), source })),
+                    Err(source) => {
+                        return Some(Err(DataError::Io {
+                            path: self.path.clone(),
+                            source,
+                        }))
+                    }
                 };
                 if line.trim().is_empty() {
                     continue;
                 }
-                let value = serde_json::from_str(&line).map_err(|e| format!("invalid JSON: {}", json_message(&e)));
+                let value = serde_json::from_str(&line)
+                    .map_err(|e| format!("invalid JSON: {}", json_message(&e)));
                 return Some(Ok(self.json_record(value)));
             },
             Source::Json(items) => {
@@ -167,7 +245,11 @@ enum Cell<'a> {
     Json(Option<&'a serde_json::Value>),
 }
 
-fn convert_record<'a>(policy: &CheckedPolicy, row: usize, cells: impl Iterator<Item = Option<Cell<'a>>>) -> ReadResult {
+fn convert_record<'a>(
+    policy: &CheckedPolicy,
+    row: usize,
+    cells: impl Iterator<Item = Option<Cell<'a>>>,
+) -> ReadResult {
     let mut values = Vec::with_capacity(policy.schema.fields.len());
     let mut problems = Vec::new();
     for (field, cell) in policy.schema.fields.iter().zip(cells) {
@@ -180,7 +262,10 @@ fn convert_record<'a>(policy: &CheckedPolicy, row: usize, cells: impl Iterator<I
             Ok(d) => values.push(d),
             Err(problem) => {
                 values.push(Datum::Missing);
-                problems.push(RecordProblem::Cell { column: field.column.clone(), problem });
+                problems.push(RecordProblem::Cell {
+                    column: field.column.clone(),
+                    problem,
+                });
             }
         }
     }
@@ -195,7 +280,11 @@ fn convert_record<'a>(policy: &CheckedPolicy, row: usize, cells: impl Iterator<I
 }
 
 /// Each schema field's column index; every missing column is reported at once.
-fn match_columns(policy: &CheckedPolicy, headers: &[String], path: &str) -> Result<Vec<usize>, DataError> {
+fn match_columns(
+    policy: &CheckedPolicy,
+    headers: &[String],
+    path: &str,
+) -> Result<Vec<usize>, DataError> {
     let mut columns = Vec::new();
     let mut missing = Vec::new();
     for f in &policy.schema.fields {
@@ -211,13 +300,19 @@ fn match_columns(policy: &CheckedPolicy, headers: &[String], path: &str) -> Resu
     if missing.is_empty() {
         Ok(columns)
     } else {
-        Err(DataError::MissingColumns { path: path.to_string(), missing, headers: headers.to_vec() })
+        Err(DataError::MissingColumns {
+            path: path.to_string(),
+            missing,
+            headers: headers.to_vec(),
+        })
     }
 }
 
 /// The delimiter the header line uses most: `,`, `;`, tab or `|`.
 fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
-    let Ok(buf) = input.fill_buf() else { return b',' };
+    let Ok(buf) = input.fill_buf() else {
+        return b',';
+    };
     let line = buf.split(|b| *b == b'\n').next().unwrap_or(buf);
     let mut best = (0, b',');
     for d in [b',', b';', b'\t', b'|'] {

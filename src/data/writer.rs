@@ -59,7 +59,11 @@ impl Columns {
         c.push(o.tier.clone().unwrap_or_default());
         c.push(o.score.map(|s| s.to_string()).unwrap_or_default());
         for b in &self.blocks {
-            let s = o.scores.iter().find(|(n, _)| n == b).map(|(_, s)| s.to_string());
+            let s = o
+                .scores
+                .iter()
+                .find(|(n, _)| n == b)
+                .map(|(_, s)| s.to_string());
             c.push(s.unwrap_or_default());
         }
         c.push(o.route.clone().unwrap_or_default());
@@ -77,7 +81,13 @@ impl<W: Write> OutcomeWriter<W> {
             OutputFormat::Json => out.write_all(b"[")?,
             _ => {}
         }
-        Ok(OutcomeWriter { out, format, columns, count: 0, table: Vec::new() })
+        Ok(OutcomeWriter {
+            out,
+            format,
+            columns,
+            count: 0,
+            table: Vec::new(),
+        })
     }
 
     /// Writes one outcome.
@@ -89,7 +99,8 @@ impl<W: Write> OutcomeWriter<W> {
                 self.out.write_all(b"\n")?;
             }
             OutputFormat::Json => {
-                self.out.write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+                self.out
+                    .write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
                 serde_json::to_writer(&mut self.out, o)?;
             }
             OutputFormat::Table => self.table.push(self.columns.cells(o)),
@@ -101,7 +112,10 @@ impl<W: Write> OutcomeWriter<W> {
     /// Finishes the output (closes the array, prints the table) and returns the sink.
     pub fn finish(mut self) -> io::Result<W> {
         match self.format {
-            OutputFormat::Json => self.out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?,
+            OutputFormat::Json => {
+                self.out
+                    .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?
+            }
             OutputFormat::Table => {
                 let header = self.columns.header();
                 write_table(&mut self.out, &header, &self.table)?;
@@ -146,7 +160,16 @@ fn write_table<W: Write>(out: &mut W, header: &[String], rows: &[Vec<String>]) -
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     writeln!(out, "{}", line(&rule))?;
     for row in rows {
-        let shown: Vec<String> = row.iter().map(|c| if c.is_empty() { "-".to_string() } else { c.clone() }).collect();
+        let shown: Vec<String> = row
+            .iter()
+            .map(|c| {
+                if c.is_empty() {
+                    "-".to_string()
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
         writeln!(out, "{}", line(&shown))?;
     }
     Ok(())

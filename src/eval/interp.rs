@@ -38,7 +38,12 @@ pub struct Decision {
 
 /// Evaluates a compiled policy over one record.
 pub fn decide(plan: &Compiled, record: &[Datum], as_of: i32) -> Decision {
-    let env = Env { record, as_of, blocks: &[], total: 0 };
+    let env = Env {
+        record,
+        as_of,
+        blocks: &[],
+        total: 0,
+    };
     let disqualified_by: Vec<usize> = plan
         .disqualifiers
         .iter()
@@ -49,14 +54,26 @@ pub fn decide(plan: &Compiled, record: &[Datum], as_of: i32) -> Decision {
     let blocks: Vec<i64> = plan.blocks.iter().map(|b| block_total(b, &env)).collect();
     let score = blocks.iter().fold(0i64, |acc, b| acc.saturating_add(*b));
     let rule = if disqualified_by.is_empty() {
-        let env = Env { record, as_of, blocks: &blocks, total: score };
-        plan.rules
-            .iter()
-            .position(|r| r.when.as_ref().is_none_or(|w| truth(w, &env) == Truth::True))
+        let env = Env {
+            record,
+            as_of,
+            blocks: &blocks,
+            total: score,
+        };
+        plan.rules.iter().position(|r| {
+            r.when
+                .as_ref()
+                .is_none_or(|w| truth(w, &env) == Truth::True)
+        })
     } else {
         None
     };
-    Decision { disqualified_by, blocks, score, rule }
+    Decision {
+        disqualified_by,
+        blocks,
+        score,
+        rule,
+    }
 }
 
 /// One block's total: entries that fire, then the cap and the floor.
@@ -107,8 +124,10 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
                 _ => Truth::Unknown,
             },
         },
-        Node::Not(x) => truth(x, env).not(),
-        Node::IsMissing(negated, x) => Truth::from_bool(matches!(eval(x, env), Value::Missing) != *negated),
+        Node::Not(x) => !truth(x, env),
+        Node::IsMissing(negated, x) => {
+            Truth::from_bool(matches!(eval(x, env), Value::Missing) != *negated)
+        }
         Node::Compare(op, l, r) => match eval(l, env).compare(&eval(r, env)) {
             Some(ord) => Truth::from_bool(op.holds(ord)),
             None => Truth::Unknown,
@@ -117,7 +136,9 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
         Node::InList(negated, v, items) => negate(in_list(&eval(v, env), items, env), *negated),
         Node::InField(negated, v, list) => {
             let found = match (eval(v, env), eval(list, env)) {
-                (Value::Text(t), Value::List(items)) => Truth::from_bool(items.iter().any(|i| *i == *t)),
+                (Value::Text(t), Value::List(items)) => {
+                    Truth::from_bool(items.iter().any(|i| *i == *t))
+                }
                 _ => Truth::Unknown,
             };
             negate(found, *negated)
@@ -153,7 +174,7 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
 
 fn negate(t: Truth, negated: bool) -> Truth {
     if negated {
-        t.not()
+        !t
     } else {
         t
     }
@@ -211,9 +232,15 @@ fn text_test(op: TextOp, l: Value<'_>, r: Value<'_>) -> Truth {
 pub fn eval<'a>(node: &'a Node, env: &Env<'a>) -> Value<'a> {
     match node {
         Node::Const(d) => d.as_value(),
-        Node::Field(slot) => env.record.get(*slot).map_or(Value::Missing, Datum::as_value),
+        Node::Field(slot) => env
+            .record
+            .get(*slot)
+            .map_or(Value::Missing, Datum::as_value),
         Node::Score => Value::Int(env.total),
-        Node::Block(i) => env.blocks.get(*i).map_or(Value::Missing, |b| Value::Int(*b)),
+        Node::Block(i) => env
+            .blocks
+            .get(*i)
+            .map_or(Value::Missing, |b| Value::Int(*b)),
         Node::Ago(days) => date_value(i64::from(env.as_of) - days),
         Node::Neg(x) => match eval(x, env) {
             Value::Int(i) => i.checked_neg().map_or(Value::Missing, Value::Int),
@@ -231,7 +258,8 @@ fn date_value(days: i64) -> Value<'static> {
 }
 
 fn arith(op: ArithOp, l: Value<'_>, r: Value<'_>) -> Value<'static> {
-    if let (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Value::Int(a), Value::Int(b)) = (op, &l, &r) {
+    if let (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Value::Int(a), Value::Int(b)) = (op, &l, &r)
+    {
         let result = match op {
             ArithOp::Add => a.checked_add(*b),
             ArithOp::Sub => a.checked_sub(*b),
@@ -239,7 +267,9 @@ fn arith(op: ArithOp, l: Value<'_>, r: Value<'_>) -> Value<'static> {
         };
         return result.map_or(Value::Missing, Value::Int);
     }
-    let (Some(a), Some(b)) = (l.as_f64(), r.as_f64()) else { return Value::Missing };
+    let (Some(a), Some(b)) = (l.as_f64(), r.as_f64()) else {
+        return Value::Missing;
+    };
     let result = match op {
         ArithOp::Add => a + b,
         ArithOp::Sub => a - b,
@@ -274,7 +304,11 @@ fn call<'a>(f: Func, args: &'a [Node], env: &Env<'a>) -> Value<'a> {
             Value::Date(d) => Value::Int(i64::from(env.as_of) - i64::from(d)),
             _ => Value::Missing,
         },
-        Func::Coalesce => args.iter().map(|a| eval(a, env)).find(|v| !matches!(v, Value::Missing)).unwrap_or(Value::Missing),
+        Func::Coalesce => args
+            .iter()
+            .map(|a| eval(a, env))
+            .find(|v| !matches!(v, Value::Missing))
+            .unwrap_or(Value::Missing),
         Func::Round => match arg(0) {
             Value::Int(i) => Value::Int(i),
             Value::Num(n) => round(n),

@@ -84,16 +84,27 @@ impl Outcome {
             scores,
             route: rule.and_then(|r| r.route.clone()),
             rule: rule.map(|r| r.label.clone()),
-            reasons: d.disqualified_by.iter().map(|&i| plan.disqualifiers[i].reason.clone()).collect(),
+            reasons: d
+                .disqualified_by
+                .iter()
+                .map(|&i| plan.disqualifiers[i].reason.clone())
+                .collect(),
         }
     }
 
     /// The outcome of a record that could not be read.
-    pub fn error(policy: &CheckedPolicy, row: usize, key: Option<serde_json::Value>, messages: Vec<String>) -> Outcome {
-        let key = policy
-            .schema
-            .key
-            .map(|k| (policy.schema.fields[k].name.clone(), key.unwrap_or(serde_json::Value::Null)));
+    pub fn error(
+        policy: &CheckedPolicy,
+        row: usize,
+        key: Option<serde_json::Value>,
+        messages: Vec<String>,
+    ) -> Outcome {
+        let key = policy.schema.key.map(|k| {
+            (
+                policy.schema.fields[k].name.clone(),
+                key.unwrap_or(serde_json::Value::Null),
+            )
+        });
         Outcome {
             row,
             key,
@@ -111,7 +122,9 @@ impl Outcome {
 /// The key field's name and value, as JSON.
 pub fn key_of(policy: &CheckedPolicy, record: &[Datum]) -> Option<(String, serde_json::Value)> {
     let k = policy.schema.key?;
-    let value = record.get(k).map_or(serde_json::Value::Null, |d| datum_json(policy, k, d));
+    let value = record
+        .get(k)
+        .map_or(serde_json::Value::Null, |d| datum_json(policy, k, d));
     Some((policy.schema.fields[k].name.clone(), value))
 }
 
@@ -127,7 +140,10 @@ pub fn datum_json(policy: &CheckedPolicy, slot: usize, d: &Datum) -> serde_json:
         Datum::Date(days) => J::String(crate::date::format(*days)),
         Datum::Enum(v) => {
             let name = match &policy.schema.fields[slot].ty {
-                crate::check::types::Type::Enum(id, _) => policy.enums[*id].variants.get(*v as usize).map(|x| x.name.clone()),
+                crate::check::types::Type::Enum(id, _) => policy.enums[*id]
+                    .variants
+                    .get(*v as usize)
+                    .map(|x| x.name.clone()),
                 _ => None,
             };
             J::String(name.unwrap_or_default())

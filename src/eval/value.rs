@@ -139,21 +139,25 @@ impl Truth {
         }
     }
 
-    /// `not`
-    pub fn not(self) -> Truth {
-        match self {
-            Truth::True => Truth::False,
-            Truth::False => Truth::True,
-            Truth::Unknown => Truth::Unknown,
-        }
-    }
-
     /// The word for it: `true`, `false`, `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             Truth::True => "true",
             Truth::False => "false",
             Truth::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::ops::Not for Truth {
+    type Output = Truth;
+
+    /// `not`: unknown stays unknown.
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
         }
     }
 }

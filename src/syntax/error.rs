@@ -38,7 +38,10 @@ pub enum ParseError {
     },
     /// A date literal that is not a real calendar date.
     #[error("`{text}` is not a calendar date")]
-    #[diagnostic(code(lq::invalid_date), help("write dates as YYYY-MM-DD, e.g. 2026-11-23"))]
+    #[diagnostic(
+        code(lq::invalid_date),
+        help("write dates as YYYY-MM-DD, e.g. 2026-11-23")
+    )]
     InvalidDate {
         /// The literal as written.
         text: String,

@@ -17,10 +17,19 @@ pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
     };
     let mut expected: Vec<String> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
-        expected.extend(positives.iter().filter_map(|r| human_name(*r)).map(String::from));
+        expected.extend(
+            positives
+                .iter()
+                .filter_map(|r| human_name(*r))
+                .map(String::from),
+        );
     }
     if let Some(attempts) = error.parse_attempts() {
-        let tokens: Vec<String> = attempts.expected_tokens().iter().filter_map(|t| token_name(&t.to_string())).collect();
+        let tokens: Vec<String> = attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(|t| token_name(&t.to_string()))
+            .collect();
         if attempts.max_position > pos && !tokens.is_empty() {
             // A literal such as `:` failed further on than any rule did.
             pos = attempts.max_position;
@@ -34,9 +43,13 @@ pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
     let found = describe_found(text, pos);
     let end = found_end(text, pos);
     // At the end of the file, point just after the last word.
-    let at = if text[pos..].trim().is_empty() { text.trim_end().len() } else { pos };
+    let at = if text[pos..].trim().is_empty() {
+        text.trim_end().len()
+    } else {
+        pos
+    };
     ParseError::Unexpected {
-        help: habit_help(&text[pos..], &expected).or_else(|| general_help(&expected)),
+        help: habit_help(text, pos, &expected).or_else(|| general_help(&expected)),
         expected,
         found,
         span: Span::new(at, end.max(at)),
@@ -44,28 +57,94 @@ pub fn from_pest(error: &Error<Rule>, text: &str) -> ParseError {
 }
 
 const OPERATORS: &[&str] = &[
-    "`and`", "`or`", "`not`", "`in`", "`between`", "`contains`", "`starts with`", "`ends with`",
-    "`matches`", "`before`", "`after`", "`within`", "`is`", "a comparison", "an operator", "`+`",
-    "`-`", "`*`", "`/`", "`=`", "`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`starts`",
-    "`ends`", "`not in`", "`is missing` or `is present`",
+    "`and`",
+    "`or`",
+    "`not`",
+    "`in`",
+    "`between`",
+    "`contains`",
+    "`starts with`",
+    "`ends with`",
+    "`matches`",
+    "`before`",
+    "`after`",
+    "`within`",
+    "`is`",
+    "a comparison",
+    "an operator",
+    "`+`",
+    "`-`",
+    "`*`",
+    "`/`",
+    "`=`",
+    "`==`",
+    "`!=`",
+    "`<`",
+    "`<=`",
+    "`>`",
+    "`>=`",
+    "`starts`",
+    "`ends`",
+    "`not in`",
+    "`is missing` or `is present`",
 ];
 
 const VALUE_STARTS: &[&str] = &[
-    "a number", "a quoted text", "a name", "a date", "an expression", "`(`", "`[`", "`-`",
-    "`not`", "`true`", "`false`", "`true` or `false`", "`score`",
+    "a number",
+    "a quoted text",
+    "a name",
+    "a date",
+    "an expression",
+    "`(`",
+    "`[`",
+    "`-`",
+    "`not`",
+    "`true`",
+    "`false`",
+    "`true` or `false`",
+    "`score`",
     "a duration such as `30 days`",
 ];
 
+const TIME_UNITS: &[&str] = &[
+    "a time unit (`days`, `weeks`, `months`, `years`)",
+    "`day`",
+    "`days`",
+    "`week`",
+    "`weeks`",
+    "`month`",
+    "`months`",
+    "`year`",
+    "`years`",
+];
+
 const DECLARATION_STARTS: &[&str] = &[
-    "`policy`", "`enum`", "`schema`", "`tiers`", "`let`", "`disqualify`", "`rule`", "`when`",
-    "`otherwise`", "`lead`", "`test`", "`score`", "a declaration",
+    "`policy`",
+    "`enum`",
+    "`schema`",
+    "`tiers`",
+    "`let`",
+    "`disqualify`",
+    "`rule`",
+    "`when`",
+    "`otherwise`",
+    "`lead`",
+    "`test`",
+    "`score`",
+    "a declaration",
 ];
 
 /// Collapses the many tokens that can start a value into "an expression",
 /// and the many operators that can continue one into "an operator".
 fn summarise(items: Vec<String>) -> Vec<String> {
     let has = |set: &[&str], i: &String| set.contains(&i.as_str());
-    let value_like = ["a number", "a quoted text", "a name", "a date", "an expression"];
+    let value_like = [
+        "a number",
+        "a quoted text",
+        "a name",
+        "a date",
+        "an expression",
+    ];
     let mut out = items.clone();
     if items.iter().any(|i| value_like.contains(&i.as_str())) && items.len() > 2 {
         out.retain(|i| !has(VALUE_STARTS, i));
@@ -75,9 +154,18 @@ fn summarise(items: Vec<String>) -> Vec<String> {
         out.retain(|i| !has(OPERATORS, i));
         out.insert(0, "an operator".to_string());
     }
+    // A unit can follow any number (`90 days ago`); name it only when
+    // nothing else could come.
+    if out.len() > 1 {
+        out.retain(|i| !TIME_UNITS.contains(&i.as_str()));
+    }
     let starts_declaration = |i: &String| DECLARATION_STARTS.contains(&i.as_str());
-    if out.iter().any(starts_declaration) || (items.len() > 1 && out.iter().any(|i| i == "the end of the file")) {
-        out.retain(|i| !starts_declaration(i) && i != "the end of the file" && i != "a declaration");
+    if out.iter().any(starts_declaration)
+        || (items.len() > 1 && out.iter().any(|i| i == "the end of the file"))
+    {
+        out.retain(|i| {
+            !starts_declaration(i) && i != "the end of the file" && i != "a declaration"
+        });
         out.push("a new declaration".to_string());
     }
     out
@@ -119,25 +207,49 @@ pub fn describe_found(text: &str, pos: usize) -> String {
 
 fn found_end(text: &str, pos: usize) -> usize {
     let rest = &text[pos.min(text.len())..];
-    let Some(first) = rest.chars().next() else { return pos };
+    let Some(first) = rest.chars().next() else {
+        return pos;
+    };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
     } else if first == '"' {
-        rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2).min(rest.len())
+        match rest[1..].find(['"', '\n']) {
+            Some(i) if rest.as_bytes()[1 + i] == b'"' => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        }
     } else if first == '\n' || first == '\r' {
         first.len_utf8()
     } else {
         let sym = rest.find(|c: char| c.is_alphanumeric() || c.is_whitespace() || c == '"');
-        sym.unwrap_or(rest.len()).clamp(first.len_utf8(), 2.max(first.len_utf8()))
+        sym.unwrap_or(rest.len())
+            .clamp(first.len_utf8(), 2.max(first.len_utf8()))
     };
     pos + len
 }
 
 /// Help for something another language would accept.
-fn habit_help(rest: &str, expected: &str) -> Option<String> {
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+fn habit_help(text: &str, pos: usize, expected: &str) -> Option<String> {
+    let (before, rest) = text.split_at(pos);
+    let line_before = before.rsplit('\n').next().unwrap_or("");
+    if before.ends_with('<') && rest.starts_with('>') {
+        return Some("lq writes `!=` for \"not equal\"".to_string());
+    }
+    if line_before.contains("in (") || line_before.contains("in(") {
+        return Some("lists use square brackets: `role in [VP, Director]`".to_string());
+    }
+    if rest.starts_with('"') && !rest[1..].split('\n').next().unwrap_or("").contains('"') {
+        return Some("this text is not closed: end it with `\"` on the same line".to_string());
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     if expected.contains("a name") && is_reserved(&word) {
-        return Some(format!("`{word}` is a keyword and cannot be a name; choose another name"));
+        return Some(format!(
+            "`{word}` is a keyword and cannot be a name; choose another name"
+        ));
     }
     let help = if rest.starts_with("&&") {
         "lq writes `and` where other languages write `&&`"
@@ -152,7 +264,10 @@ fn habit_help(rest: &str, expected: &str) -> Option<String> {
     } else if rest.starts_with('(') {
         "lists use square brackets: `role in [VP, Director]`"
     } else if ["AND", "OR", "NOT", "IN", "WHEN", "THEN", "IS", "NULL"].contains(&word.as_str()) {
-        return Some(format!("keywords are lower case: write `{}`", word.to_lowercase()));
+        return Some(format!(
+            "keywords are lower case: write `{}`",
+            word.to_lowercase()
+        ));
     } else if word == "null" || word == "NULL" {
         "lq has no null: test with `is missing` or `is present`"
     } else if word == "elif" || word == "else" {
@@ -164,7 +279,7 @@ fn habit_help(rest: &str, expected: &str) -> Option<String> {
 }
 
 fn general_help(expected: &str) -> Option<String> {
-    if expected.contains("a declaration") {
+    if expected.contains("declaration") {
         Some(
             "a policy is made of declarations: `policy`, `enum`, `schema`, `tiers`, `let`, \
              `disqualify`, `score`, `rule`/`when`, `otherwise`, `lead` and `test`"
@@ -178,5 +293,6 @@ fn general_help(expected: &str) -> Option<String> {
 fn is_reserved(word: &str) -> bool {
     use pest::Parser as _;
     !word.is_empty()
-        && super::parser::LqParser::parse(super::parser::Rule::keyword, word).is_ok_and(|p| p.as_str() == word)
+        && super::parser::LqParser::parse(super::parser::Rule::keyword, word)
+            .is_ok_and(|p| p.as_str() == word)
 }

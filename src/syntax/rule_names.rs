@@ -8,8 +8,8 @@ pub fn human_name(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "the end of the file",
-        keyword | text_inner | magnitude | neg_sign | optional_mark | sign | neg_op | WHITESPACE
-        | COMMENT | inline_ws | any_ws | ident_char => return None,
+        keyword | text_inner | magnitude | neg_sign | optional_mark | sign | neg_op
+        | WHITESPACE | COMMENT | inline_ws | any_ws | ident_char => return None,
         declaration | schema_item | field_option | score_body | expected | predicate_tail
         | line_tail => return None,
         ident | type_name | rule_name => "a name",
@@ -93,8 +93,10 @@ pub fn human_name(rule: Rule) -> Option<&'static str> {
         expect_tier | expect_disqualified | expect_unmatched | expect_qualified | expect_rule
         | expect_route | expect_reason | expect_score => "an expectation such as `tier A`",
         expr | or_expr | and_expr | not_expr | negation | predicate | sum | product | unary
-        | operand | paren | call | list | score_ref | ago | duration_error | line_expr | line_or
-        | line_and | line_not | line_negation | line_predicate | line_sum => "an expression",
+        | operand | paren | call | list | score_ref | ago | duration_error | line_expr
+        | line_or | line_and | line_not | line_negation | line_predicate | line_sum => {
+            "an expression"
+        }
         is_present | is_missing => "`is missing` or `is present`",
         not_in_test | line_not_in => "`not in`",
         in_test | line_in => "`in`",
@@ -115,12 +117,54 @@ pub fn is_keyword(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        kw_and | kw_or | kw_not | kw_in | kw_between | kw_contains | kw_starts | kw_ends | kw_with
-            | kw_matches | kw_before | kw_after | kw_within | kw_is | kw_missing | kw_present
-            | kw_ago | kw_when | kw_then | kw_per | kw_because | kw_let | kw_rule | kw_tier
-            | kw_tiers | kw_route | kw_otherwise | kw_disqualify | kw_score | kw_at | kw_least
-            | kw_up | kw_to | kw_schema | kw_key | kw_from | kw_list | kw_of | kw_enum
-            | kw_policy | kw_lead | kw_test | kw_as | kw_given | kw_expect | kw_disqualified
-            | kw_unmatched | kw_qualified | kw_reason
+        kw_and
+            | kw_or
+            | kw_not
+            | kw_in
+            | kw_between
+            | kw_contains
+            | kw_starts
+            | kw_ends
+            | kw_with
+            | kw_matches
+            | kw_before
+            | kw_after
+            | kw_within
+            | kw_is
+            | kw_missing
+            | kw_present
+            | kw_ago
+            | kw_when
+            | kw_then
+            | kw_per
+            | kw_because
+            | kw_let
+            | kw_rule
+            | kw_tier
+            | kw_tiers
+            | kw_route
+            | kw_otherwise
+            | kw_disqualify
+            | kw_score
+            | kw_at
+            | kw_least
+            | kw_up
+            | kw_to
+            | kw_schema
+            | kw_key
+            | kw_from
+            | kw_list
+            | kw_of
+            | kw_enum
+            | kw_policy
+            | kw_lead
+            | kw_test
+            | kw_as
+            | kw_given
+            | kw_expect
+            | kw_disqualified
+            | kw_unmatched
+            | kw_qualified
+            | kw_reason
     )
 }

@@ -1,0 +1,167 @@
+//! Every policy diagnostic, one case file each under `tests/cases/parse`
+//! and `tests/cases/check`: its rendered report is snapshotted (plain, no
+//! colour, 80 columns), its code is the one the case's first line names,
+//! and `lq check` exits as the contract says.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use assert_cmd::Command;
+use lq::diagnostic::render_plain;
+use lq::{Policy, Source};
+use miette::Diagnostic;
+
+/// Every code a policy diagnostic can have; each must have a case.
+const POLICY_CODES: &[&str] = &[
+    "lq::syntax",
+    "lq::number_too_large",
+    "lq::invalid_date",
+    "lq::invalid_duration",
+    "lq::fractional_points",
+    "lq::unknown_name",
+    "lq::unknown_variant",
+    "lq::unknown_field",
+    "lq::unknown_type",
+    "lq::unknown_tier",
+    "lq::unknown_reference",
+    "lq::unknown_function",
+    "lq::wrong_arguments",
+    "lq::type_mismatch",
+    "lq::wrong_type",
+    "lq::enum_vs_text",
+    "lq::list_outside_in",
+    "lq::duplicate",
+    "lq::let_cycle",
+    "lq::otherwise_not_last",
+    "lq::duplicate_otherwise",
+    "lq::invalid_regex",
+    "lq::no_schema",
+    "lq::duplicate_key",
+    "lq::unsupported_list",
+    "lq::per_not_int",
+    "lq::bounds",
+    "lq::record_type",
+    "lq::record_missing",
+    "lq::bare_duration",
+    "lq::unused_let",
+    "lq::unused_enum",
+    "lq::unused_tier",
+    "lq::unreachable_cap",
+    "lq::never_fires",
+];
+
+/// The rendered diagnostics of a case and their codes.
+fn diagnose(path: &Path) -> (String, Vec<String>, usize, usize) {
+    let text = std::fs::read_to_string(path).expect("the case is readable");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a file name");
+    let loaded = Policy::load(Source::new(name, text));
+    let mut rendered = String::new();
+    let mut codes = Vec::new();
+    for d in &loaded.diagnostics {
+        rendered.push_str(&render_plain(d, Some(&loaded.source), 80));
+        rendered.push('\n');
+        codes.push(d.code().map(|c| c.to_string()).unwrap_or_default());
+    }
+    (
+        rendered,
+        codes,
+        loaded.error_count(),
+        loaded.warning_count(),
+    )
+}
+
+fn expected_code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("the case is readable");
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("# expect: ")
+        .expect("a case starts with `# expect: CODE`")
+        .trim()
+        .to_string()
+}
+
+fn run_case(path: &Path) -> String {
+    let (rendered, codes, errors, warnings) = diagnose(path);
+    let want = expected_code(path);
+    assert!(
+        codes.contains(&want),
+        "{}: expected {want}, got {codes:?}",
+        path.display()
+    );
+    let exit = if errors > 0 { 1 } else { 0 };
+    Command::cargo_bin("lq")
+        .expect("the binary")
+        .args(["check", "--color", "never"])
+        .arg(path)
+        .assert()
+        .code(exit);
+    if warnings > 0 {
+        Command::cargo_bin("lq")
+            .expect("the binary")
+            .args(["check", "--deny-warnings"])
+            .arg(path)
+            .assert()
+            .code(1);
+    }
+    rendered
+}
+
+#[test]
+fn parse_errors() {
+    insta::glob!("cases/parse/*.lq", |path| {
+        insta::assert_snapshot!(run_case(path));
+    });
+}
+
+#[test]
+fn check_errors_and_warnings() {
+    insta::glob!("cases/check/*.lq", |path| {
+        insta::assert_snapshot!(run_case(path));
+    });
+}
+
+#[test]
+fn every_policy_code_has_a_case() {
+    let mut covered = BTreeSet::new();
+    for folder in ["tests/cases/parse", "tests/cases/check"] {
+        for entry in std::fs::read_dir(folder).expect("the cases folder") {
+            let path = entry.expect("an entry").path();
+            covered.insert(expected_code(&path));
+        }
+    }
+    let missing: Vec<_> = POLICY_CODES
+        .iter()
+        .filter(|c| !covered.contains(**c))
+        .collect();
+    assert!(missing.is_empty(), "codes without a case: {missing:?}");
+}
+
+#[test]
+fn a_typo_is_reported_once_without_cascading_errors() {
+    let (_, codes, errors, _) = diagnose(Path::new("tests/cases/check/no-cascade.lq"));
+    assert_eq!((errors, codes), (1, vec!["lq::unknown_name".to_string()]));
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run_in_source_order() {
+    let text =
+        "schema { n: int  r: Rol }\ntiers A\nwhen m > 1 then tier B\nwhen n = \"x\" then tier A\n";
+    let loaded = Policy::load(Source::new("many.lq", text));
+    let codes: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.code().map(|c| c.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "lq::unknown_type",
+            "lq::unknown_name",
+            "lq::unknown_tier",
+            "lq::type_mismatch"
+        ]
+    );
+}

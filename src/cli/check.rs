@@ -53,28 +53,13 @@ pub fn read_policy(path: &str, style: &Style) -> Option<Source> {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(Source::new(path, text)),
             Err(_) => {
-                let io = std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "the file is not UTF-8 text",
-                );
-                style.eprint(
-                    &lq::data::DataError::Io {
-                        path: path.to_string(),
-                        source: io,
-                    },
-                    None,
-                );
+                let io = std::io::Error::from(std::io::ErrorKind::InvalidData);
+                style.eprint(&lq::data::DataError::io(path, &io), None);
                 None
             }
         },
         Err(source) => {
-            style.eprint(
-                &lq::data::DataError::Io {
-                    path: path.to_string(),
-                    source,
-                },
-                None,
-            );
+            style.eprint(&lq::data::DataError::io(path, &source), None);
             None
         }
     }

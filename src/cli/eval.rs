@@ -128,7 +128,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
         }
         Err(Failed::Output(path, e)) => {
             let path = path.unwrap_or_else(|| "standard output".to_string());
-            style.eprint(&DataError::Io { path, source: e }, None);
+            style.eprint(&DataError::io(&path, &e), None);
             Exit::Usage
         }
     }
@@ -157,13 +157,18 @@ fn evaluate_all(
         blocks: checked.block_names().map(String::from).collect(),
     };
     let out_err = |e| Failed::Output(args.output.clone(), e);
+    // Open every input (and match its header to the schema) before any
+    // output, so a mismatch leaves no half-written result.
+    let mut readers = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let (reader, input_format) = open_input(input, args.input_format)?;
+        readers
+            .push(RecordReader::new(checked, reader, input_format, input).map_err(Failed::Data)?);
+    }
     let mut writer = OutcomeWriter::new(out, format, columns).map_err(out_err)?;
     let mut tally = Tally::default();
     let mut row_offset = 0;
-    for input in inputs {
-        let (reader, input_format) = open_input(input, args.input_format)?;
-        let records =
-            RecordReader::new(checked, reader, input_format, input).map_err(Failed::Data)?;
+    for records in readers {
         let mut last_row = 0;
         for item in records {
             let outcome = match item.map_err(Failed::Data)? {
@@ -190,6 +195,10 @@ fn open_input(
     path: &str,
     forced: Option<InputArg>,
 ) -> Result<(Box<dyn BufRead>, InputFormat), Failed> {
+    let io_err = |e: io::Error| Failed::Data(DataError::io(path, &e));
+    if path != "-" && Path::new(path).is_dir() {
+        return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
+    }
     let format = match forced {
         Some(InputArg::Csv) => InputFormat::Csv,
         Some(InputArg::Ndjson) => InputFormat::Ndjson,
@@ -206,18 +215,6 @@ fn open_input(
             Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
             format,
         ));
-    }
-    let io_err = |source| {
-        Failed::Data(DataError::Io {
-            path: path.to_string(),
-            source,
-        })
-    };
-    if Path::new(path).is_dir() {
-        return Err(io_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "it is a directory",
-        )));
     }
     let file = File::open(path).map_err(io_err)?;
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), format))

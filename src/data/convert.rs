@@ -62,7 +62,7 @@ impl fmt::Display for CellProblem {
             }
             CellProblem::Required => write!(f, "missing value, but the field is required"),
             CellProblem::WrongJson { found, expected } => {
-                write!(f, "a JSON {found} cannot be a `{expected}`")
+                write!(f, "a JSON {found} cannot be read as `{expected}`")
             }
         }
     }

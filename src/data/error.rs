@@ -12,14 +12,13 @@ use super::convert::CellProblem;
 #[derive(Debug, Error, Diagnostic)]
 pub enum DataError {
     /// The file cannot be opened or read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {reason}")]
     #[diagnostic(code(lq::io), help("check that the file exists and is readable"))]
     Io {
         /// The file.
         path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
     /// The format cannot be told from the file name.
     #[error("cannot tell the format of `{path}`")]
@@ -29,7 +28,7 @@ pub enum DataError {
         path: String,
     },
     /// Schema fields whose columns the data does not have.
-    #[error("`{path}` has no column for {}", list_missing(missing))]
+    #[error("`{path}` lacks {}", list_missing(missing))]
     #[diagnostic(code(lq::missing_column), help("{}", missing_help(missing, headers)))]
     MissingColumns {
         /// The file.
@@ -76,6 +75,24 @@ pub enum DataError {
     },
 }
 
+impl DataError {
+    /// An I/O failure on `path`, described in words.
+    pub fn io(path: &str, error: &std::io::Error) -> DataError {
+        use std::io::ErrorKind;
+        let reason = match error.kind() {
+            ErrorKind::NotFound => "no such file".to_string(),
+            ErrorKind::PermissionDenied => "permission denied".to_string(),
+            ErrorKind::IsADirectory => "it is a directory".to_string(),
+            ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => error.to_string(),
+        };
+        DataError::Io {
+            path: path.to_string(),
+            reason,
+        }
+    }
+}
+
 /// A schema field whose column is absent from the data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MissingColumn {
@@ -88,31 +105,40 @@ pub struct MissingColumn {
 }
 
 fn list_missing(missing: &[MissingColumn]) -> String {
-    let names: Vec<String> = missing.iter().map(|m| format!("`{}`", m.column)).collect();
-    let noun = if names.len() == 1 { "field" } else { "fields" };
+    let names: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            if m.column == m.field {
+                format!("`{}`", m.column)
+            } else {
+                format!("`{}` (field `{}`)", m.column, m.field)
+            }
+        })
+        .collect();
+    let noun = if names.len() == 1 {
+        "the column"
+    } else {
+        "the columns"
+    };
     format!("{noun} {}", names.join(", "))
 }
 
 fn missing_help(missing: &[MissingColumn], headers: &[String]) -> String {
-    let hints: Vec<String> = missing
+    let mut hints: Vec<String> = missing
         .iter()
         .filter_map(|m| {
-            m.suggestion.as_ref().map(|s| {
-                format!(
-                    "`{}` may be `{s}`: write `{}: ... from \"{s}\"`",
-                    m.column, m.field
-                )
-            })
+            let s = m.suggestion.as_ref()?;
+            Some(format!(
+                "`{}` may be `{s}`: write `{}: ... from \"{s}\"`",
+                m.column, m.field
+            ))
         })
         .collect();
-    if hints.is_empty() {
-        format!(
-            "the columns are {}; map a field to a column with `from \"Column\"`",
-            crate::diagnostic::list_names(headers)
-        )
-    } else {
-        hints.join("; ")
-    }
+    hints.push(format!(
+        "the file's columns are {}; map a field to a column with `from \"Column\"`",
+        crate::diagnostic::list_names(headers)
+    ));
+    hints.join("\n")
 }
 
 /// One record that cannot be read; it becomes an `error` outcome.
@@ -152,7 +178,10 @@ impl RecordError {
     pub fn messages(&self) -> Vec<String> {
         self.problems
             .iter()
-            .map(|p| format!("row {}, {p}", self.row))
+            .map(|p| match p {
+                RecordProblem::Cell { .. } => format!("row {}, {p}", self.row),
+                _ => format!("row {} {p}", self.row),
+            })
             .collect()
     }
 }

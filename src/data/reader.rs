@@ -98,10 +98,7 @@ impl<'p> RecordReader<'p> {
                 let mut text = String::new();
                 input
                     .read_to_string(&mut text)
-                    .map_err(|source| DataError::Io {
-                        path: path.to_string(),
-                        source,
-                    })?;
+                    .map_err(|e| DataError::io(path, &e))?;
                 let value: serde_json::Value =
                     serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
                         path: path.to_string(),
@@ -146,10 +143,12 @@ impl<'p> RecordReader<'p> {
                         expected: *width,
                         found: record.len(),
                     };
+                    let key = key_cell(self.policy, columns, record);
+                    let problems = vec![problem];
                     return Some(Ok(Err(RecordError {
                         row: self.row,
-                        key: None,
-                        problems: vec![problem],
+                        key,
+                        problems,
                     })));
                 }
                 let cells = columns.iter().map(|&c| record.get(c));
@@ -159,10 +158,10 @@ impl<'p> RecordReader<'p> {
                     cells.map(|c| c.map(Cell::Text)),
                 )))
             }
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::Io {
-                path: self.path.clone(),
-                source: std::io::Error::other(e.to_string()),
-            })),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::io(
+                &self.path,
+                &std::io::Error::other(e.to_string()),
+            ))),
             Err(e) => {
                 self.row += 1;
                 let problem = RecordProblem::Malformed(csv_message(&e));
@@ -217,12 +216,7 @@ impl Iterator for RecordReader<'_> {
             Source::Ndjson(lines) => loop {
                 let line = match lines.next()? {
                     Ok(line) => line,
-                    Err(source) => {
-                        return Some(Err(DataError::Io {
-                            path: self.path.clone(),
-                            source,
-                        }))
-                    }
+                    Err(source) => return Some(Err(DataError::io(&self.path, &source))),
                 };
                 if line.trim().is_empty() {
                     continue;
@@ -277,6 +271,19 @@ fn convert_record<'a>(
         d => Some(datum_json(policy, k, d)),
     });
     Err(RecordError { row, key, problems })
+}
+
+/// The key's value in a row that cannot be read as a whole, if its own
+/// cell converts: it helps find the row in the source.
+fn key_cell(
+    policy: &CheckedPolicy,
+    columns: &[usize],
+    record: &csv::StringRecord,
+) -> Option<serde_json::Value> {
+    let k = policy.schema.key?;
+    let cell = record.get(*columns.get(k)?)?;
+    let datum = convert_text(policy, &policy.schema.fields[k], cell).ok()?;
+    (datum != Datum::Missing).then(|| datum_json(policy, k, &datum))
 }
 
 /// Each schema field's column index; every missing column is reported at once.

@@ -1,0 +1,437 @@
+//! The command line, run as a user runs it: exit codes, output shapes and
+//! the error reports of data problems.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn lq() -> Command {
+    let mut cmd = Command::cargo_bin("lq").expect("the lq binary");
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "80");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    String::from_utf8(cmd.output().expect("lq runs").stdout).expect("UTF-8 output")
+}
+
+fn stderr_of(cmd: &mut Command) -> String {
+    String::from_utf8(cmd.output().expect("lq runs").stderr).expect("UTF-8 output")
+}
+
+const INBOUND: &str = "examples/inbound-saas.lq";
+const INBOUND_DATA: &str = "examples/data/inbound-leads.csv";
+
+#[test]
+fn help_shows_examples() {
+    lq().arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"));
+    for sub in ["check", "eval", "test"] {
+        lq().args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    lq().args(["check", "--no-such-flag", INBOUND])
+        .assert()
+        .code(2);
+    lq().arg("frobnicate").assert().code(2);
+    lq().args(["eval", INBOUND, INBOUND_DATA, "--as-of", "23/11/2026"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a date"));
+}
+
+#[test]
+fn check_accepts_a_good_policy() {
+    lq().args(["check", INBOUND])
+        .assert()
+        .success()
+        .stderr("0 errors, 0 warnings in 1 file\n");
+}
+
+#[test]
+fn check_counts_over_several_files() {
+    lq().args([
+        "check",
+        INBOUND,
+        "examples/bant.lq",
+        "tests/cases/check/unknown-name.lq",
+    ])
+    .assert()
+    .code(1)
+    .stderr(predicate::str::ends_with(
+        "1 error, 0 warnings in 3 files\n",
+    ));
+}
+
+#[test]
+fn a_missing_policy_file_exits_2() {
+    let err = stderr_of(lq().args(["check", "no/such/policy.lq"]));
+    assert!(err.contains("cannot read `no/such/policy.lq`"), "{err}");
+    lq().args(["check", "no/such/policy.lq"]).assert().code(2);
+    lq().args(["eval", "no/such/policy.lq", INBOUND_DATA])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_policy_that_is_not_text_exits_2() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("binary.lq");
+    fs::write(&path, [0xff, 0xfe, 0x00, 0x01]).expect("write");
+    lq().arg("check")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8"));
+}
+
+#[test]
+fn eval_gives_the_hand_worked_outcomes() {
+    let out = stdout_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "ndjson",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 9);
+    // Lead 1: a VP with $25,000 budget. fit: executive +20, 200 employees +10,
+    // US no penalty = 30; engagement 0. The enterprise rule decides.
+    assert_eq!(
+        lines[0],
+        r#"{"row":1,"id":1,"status":"qualified","tier":"A","score":30,"scores":{"fit":30,"engagement":0},"route":"enterprise-ae","rule":"enterprise","reasons":[]}"#
+    );
+    // Lead 2: a student at a .edu address: disqualified, but still scored
+    // (engagement: demo +5, 3 visits × 2 = 6).
+    assert_eq!(
+        lines[1],
+        r#"{"row":2,"id":2,"status":"disqualified","tier":null,"score":11,"scores":{"fit":0,"engagement":11},"route":null,"rule":null,"reasons":["student"]}"#
+    );
+    // Lead 3: a CTO with no budget: enterprise is unknown (false and unknown
+    // = false); engagement 5 + 30 = 35 capped at 30; score 60 → hot.
+    assert_eq!(
+        lines[2],
+        r#"{"row":3,"id":3,"status":"qualified","tier":"A","score":60,"scores":{"fit":30,"engagement":30},"route":null,"rule":"hot","reasons":[]}"#
+    );
+    // Lead 4: budget 6k → the unnamed B rule on line 42; inactive since June: -10.
+    assert_eq!(
+        lines[3],
+        r#"{"row":4,"id":4,"status":"qualified","tier":"B","score":2,"scores":{"fit":10,"engagement":-8},"route":null,"rule":"line 42","reasons":[]}"#
+    );
+    // Lead 6: budget missing, but demo and 3 visits make the `or` true.
+    assert!(
+        lines[5].contains(r#""tier":"B","score":21"#),
+        "{}",
+        lines[5]
+    );
+    // Lead 8: nothing matches → otherwise.
+    assert!(
+        lines[7].contains(r#""tier":"C","score":-8"#) && lines[7].contains(r#""rule":"otherwise""#)
+    );
+    // Lead 9: both disqualifiers fire, reported in declaration order.
+    assert!(
+        lines[8].contains(r#""reasons":["student","export restrictions"]"#),
+        "{}",
+        lines[8]
+    );
+}
+
+#[test]
+fn eval_without_a_terminal_writes_csv() {
+    let out = stdout_of(lq().args(["eval", INBOUND, INBOUND_DATA, "--as-of", "2026-11-23"]));
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("row,id,status,tier,score,score_fit,score_engagement,route,rule,reasons")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("1,1,qualified,A,30,30,0,enterprise-ae,enterprise,")
+    );
+    assert_eq!(
+        lines.nth(7),
+        Some("9,9,disqualified,,28,15,13,,,student; export restrictions")
+    );
+}
+
+#[test]
+fn eval_json_is_one_array_and_table_is_aligned() {
+    let out = stdout_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+    ]));
+    let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(parsed.as_array().map(Vec::len), Some(9));
+    assert_eq!(parsed[2]["scores"]["engagement"], 30);
+    let table = stdout_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "table",
+    ]));
+    let header = table.lines().next().expect("a header");
+    assert!(
+        header.starts_with("row  id  status        tier  score"),
+        "{header}"
+    );
+    assert!(table
+        .lines()
+        .nth(2)
+        .expect("a row")
+        .starts_with("1    1   qualified     A     30"));
+}
+
+#[test]
+fn eval_reads_stdin() {
+    let data = fs::read_to_string(INBOUND_DATA).expect("the example data");
+    for args in [vec!["eval", INBOUND, "-"], vec!["eval", INBOUND]] {
+        let out = lq()
+            .args(&args)
+            .args(["--as-of", "2026-11-23", "--format", "ndjson"])
+            .write_stdin(data.clone())
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 9);
+    }
+}
+
+#[test]
+fn unreadable_records_become_error_outcomes_and_exit_1() {
+    let args = [
+        "eval",
+        INBOUND,
+        "examples/data/inbound-leads-messy.csv",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "ndjson",
+    ];
+    let out = lq().args(args).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "every record gives one outcome");
+    assert_eq!(
+        lines[0],
+        r#"{"row":1,"id":101,"status":"error","tier":null,"score":null,"scores":{},"route":null,"rule":null,"reasons":["row 1, column budget: \"ten grand\" is not a number"]}"#
+    );
+    assert!(lines[1].contains(r#"row 2, column role: \"Intern\" is not a Role (CEO, CTO, CFO, VP, Director, Manager, Engineer, Student, Other)"#));
+    assert!(
+        lines[2].contains("row 3, column demo_requested: missing value, but the field is required")
+    );
+    assert!(lines[3].contains(r#"["row 4, column employees: \"12.5\" is not a whole number","row 4, column last_activity: \"23/11/2026\" is not a date (YYYY-MM-DD)"]"#));
+    assert!(
+        lines[4].contains(r#""id":105,"status":"error""#)
+            && lines[4].contains("row 5 has 10 cells but the header has 11 columns")
+    );
+    assert!(lines[5].contains(r#""status":"qualified""#));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5 records could not be read"));
+    lq().args(args).arg("--allow-errors").assert().success();
+}
+
+#[test]
+fn the_key_is_reported_under_the_field_name() {
+    let out = stdout_of(lq().args([
+        "eval",
+        "tests/data/crm.lq",
+        "tests/data/crm.csv",
+        "--format",
+        "ndjson",
+    ]));
+    assert!(
+        out.lines()
+            .next()
+            .expect("a line")
+            .starts_with(r#"{"row":1,"lead_id":660737,"status":"qualified","tier":"Cold""#),
+        "{out}"
+    );
+    // Spellings of enum variants and an empty optional cell read fine.
+    assert_eq!(out.lines().count(), 5);
+    assert!(!out.contains("error"));
+}
+
+#[test]
+fn json_and_ndjson_inputs() {
+    let out = stdout_of(lq().args([
+        "eval",
+        "tests/data/crm.lq",
+        "tests/data/crm.json",
+        "--format",
+        "ndjson",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines[2].contains(r#"column Lead Number: \"3.5\" is not a whole number"#),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].contains("row 4 cannot be read: a record is a JSON object, found text"));
+    assert!(
+        lines[4].contains(r#""lead_id":4,"status":"qualified","tier":"Hot""#),
+        "a text \"7\" is read as a number"
+    );
+    let out = stdout_of(lq().args([
+        "eval",
+        "tests/data/crm.lq",
+        "tests/data/crm.ndjson",
+        "--format",
+        "ndjson",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "blank lines are not records");
+    assert!(lines[1].contains("row 2 cannot be read: invalid JSON"));
+    assert!(lines[2].contains("column Total Visits: a JSON boolean cannot be read as `int`"));
+    assert!(lines[3].contains(r#""row":4"#));
+}
+
+#[test]
+fn rows_count_on_across_several_inputs() {
+    let out = stdout_of(lq().args([
+        "eval",
+        "tests/data/crm.lq",
+        "tests/data/crm.csv",
+        "tests/data/crm.csv",
+        "--format",
+        "ndjson",
+    ]));
+    let last = out.lines().last().expect("a line");
+    assert!(last.starts_with(r#"{"row":10,"#), "{last}");
+}
+
+#[test]
+fn input_format_can_be_forced() {
+    let data = fs::read_to_string("tests/data/crm.ndjson").expect("data");
+    let out = lq()
+        .args([
+            "eval",
+            "tests/data/crm.lq",
+            "--input-format",
+            "ndjson",
+            "--format",
+            "ndjson",
+        ])
+        .write_stdin(data)
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+}
+
+#[test]
+fn a_policy_with_errors_evaluates_nothing() {
+    lq().args(["eval", "tests/cases/check/unknown-name.lq", INBOUND_DATA])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown name `budgte`"));
+}
+
+#[test]
+fn output_is_written_atomically() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let target = dir.path().join("outcomes.ndjson");
+    lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "ndjson",
+        "--output",
+    ])
+    .arg(&target)
+    .assert()
+    .success()
+    .stdout("");
+    let written = fs::read_to_string(&target).expect("the output file");
+    assert_eq!(written.lines().count(), 9);
+    // A run that fails leaves the previous file untouched and no temp file.
+    lq().args([
+        "eval",
+        "tests/data/crm.lq",
+        "tests/data/wrong-headers.csv",
+        "--output",
+    ])
+    .arg(&target)
+    .assert()
+    .code(1);
+    assert_eq!(fs::read_to_string(&target).expect("still there"), written);
+    let entries = fs::read_dir(dir.path()).expect("the dir").count();
+    assert_eq!(entries, 1, "no temporary file is left behind");
+}
+
+#[test]
+fn summary_counts_statuses_and_tiers() {
+    let err = stderr_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--summary",
+    ]));
+    assert!(
+        err.contains("9 records: 6 qualified, 3 disqualified, 0 unmatched, 0 errors"),
+        "{err}"
+    );
+    assert!(err.contains("tier A        3   33.3%"), "{err}");
+}
+
+fn data_error(args: &[&str]) -> String {
+    let out = lq().args(args).output().expect("runs");
+    format!(
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn data_errors_are_reported_with_help() {
+    insta::assert_snapshot!(
+        "missing_columns",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data/wrong-headers.csv"])
+    );
+    insta::assert_snapshot!(
+        "json_not_an_array",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data/not-array.json"])
+    );
+    insta::assert_snapshot!(
+        "json_syntax",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data/broken.json"])
+    );
+    insta::assert_snapshot!(
+        "unknown_format",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data/crm.lq"])
+    );
+    insta::assert_snapshot!(
+        "missing_data_file",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data/nothing-here.csv"])
+    );
+    insta::assert_snapshot!(
+        "data_is_a_directory",
+        data_error(&["eval", "tests/data/crm.lq", "tests/data"])
+    );
+}

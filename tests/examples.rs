@@ -1,0 +1,162 @@
+//! Every example policy checks without a warning, passes its own tests, and
+//! evaluates its data to the outcomes worked out by hand (and snapshotted).
+
+use lq::testing::run_tests;
+use lq::{Policy, Source};
+
+/// Tests without `as of` run as of this date, so the suite never rots.
+const AS_OF: &str = "2026-11-23";
+
+/// Each example and the data file it ships with.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "examples/inbound-saas.lq",
+        "examples/data/inbound-leads.csv",
+    ),
+    ("examples/bant.lq", "examples/data/bant-leads.ndjson"),
+    (
+        "examples/bank-telemarketing.lq",
+        "examples/data/bank-sample.csv",
+    ),
+];
+
+fn load(path: &str) -> Policy {
+    let text = std::fs::read_to_string(path).expect("the example is readable");
+    let loaded = Policy::load(Source::new(path, text));
+    let shown: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| lq::diagnostic::render_plain(d, Some(&loaded.source), 100))
+        .collect();
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{path} has diagnostics:\n{}",
+        shown.join("\n")
+    );
+    loaded.policy.expect("a policy without errors")
+}
+
+#[test]
+fn every_example_is_listed() {
+    for entry in std::fs::read_dir("examples").expect("examples/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "lq") {
+            let name = path.to_string_lossy().replace('\\', "/");
+            assert!(
+                EXAMPLES.iter().any(|(p, _)| *p == name),
+                "{name} is not exercised by tests/examples.rs"
+            );
+        }
+    }
+}
+
+#[test]
+fn examples_check_cleanly_and_pass_their_tests() {
+    let as_of = lq::date::parse_iso(AS_OF).expect("a date");
+    for (path, _) in EXAMPLES {
+        let policy = load(path);
+        let results = run_tests(&policy, as_of);
+        assert!(!results.is_empty(), "{path} has no tests");
+        for r in results {
+            assert!(
+                r.passed(),
+                "{path}: test {:?} failed: {:?}",
+                r.name,
+                r.failures
+            );
+        }
+    }
+}
+
+fn outcomes(policy: &str, data: &str) -> Vec<serde_json::Value> {
+    ndjson(policy, data)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+        .collect()
+}
+
+fn ndjson(policy: &str, data: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("lq")
+        .expect("the binary")
+        .args(["eval", policy, data, "--as-of", AS_OF, "--format", "ndjson"])
+        .output()
+        .expect("lq runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn examples_evaluate_their_data() {
+    for (policy, data) in EXAMPLES {
+        let name = policy
+            .trim_start_matches("examples/")
+            .trim_end_matches(".lq");
+        insta::assert_snapshot!(name, ndjson(policy, data));
+    }
+}
+
+#[test]
+fn bant_outcomes_worked_by_hand() {
+    let o = outcomes("examples/bant.lq", "examples/data/bant-leads.ndjson");
+    let summary: Vec<(String, String, i64)> = o
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap_or("").to_string(),
+                x["tier"]
+                    .as_str()
+                    .unwrap_or(x["status"].as_str().unwrap_or(""))
+                    .to_string(),
+                x["scores"]["bant"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let want = [
+        ("L-100", "SalesReady", 4), // $50,000, "economic buyer", a need, "this quarter"
+        ("L-101", "SalesReady", 3), // influencer: no authority point
+        ("L-102", "Later", 0),      // null budget, "unknown" authority, a blank need, this year
+        ("L-103", "disqualified", 4), // a rivalsoft.com address
+        ("L-104", "disqualified", 1), // budget 800 < 1k; "n/a" timeline is missing
+        ("L-105", "SalesReady", 3), // no budget key at all: missing
+        ("L-106", "Nurture", 2),    // 1.5M budget and a decision maker, no need, someday
+    ];
+    let want: Vec<(String, String, i64)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(summary, want);
+}
+
+#[test]
+fn bank_outcomes_worked_by_hand() {
+    let o = outcomes(
+        "examples/bank-telemarketing.lq",
+        "examples/data/bank-sample.csv",
+    );
+    assert_eq!(o.len(), 24, "every record of the sample gives an outcome");
+    // Row 1: age 30, blue-collar, housing loan, cellular, 2 calls, never
+    // called before: fit = 5 (cellular), history = -3 × 2 = -6 → Cold.
+    assert_eq!(
+        (
+            o[0]["scores"]["fit"].as_i64(),
+            o[0]["scores"]["history"].as_i64(),
+            o[0]["tier"].as_str()
+        ),
+        (Some(5), Some(-6), Some("Cold"))
+    );
+    // Row 16: credit in default: disqualified.
+    assert_eq!(o[15]["reasons"][0], "credit in default");
+    // Rows 13-15: an earlier campaign succeeded → Hot, routed to priority callers.
+    for row in &o[12..15] {
+        assert_eq!(
+            (row["tier"].as_str(), row["route"].as_str()),
+            (Some("Hot"), Some("priority-callers"))
+        );
+    }
+    // Every "unknown" cell is missing, not an error.
+    assert!(o.iter().all(|x| x["status"] != "error"));
+}

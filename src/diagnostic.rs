@@ -17,7 +17,7 @@ pub fn did_you_mean<'a>(
     let candidates: Vec<&str> = candidates.into_iter().filter(|c| *c != name).collect();
     if let [only] = candidates.as_slice() {
         let close =
-            strsim::levenshtein(&only.to_lowercase(), &name.to_lowercase()) <= name.len().max(3);
+            strsim::osa_distance(&only.to_lowercase(), &name.to_lowercase()) <= name.len().max(3);
         return close.then(|| only.to_string());
     }
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
@@ -28,7 +28,7 @@ pub fn did_you_mean<'a>(
         .iter()
         .map(|c| {
             (
-                strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()),
+                strsim::osa_distance(&c.to_lowercase(), &name.to_lowercase()),
                 *c,
             )
         })

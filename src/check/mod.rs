@@ -73,7 +73,6 @@ struct Checker<'a> {
     let_state: Vec<LetState>,
     let_stack: Vec<usize>,
     block_index: HashMap<String, usize>,
-    rule_names: Vec<String>,
     lead_index: HashMap<String, usize>,
     reported_names: std::collections::HashSet<String>,
     // What the policy uses, for the unused-declaration warnings.
@@ -96,7 +95,6 @@ impl<'a> Checker<'a> {
             let_state: Vec::new(),
             let_stack: Vec::new(),
             block_index: HashMap::new(),
-            rule_names: Vec::new(),
             lead_index: HashMap::new(),
             reported_names: Default::default(),
             let_used: Vec::new(),
@@ -179,9 +177,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::Rule(r) => {
                     if let Some(name) = &r.name {
-                        if once(self, "rule", name) {
-                            self.rule_names.push(name.node.clone());
-                        }
+                        once(self, "rule", name);
                     }
                 }
                 Item::Lead(l) => {

@@ -227,13 +227,14 @@ impl Checker<'_> {
             Expectation::Unmatched => Expect::Unmatched,
             Expectation::Qualified => Expect::Qualified,
             Expectation::Rule(r) => {
-                if r.node != "otherwise" && !self.rule_names.contains(&r.node) {
-                    let known = self.rule_names.clone();
+                if !self.out.rules.iter().any(|x| x.label == r.node) {
+                    let known: Vec<String> =
+                        self.out.rules.iter().map(|x| x.label.clone()).collect();
                     let suggestion = did_you_mean(&r.node, known.iter().map(String::as_str));
                     let (name, span) = (r.node.clone(), r.span);
                     self.error(CheckError::UnknownReference {
                         kind: "rule",
-                        plural: "named rules",
+                        plural: "rules",
                         name,
                         known,
                         suggestion,

@@ -353,6 +353,10 @@ impl Lower<'_> {
             Rule::expect_unmatched => Expectation::Unmatched,
             Rule::expect_qualified => Expectation::Qualified,
             Rule::expect_rule => match it.next() {
+                Some(n) if n.as_rule() == Rule::rule_line => {
+                    let words: Vec<&str> = n.as_str().split_whitespace().collect();
+                    Expectation::Rule(Spanned::new(words.join(" "), span_of(&n)))
+                }
                 Some(n) => Expectation::Rule(name(n)),
                 None => Expectation::Rule(Spanned::new("otherwise".to_string(), span)),
             },

@@ -13,6 +13,7 @@ pub fn human_name(rule: Rule) -> Option<&'static str> {
         declaration | schema_item | field_option | score_body | expected | predicate_tail
         | line_tail => return None,
         ident | type_name | rule_name => "a name",
+        rule_line => "`line N`",
         text => "a quoted text",
         number | signed_number | points => "a number",
         date | as_of => "a date",

@@ -1,8 +1,19 @@
-//! The `lq` binary: parses arguments and hands over to `lq::cli`... which
-//! lives in this binary's `cli` module so the library stays free of I/O.
+//! The `lq` binary: hands the command line to the `cli` module, on a thread
+//! with a generous stack (policies nest at most 200 levels, but a deep
+//! policy should never be what stops a run).
 
 mod cli;
 
 fn main() -> std::process::ExitCode {
-    cli::run()
+    const STACK: usize = 256 * 1024 * 1024;
+    let worker = std::thread::Builder::new()
+        .name("lq".into())
+        .stack_size(STACK)
+        .spawn(cli::run);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        // The thread could not start, or it panicked (the panic message is
+        // already printed): report an internal error.
+        _ => std::process::ExitCode::from(101),
+    }
 }

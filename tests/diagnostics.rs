@@ -18,6 +18,8 @@ const POLICY_CODES: &[&str] = &[
     "lq::invalid_date",
     "lq::invalid_duration",
     "lq::fractional_points",
+    "lq::too_deep",
+    "lq::too_long",
     "lq::unknown_name",
     "lq::unknown_variant",
     "lq::unknown_field",

@@ -85,7 +85,12 @@ fn matches(expected: &[&str], actual: &[&str]) -> bool {
     match expected.split_first() {
         None => actual.is_empty(),
         Some((&"...", rest)) => (0..=actual.len()).any(|skip| matches(rest, &actual[skip..])),
-        Some((line, rest)) => actual.first().is_some_and(|a| a.trim_end() == line.trim_end()) && matches(rest, &actual[1..]),
+        Some((line, rest)) => {
+            actual
+                .first()
+                .is_some_and(|a| a.trim_end() == line.trim_end())
+                && matches(rest, &actual[1..])
+        }
     }
 }
 
@@ -95,18 +100,38 @@ fn commands_in_the_docs_print_what_the_docs_show() {
     for doc in documents() {
         let text = std::fs::read_to_string(&doc).expect("readable");
         for (info, body, line) in blocks(&text) {
-            let Some(command) = body.lines().next().and_then(|l| l.strip_prefix("$ lq ")) else { continue };
+            let Some(command) = body.lines().next().and_then(|l| l.strip_prefix("$ lq ")) else {
+                continue;
+            };
             if info != "text" {
                 continue;
             }
             seen += 1;
             let args: Vec<String> = command.split_whitespace().flat_map(expand).collect();
-            assert!(args.iter().all(|a| Path::new(a).exists() || !a.contains('/')), "{doc}:{line}: a file in `{command}` is missing");
-            let out = Command::cargo_bin("lq").expect("the binary").args(&args).env("NO_COLOR", "1").env("COLUMNS", "80").output().expect("lq runs");
-            let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(
+                args.iter()
+                    .all(|a| Path::new(a).exists() || !a.contains('/')),
+                "{doc}:{line}: a file in `{command}` is missing"
+            );
+            let out = Command::cargo_bin("lq")
+                .expect("the binary")
+                .args(&args)
+                .env("NO_COLOR", "1")
+                .env("COLUMNS", "80")
+                .output()
+                .expect("lq runs");
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
             let expected: Vec<&str> = body.lines().skip(1).collect();
             let actual: Vec<&str> = printed.lines().collect();
-            assert!(matches(&expected, &actual), "{doc}:{line}: `lq {command}` printed:\n{printed}\nbut the doc shows:\n{}", expected.join("\n"));
+            assert!(
+                matches(&expected, &actual),
+                "{doc}:{line}: `lq {command}` printed:\n{printed}\nbut the doc shows:\n{}",
+                expected.join("\n")
+            );
         }
     }
     assert!(seen >= 3, "only {seen} commands found");

@@ -93,7 +93,7 @@ fn comparisons_and_membership() {
     assert_eq!(s("a != 1"), "(!= a 1)");
     assert_eq!(
         s("a <= 1 and b >= 2 and c < 3 and d > 4"),
-        "(and (and (and (<= a 1) (>= b 2)) (< c 3)) (> d 4))"
+        "(and (and (<= a 1) (>= b 2)) (and (< c 3) (> d 4)))"
     );
     assert_eq!(s("role in [VP, Director]"), "(in role [VP Director])");
     assert_eq!(

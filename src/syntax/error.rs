@@ -57,6 +57,29 @@ pub enum ParseError {
         #[label("not a whole number")]
         span: Span,
     },
+    /// Nesting deeper than lq accepts.
+    #[error("nesting is deeper than {limit} levels")]
+    #[diagnostic(
+        code(lq::too_deep),
+        help("split the condition into named parts with `let`")
+    )]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+        /// Where the limit was passed.
+        #[label("too deep here")]
+        span: Span,
+    },
+    /// A chain of arithmetic longer than lq accepts.
+    #[error("this arithmetic has more than {limit} operands")]
+    #[diagnostic(code(lq::too_long), help("split it into named parts with `let`"))]
+    TooLong {
+        /// The limit.
+        limit: usize,
+        /// The chain.
+        #[label("too long")]
+        span: Span,
+    },
     /// Points in a score block, or a bound, that are not whole numbers.
     #[error("points must be whole numbers")]
     #[diagnostic(
@@ -77,6 +100,8 @@ impl ParseError {
             ParseError::Unexpected { span, .. }
             | ParseError::NumberTooLarge { span, .. }
             | ParseError::InvalidDate { span, .. }
+            | ParseError::TooDeep { span, .. }
+            | ParseError::TooLong { span, .. }
             | ParseError::InvalidDuration { span }
             | ParseError::FractionalPoints { span } => *span,
         }

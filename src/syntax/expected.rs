@@ -222,9 +222,12 @@ fn found_end(text: &str, pos: usize) -> usize {
     } else if first == '\n' || first == '\r' {
         first.len_utf8()
     } else {
-        let sym = rest.find(|c: char| c.is_alphanumeric() || c.is_whitespace() || c == '"');
-        sym.unwrap_or(rest.len())
-            .clamp(first.len_utf8(), 2.max(first.len_utf8()))
+        // A symbol: up to two characters of punctuation (`&&`, `<>`).
+        rest.char_indices()
+            .take(2)
+            .take_while(|(_, c)| !(c.is_alphanumeric() || c.is_whitespace() || *c == '"'))
+            .last()
+            .map_or(first.len_utf8(), |(i, c)| i + c.len_utf8())
     };
     pos + len
 }

@@ -1,6 +1,7 @@
 //! Stage 1, text → syntax tree: the pest grammar, the AST and parse errors.
 
 pub mod ast;
+mod depth;
 pub mod error;
 mod expected;
 pub mod parser;

@@ -25,6 +25,7 @@ pub use generated::{LqParser, Rule};
 
 /// Parses a policy's text into its syntax tree, or every error found.
 pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
+    super::depth::check_depth(text).map_err(|e| vec![e])?;
     pest::set_error_detail(true);
     let mut pairs = LqParser::parse(Rule::policy, text)
         .map_err(|e| vec![super::expected::from_pest(&e, text)])?;
@@ -49,6 +50,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
 
 /// Parses a single expression (for the REPL and tests).
 pub fn parse_expr(text: &str) -> Result<Expr, Vec<ParseError>> {
+    super::depth::check_depth(text).map_err(|e| vec![e])?;
     pest::set_error_detail(true);
     let wrapped = LqParser::parse(Rule::expr, text)
         .map_err(|e| vec![super::expected::from_pest(&e, text)])?;
@@ -397,18 +399,8 @@ impl Lower<'_> {
             | Rule::score_per => self.expr(next(&mut parts(pair))),
             Rule::or_expr | Rule::line_or | Rule::and_expr | Rule::line_and => {
                 let is_or = matches!(rule, Rule::or_expr | Rule::line_or);
-                let mut it = parts(pair);
-                let first = self.expr(next(&mut it));
-                it.fold(first, |acc, p| {
-                    let rhs = self.expr(p);
-                    let span = acc.span.to(rhs.span);
-                    let kind = if is_or {
-                        ExprKind::Or(Box::new(acc), Box::new(rhs))
-                    } else {
-                        ExprKind::And(Box::new(acc), Box::new(rhs))
-                    };
-                    Expr { kind, span }
-                })
+                let operands: Vec<Expr> = parts(pair).map(|p| self.expr(p)).collect();
+                balanced(operands, is_or)
             }
             Rule::negation | Rule::line_negation => {
                 let inner = self.expr(next(&mut parts(pair)));
@@ -490,9 +482,19 @@ impl Lower<'_> {
     }
 
     fn arith(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = span_of(&pair);
         let mut it = parts(pair);
         let mut acc = self.expr(next(&mut it));
+        let mut operands = 1;
         while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+            operands += 1;
+            if operands > MAX_OPERANDS {
+                self.errors.push(ParseError::TooLong {
+                    limit: MAX_OPERANDS,
+                    span,
+                });
+                break;
+            }
             let rhs = self.expr(rhs);
             let op = match op.as_str() {
                 "+" => ArithOp::Add,
@@ -510,7 +512,12 @@ impl Lower<'_> {
     }
 
     fn unary(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = span_of(&pair);
         let pairs: Vec<_> = parts(pair).collect();
+        if pairs.len() > super::depth::MAX_DEPTH {
+            let limit = super::depth::MAX_DEPTH;
+            self.errors.push(ParseError::TooDeep { limit, span });
+        }
         let mut iter = pairs.into_iter().rev();
         let mut acc = match iter.next() {
             Some(operand) => self.expr(operand),
@@ -645,6 +652,28 @@ impl Lower<'_> {
             0
         })
     }
+}
+
+/// The most operands one chain of `+ - * /` may have (each one nests the
+/// tree one level deeper).
+const MAX_OPERANDS: usize = 1000;
+
+/// Builds `a and b and c ...` (or `or`) as a balanced tree: the operators
+/// are associative, and a balanced tree stays shallow however long the
+/// chain.
+fn balanced(mut operands: Vec<Expr>, is_or: bool) -> Expr {
+    if operands.len() == 1 {
+        return operands.remove(0);
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let (l, r) = (balanced(operands, is_or), balanced(right, is_or));
+    let span = l.span.to(r.span);
+    let kind = if is_or {
+        ExprKind::Or(Box::new(l), Box::new(r))
+    } else {
+        ExprKind::And(Box::new(l), Box::new(r))
+    };
+    Expr { kind, span }
 }
 
 impl Expr {

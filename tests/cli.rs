@@ -410,28 +410,15 @@ fn data_error(args: &[&str]) -> String {
 
 #[test]
 fn data_errors_are_reported_with_help() {
-    insta::assert_snapshot!(
-        "missing_columns",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data/wrong-headers.csv"])
-    );
-    insta::assert_snapshot!(
-        "json_not_an_array",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data/not-array.json"])
-    );
-    insta::assert_snapshot!(
-        "json_syntax",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data/broken.json"])
-    );
-    insta::assert_snapshot!(
-        "unknown_format",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data/crm.lq"])
-    );
-    insta::assert_snapshot!(
-        "missing_data_file",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data/nothing-here.csv"])
-    );
-    insta::assert_snapshot!(
-        "data_is_a_directory",
-        data_error(&["eval", "tests/data/crm.lq", "tests/data"])
-    );
+    let cases = [
+        ("missing_columns", "tests/data/wrong-headers.csv"),
+        ("json_not_an_array", "tests/data/not-array.json"),
+        ("json_syntax", "tests/data/broken.json"),
+        ("unknown_format", "tests/data/crm.lq"),
+        ("missing_data_file", "tests/data/nothing-here.csv"),
+        ("data_is_a_directory", "tests/data"),
+    ];
+    for (name, data) in cases {
+        insta::assert_snapshot!(name, data_error(&["eval", "tests/data/crm.lq", data]));
+    }
 }

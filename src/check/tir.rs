@@ -17,6 +17,18 @@ pub struct TExpr {
     pub span: Span,
 }
 
+impl TExpr {
+    /// The stand-in for an expression that already has an error: its type
+    /// combines with anything silently, so the error is reported once.
+    pub fn poisoned(span: Span) -> TExpr {
+        TExpr {
+            kind: TKind::Const(Datum::Missing),
+            ty: Type::Error,
+            span,
+        }
+    }
+}
+
 /// The kinds of typed expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TKind {

@@ -65,13 +65,13 @@ impl Checker<'_> {
             ExprKind::Ago(days) => make(TKind::Ago(*days), Type::Date),
             ExprKind::Duration(days) => {
                 self.error(CheckError::BareDuration { days: *days, span });
-                make(TKind::Const(Datum::Missing), Type::Error)
+                TExpr::poisoned(span)
             }
             ExprKind::Name(n) => self.name(n, span, hint),
             ExprKind::Score => make(TKind::Score, Type::Int),
             ExprKind::List(_) => {
                 self.error(CheckError::ListOutsideIn { span });
-                make(TKind::Const(Datum::Missing), Type::Error)
+                TExpr::poisoned(span)
             }
             ExprKind::Neg(x) => {
                 let x = self.infer(x, None);
@@ -187,11 +187,7 @@ impl Checker<'_> {
                 suggestion,
                 span,
             });
-            return TExpr {
-                kind: TKind::Const(Datum::Missing),
-                ty: Type::Error,
-                span,
-            };
+            return TExpr::poisoned(span);
         }
         TExpr {
             kind: TKind::Const(Datum::Text(t.to_string())),
@@ -289,11 +285,7 @@ impl Checker<'_> {
                 suggestion,
                 span,
             });
-            return TExpr {
-                kind: TKind::Const(Datum::Missing),
-                ty: Type::Error,
-                span,
-            };
+            return TExpr::poisoned(span);
         }
         // One report per misspelt name, not one per use.
         if self.reported_names.insert(n.to_string()) {
@@ -304,11 +296,7 @@ impl Checker<'_> {
                 help,
             });
         }
-        TExpr {
-            kind: TKind::Const(Datum::Missing),
-            ty: Type::Error,
-            span,
-        }
+        TExpr::poisoned(span)
     }
 
     fn unknown_name_help(&self, n: &str, hint: Option<&Type>) -> String {
@@ -483,11 +471,7 @@ impl Checker<'_> {
                     suggestion,
                     span: name_span,
                 });
-                return TExpr {
-                    kind: TKind::Const(Datum::Missing),
-                    ty: Type::Error,
-                    span,
-                };
+                return TExpr::poisoned(span);
             }
         };
         let (arity_ok, expected, usage) = match func {
@@ -512,11 +496,7 @@ impl Checker<'_> {
                 usage,
                 span,
             });
-            return TExpr {
-                kind: TKind::Const(Datum::Missing),
-                ty: Type::Error,
-                span,
-            };
+            return TExpr::poisoned(span);
         }
         let first = self.infer(&args[0], None);
         let mut typed = vec![first];

@@ -422,3 +422,48 @@ fn data_errors_are_reported_with_help() {
         insta::assert_snapshot!(name, data_error(&["eval", "tests/data/crm.lq", data]));
     }
 }
+
+#[test]
+fn fmt_check_shows_a_diff_and_exits_1() {
+    let out = lq()
+        .args(["fmt", "--check", "tests/cases/fmt/messy.lq"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("fmt_check_diff", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("tests/cases/fmt/messy.lq is not formatted")
+    );
+    lq().args(["fmt", "--check", INBOUND])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[test]
+fn fmt_rewrites_files_and_filters_stdin() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("messy.lq");
+    fs::copy("tests/cases/fmt/messy.lq", &path).expect("copy");
+    lq().arg("fmt").arg(&path).assert().success();
+    lq().args(["fmt", "--check"]).arg(&path).assert().success();
+    let text = fs::read_to_string("tests/cases/fmt/messy.lq").expect("the case");
+    let out = lq()
+        .args(["fmt", "-"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        fs::read_to_string(&path).expect("formatted")
+    );
+}
+
+#[test]
+fn fmt_refuses_a_policy_that_does_not_parse() {
+    lq().args(["fmt", "tests/cases/parse/and-habit.lq"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("lq writes `and`"));
+    lq().args(["fmt", "no/such.lq"]).assert().code(2);
+}

@@ -160,3 +160,21 @@ fn bank_outcomes_worked_by_hand() {
     // Every "unknown" cell is missing, not an error.
     assert!(o.iter().all(|x| x["status"] != "error"));
 }
+
+/// Dogfooding: the commands a team runs in CI pass on every example.
+#[test]
+fn examples_pass_the_ci_commands() {
+    let files: Vec<&str> = EXAMPLES.iter().map(|(p, _)| *p).collect();
+    for command in [
+        vec!["check", "--deny-warnings"],
+        vec!["fmt", "--check"],
+        vec!["test", "--as-of", AS_OF],
+    ] {
+        assert_cmd::Command::cargo_bin("lq")
+            .expect("the binary")
+            .args(&command)
+            .args(&files)
+            .assert()
+            .success();
+    }
+}

@@ -540,6 +540,7 @@ pub fn check_expr(policy: &ast::Policy, expr: &ast::Expr) -> Result<TExpr, Vec<C
     with_expr.items.push(Item::Let(ast::LetDecl {
         name: Spanned::new(EXPR_LET.to_string(), expr.span),
         value: expr.clone(),
+        span: expr.span,
     }));
     let checked = check(&with_expr);
     if checked.has_errors() {

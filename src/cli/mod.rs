@@ -4,6 +4,7 @@
 
 mod check;
 mod eval;
+mod fmt;
 mod render;
 mod test;
 
@@ -50,6 +51,8 @@ enum Command {
     Eval(eval::Args),
     /// Run the `test` blocks of policies.
     Test(test::Args),
+    /// Rewrite policies in the canonical layout (`--check` to only compare).
+    Fmt(fmt::Args),
 }
 
 /// Runs the command line.
@@ -70,6 +73,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, &style),
         Command::Eval(args) => eval::run(args, &style),
         Command::Test(args) => test::run(args, &style),
+        Command::Fmt(args) => fmt::run(args, &style),
     };
     exit.into()
 }

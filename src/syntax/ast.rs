@@ -46,6 +46,8 @@ pub struct EnumDecl {
     pub name: Name,
     /// Its variants in order.
     pub variants: Vec<Variant>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// One enum variant and the extra spellings it accepts in data.
@@ -112,6 +114,8 @@ pub struct LetDecl {
     pub name: Name,
     /// Its value.
     pub value: Expr,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `disqualify when cond [because "reason"]`
@@ -191,6 +195,8 @@ pub struct LeadDecl {
     pub name: Name,
     /// Its field values.
     pub record: RecordLit,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `{ field: value, ... }`
@@ -429,4 +435,22 @@ pub enum DateOp {
     Before,
     /// strictly later
     After,
+}
+
+impl Item {
+    /// The whole declaration's span (for `policy "name"`, the name's).
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Name(n) => n.span,
+            Item::Enum(e) => e.span,
+            Item::Schema(s) => s.span,
+            Item::Tiers(t) => t.span,
+            Item::Let(l) => l.span,
+            Item::Disqualify(d) => d.span,
+            Item::Score(b) => b.span,
+            Item::Rule(r) => r.span,
+            Item::Lead(l) => l.span,
+            Item::Test(t) => t.span,
+        }
+    }
 }

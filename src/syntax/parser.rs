@@ -78,9 +78,42 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
 }
 
+/// A pair's span, without the white space and comments pest's implicit
+/// skipping may leave at its end.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let text = s.get_input();
+    Span::new(s.start(), exact_end(text, s.start(), s.end()))
+}
+
+/// `end`, moved back over trailing white space and comments.
+fn exact_end(text: &str, start: usize, mut end: usize) -> usize {
+    loop {
+        let trimmed = text[start..end].trim_end().len() + start;
+        let line_start = text[start..trimmed]
+            .rfind('\n')
+            .map_or(start, |n| start + n + 1);
+        match comment_start(&text[line_start..trimmed]) {
+            Some(hash) => end = line_start + hash,
+            None => return trimmed,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line of code, outside quoted text.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_text = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_text => escaped = true,
+            '"' => in_text = !in_text,
+            '#' if !in_text => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Lowering state: the source text (for line numbers) and the errors found.
@@ -91,6 +124,7 @@ struct Lower<'t> {
 
 impl Lower<'_> {
     fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
+        let span = span_of(&pair);
         match pair.as_rule() {
             Rule::policy_decl => Item::Name(self.first_text(pair)),
             Rule::enum_decl => Item::Enum(self.enum_decl(pair)),
@@ -105,6 +139,7 @@ impl Lower<'_> {
                 Item::Let(LetDecl {
                     name: name(n),
                     value: self.expr(v),
+                    span,
                 })
             }
             Rule::disqualify_decl => Item::Disqualify(self.disqualifier(pair)),
@@ -116,6 +151,7 @@ impl Lower<'_> {
                 Item::Lead(LeadDecl {
                     name: name(n),
                     record: self.record(r),
+                    span,
                 })
             }
             Rule::test_decl => Item::Test(self.test(pair)),
@@ -129,6 +165,7 @@ impl Lower<'_> {
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> EnumDecl {
+        let span = span_of(&pair);
         let mut it = parts(pair);
         let enum_name = name(next(&mut it));
         let variants = it
@@ -144,6 +181,7 @@ impl Lower<'_> {
         EnumDecl {
             name: enum_name,
             variants,
+            span,
         }
     }
 
@@ -551,7 +589,7 @@ impl Lower<'_> {
             pair
         };
         let kind = match pair.as_rule() {
-            Rule::paren => return self.expr(next(&mut parts(pair))).with_span(span),
+            Rule::paren => return self.expr(next(&mut parts(pair))),
             Rule::call => {
                 let mut it = parts(pair);
                 let func = name(next(&mut it));
@@ -674,13 +712,6 @@ fn balanced(mut operands: Vec<Expr>, is_or: bool) -> Expr {
         ExprKind::And(Box::new(l), Box::new(r))
     };
     Expr { kind, span }
-}
-
-impl Expr {
-    fn with_span(mut self, span: Span) -> Expr {
-        self.span = span;
-        self
-    }
 }
 
 fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>) -> Pair<'i, Rule> {

@@ -1,0 +1,127 @@
+//! `lq fmt FILE...`: rewrite policies in the canonical layout.
+
+use std::io::{Read, Write};
+
+use lq::fmt::format;
+use lq::Source;
+
+use super::check::read_policy;
+use super::render::Style;
+use super::Exit;
+
+/// Arguments of `lq fmt`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  lq fmt examples/*.lq\n  lq fmt --check policies/*.lq\n  lq fmt - < policy.lq > formatted.lq"
+)]
+pub struct Args {
+    /// The policy files; `-` formats stdin to stdout.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Change nothing: list the files that are not formatted, with a diff, and exit 1.
+    #[arg(long)]
+    check: bool,
+}
+
+/// Runs `lq fmt`.
+pub fn run(args: Args, style: &Style) -> Exit {
+    let mut exit = Exit::Success;
+    for path in &args.files {
+        let result = if path == "-" {
+            stdin(args.check, style)
+        } else {
+            file(path, args.check, style)
+        };
+        exit = worst(exit, result);
+    }
+    exit
+}
+
+fn worst(a: Exit, b: Exit) -> Exit {
+    if a as u8 >= b as u8 {
+        a
+    } else {
+        b
+    }
+}
+
+fn stdin(check: bool, style: &Style) -> Exit {
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        style.eprint(&lq::data::DataError::io("standard input", &e), None);
+        return Exit::Usage;
+    }
+    let source = Source::new("<stdin>", text);
+    match formatted(&source, style) {
+        Some(out) if check => report(&source, &out),
+        Some(out) => {
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            Exit::Success
+        }
+        None => Exit::Failure,
+    }
+}
+
+fn file(path: &str, check: bool, style: &Style) -> Exit {
+    let Some(source) = read_policy(path, style) else {
+        return Exit::Usage;
+    };
+    let Some(out) = formatted(&source, style) else {
+        return Exit::Failure;
+    };
+    if check {
+        return report(&source, &out);
+    }
+    if out != source.text {
+        if let Err(e) = write_atomically(path, &out) {
+            style.eprint(&lq::data::DataError::io(path, &e), None);
+            return Exit::Usage;
+        }
+        eprintln!("formatted {path}");
+    }
+    Exit::Success
+}
+
+/// The canonical text, or the parse errors printed.
+fn formatted(source: &Source, style: &Style) -> Option<String> {
+    match format(&source.text) {
+        Ok(f) => Some(f.text),
+        Err(errors) => {
+            for e in errors {
+                style.eprint(&e, Some(source));
+            }
+            None
+        }
+    }
+}
+
+/// `--check`: a unified diff of what would change.
+fn report(source: &Source, out: &str) -> Exit {
+    if out == source.text {
+        return Exit::Success;
+    }
+    let diff = similar::TextDiff::from_lines(source.text.as_str(), out);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(2)
+            .header(&source.name, &format!("{} (formatted)", source.name))
+    );
+    eprintln!(
+        "{} is not formatted; run `lq fmt {}`",
+        source.name, source.name
+    );
+    Exit::Failure
+}
+
+fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
+    let target = std::path::Path::new(path);
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}

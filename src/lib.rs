@@ -34,6 +34,7 @@ pub mod error;
 pub mod eval;
 pub mod fmt;
 mod policy;
+pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod testing;

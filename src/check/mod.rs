@@ -45,6 +45,12 @@ pub fn check(policy: &ast::Policy) -> Checked {
     checker.lint();
     let mut diagnostics = checker.diags;
     diagnostics.sort_by_key(|d| (d.primary_span().start, d.is_warning()));
+    // One report per misspelt name (its first use), not one per use.
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| match d {
+        CheckError::UnknownName { name, .. } => seen.insert(name.clone()),
+        _ => true,
+    });
     Checked {
         policy: checker.out,
         diagnostics,
@@ -74,7 +80,6 @@ struct Checker<'a> {
     let_stack: Vec<usize>,
     block_index: HashMap<String, usize>,
     lead_index: HashMap<String, usize>,
-    reported_names: std::collections::HashSet<String>,
     // What the policy uses, for the unused-declaration warnings.
     let_used: Vec<bool>,
     tier_used: Vec<bool>,
@@ -96,7 +101,6 @@ impl<'a> Checker<'a> {
             let_stack: Vec::new(),
             block_index: HashMap::new(),
             lead_index: HashMap::new(),
-            reported_names: Default::default(),
             let_used: Vec::new(),
             tier_used: Vec::new(),
         }

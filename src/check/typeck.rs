@@ -287,15 +287,12 @@ impl Checker<'_> {
             });
             return TExpr::poisoned(span);
         }
-        // One report per misspelt name, not one per use.
-        if self.reported_names.insert(n.to_string()) {
-            let help = self.unknown_name_help(n, hint);
-            self.error(CheckError::UnknownName {
-                name: n.to_string(),
-                span,
-                help,
-            });
-        }
+        let help = self.unknown_name_help(n, hint);
+        self.error(CheckError::UnknownName {
+            name: n.to_string(),
+            span,
+            help,
+        });
         TExpr::poisoned(span)
     }
 

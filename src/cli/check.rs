@@ -1,5 +1,6 @@
 //! `lq check FILE...`: parse and type-check policies.
 
+use lq::report::{to_github, to_json, to_sarif, Record};
 use lq::{Policy, Source};
 
 use super::render::{counts, Style};
@@ -7,7 +8,9 @@ use super::Exit;
 
 /// Arguments of `lq check`.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  lq check --deny-warnings examples/*.lq")]
+#[command(
+    after_help = "Examples:\n  lq check --deny-warnings examples/*.lq\n  lq check --format github policies/*.lq\n  lq check --format sarif policies/*.lq > lq.sarif"
+)]
 pub struct Args {
     /// The policy files.
     #[arg(required = true)]
@@ -15,22 +18,52 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// How to report: human (on stderr), json, github (workflow annotations) or sarif (on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Github,
+    Sarif,
 }
 
 /// Runs `lq check`.
 pub fn run(args: Args, style: &Style) -> Exit {
     let (mut errors, mut warnings, mut unreadable) = (0, 0, false);
+    let mut records = Vec::new();
     for path in &args.files {
-        let Some(source) = read_policy(path, style) else {
-            unreadable = true;
-            continue;
+        let source = match read_source(path) {
+            Ok(s) => s,
+            Err(e) => {
+                unreadable = true;
+                errors += 1;
+                report(style, args.format, &e, None, path, &mut records);
+                continue;
+            }
         };
         let loaded = Policy::load(source);
-        for d in loaded.diagnostics.iter() {
-            style.eprint(d, Some(&loaded.source));
+        for d in &loaded.diagnostics {
+            report(
+                style,
+                args.format,
+                d,
+                Some(&loaded.source),
+                path,
+                &mut records,
+            );
         }
         errors += loaded.error_count();
         warnings += loaded.warning_count();
+    }
+    match args.format {
+        Format::Human => {}
+        Format::Json => println!("{}", to_json(&records)),
+        Format::Github => print!("{}", to_github(&records)),
+        Format::Sarif => println!("{}", to_sarif(&records)),
     }
     let files = args.files.len();
     eprintln!(
@@ -47,20 +80,31 @@ pub fn run(args: Args, style: &Style) -> Exit {
     }
 }
 
+fn report(
+    style: &Style,
+    format: Format,
+    d: &dyn miette::Diagnostic,
+    source: Option<&Source>,
+    path: &str,
+    records: &mut Vec<Record>,
+) {
+    match format {
+        Format::Human => style.eprint(d, source),
+        _ => records.push(Record::new(d, source, path)),
+    }
+}
+
+/// Reads a policy file as UTF-8 text.
+pub fn read_source(path: &str) -> Result<Source, lq::data::DataError> {
+    let bytes = std::fs::read(path).map_err(|e| lq::data::DataError::io(path, &e))?;
+    String::from_utf8(bytes)
+        .map(|text| Source::new(path, text))
+        .map_err(|_| {
+            lq::data::DataError::io(path, &std::io::Error::from(std::io::ErrorKind::InvalidData))
+        })
+}
+
 /// Reads a policy file, printing why not when it cannot.
 pub fn read_policy(path: &str, style: &Style) -> Option<Source> {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Some(Source::new(path, text)),
-            Err(_) => {
-                let io = std::io::Error::from(std::io::ErrorKind::InvalidData);
-                style.eprint(&lq::data::DataError::io(path, &io), None);
-                None
-            }
-        },
-        Err(source) => {
-            style.eprint(&lq::data::DataError::io(path, &source), None);
-            None
-        }
-    }
+    read_source(path).map_err(|e| style.eprint(&e, None)).ok()
 }

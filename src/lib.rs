@@ -32,6 +32,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod fmt;
 mod policy;
 pub mod report;

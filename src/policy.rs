@@ -148,4 +148,10 @@ impl Policy {
         };
         eval(&expr.node, &env).to_datum()
     }
+
+    /// Every step of one record's evaluation: each disqualifier, score
+    /// entry and rule tried, with its condition's value.
+    pub fn trace(&self, record: &[Datum], as_of: i32) -> crate::eval::trace::Trace {
+        crate::eval::trace::trace(&self.compiled, record, as_of)
+    }
 }

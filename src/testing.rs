@@ -17,6 +17,8 @@ pub struct TestResult {
     pub failures: Vec<Mismatch>,
     /// Where the test is.
     pub span: Span,
+    /// The trace of its lead's evaluation, when it failed.
+    pub trace: Option<crate::eval::trace::Trace>,
 }
 
 impl TestResult {
@@ -49,8 +51,9 @@ pub fn run_tests(policy: &Policy, as_of: i32) -> Vec<TestResult> {
 
 /// Runs one test.
 pub fn run_test(policy: &Policy, test: &TestDef, as_of: i32) -> TestResult {
-    let outcome = policy.evaluate(1, &test.record, test.as_of.unwrap_or(as_of));
-    let failures = test
+    let as_of = test.as_of.unwrap_or(as_of);
+    let outcome = policy.evaluate(1, &test.record, as_of);
+    let failures: Vec<Mismatch> = test
         .expects
         .iter()
         .filter_map(|e| {
@@ -61,11 +64,13 @@ pub fn run_test(policy: &Policy, test: &TestDef, as_of: i32) -> TestResult {
             })
         })
         .collect();
+    let trace = (!failures.is_empty()).then(|| policy.trace(&test.record, as_of));
     TestResult {
         name: test.name.clone(),
         outcome,
         failures,
         span: test.span,
+        trace,
     }
 }
 

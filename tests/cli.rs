@@ -467,3 +467,139 @@ fn fmt_refuses_a_policy_that_does_not_parse() {
         .stderr(predicate::str::contains("lq writes `and`"));
     lq().args(["fmt", "no/such.lq"]).assert().code(2);
 }
+
+#[test]
+fn test_failures_show_expected_actual_and_the_decision() {
+    let out = lq()
+        .args([
+            "test",
+            "--as-of",
+            "2026-11-23",
+            "tests/cases/test/failing.lq",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("test_failures", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn test_filter_runs_only_matching_tests() {
+    let out = stdout_of(lq().args(["test", "--filter", "passes", "tests/cases/test/failing.lq"]));
+    assert!(
+        out.contains("running 1 test in tests/cases/test/failing.lq"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("test result: ok. 1 passed; 0 failed\n"),
+        "{out}"
+    );
+    lq().args(["test", "--filter", "passes", "tests/cases/test/failing.lq"])
+        .assert()
+        .success();
+}
+
+/// A minimal well-formedness check: every element closes, in order.
+fn well_formed(xml: &str) -> bool {
+    let mut stack: Vec<String> = Vec::new();
+    let body = xml.split_once("?>").map_or(xml, |(_, b)| b);
+    for tag in body.split('<').skip(1) {
+        let inner = tag.split('>').next().unwrap_or("");
+        if let Some(name) = inner.strip_prefix('/') {
+            if stack.pop().as_deref() != Some(name.trim()) {
+                return false;
+            }
+        } else if !inner.ends_with('/') {
+            stack.push(inner.split_whitespace().next().unwrap_or("").to_string());
+        }
+    }
+    stack.is_empty()
+}
+
+#[test]
+fn test_junit_report() {
+    let out = lq()
+        .args([
+            "test",
+            "--format",
+            "junit",
+            "--as-of",
+            "2026-11-23",
+            "tests/cases/test/failing.lq",
+            "examples/bant.lq",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(well_formed(&xml), "{xml}");
+    assert!(
+        xml.contains(r#"<testsuites name="lq" tests="9" failures="2" errors="0">"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<testcase name="passes" classname="tests/cases/test/failing.lq" file="tests/cases/test/failing.lq" line="21"/>"#), "{xml}");
+    assert!(xml.contains(r#"<failure message="expected tier A, got tier B; expected route &quot;ae&quot;, got no route; expected engagement 18, got engagement 10">"#));
+}
+
+#[test]
+fn tests_of_a_broken_policy_are_not_run() {
+    let out = lq()
+        .args(["test", "tests/cases/check/unknown-name.lq"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown name `budgte`") && stderr.contains("its tests were not run"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("test result: FAILED. 0 passed; 0 failed")
+    );
+}
+
+#[test]
+fn eval_explain_carries_the_trace() {
+    let out = stdout_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "ndjson",
+        "--explain",
+    ]));
+    let third: serde_json::Value =
+        serde_json::from_str(out.lines().nth(2).expect("row 3")).expect("JSON");
+    let rules = &third["explain"]["rules"];
+    // Lead 3 has no budget: `enterprise` is unknown, `hot` decides.
+    assert_eq!(
+        rules[0],
+        serde_json::json!({"rule": "enterprise", "value": "false", "decided": false})
+    );
+    assert_eq!(
+        rules[1],
+        serde_json::json!({"rule": "hot", "value": "true", "decided": true})
+    );
+    let engagement = &third["explain"]["blocks"][1];
+    assert_eq!(
+        (engagement["sum"].as_i64(), engagement["total"].as_i64()),
+        (Some(35), Some(30))
+    );
+    let err = stderr_of(lq().args([
+        "eval",
+        INBOUND,
+        INBOUND_DATA,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "csv",
+        "--explain",
+    ]));
+    assert!(err.contains("row 3:\n  disqualifiers\n"), "{err}");
+    assert!(
+        err.contains("score engagement: 30 (35 before its bounds)"),
+        "{err}"
+    );
+}

@@ -41,6 +41,11 @@ pub struct Args {
     /// Print counts per status and tier, with a bar per tier, to stderr.
     #[arg(long)]
     summary: bool,
+    /// Explain each decision: every disqualifier, score entry and rule tried,
+    /// with its condition's value (an `explain` field in ndjson/json; on
+    /// stderr with table/csv).
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -174,7 +179,11 @@ fn evaluate_all(
             let outcome = match item.map_err(Failed::Data)? {
                 Ok((row, record)) => {
                     last_row = row;
-                    policy.evaluate(row_offset + row, &record, as_of)
+                    let mut outcome = policy.evaluate(row_offset + row, &record, as_of);
+                    if args.explain {
+                        explain(policy, &mut outcome, &record, as_of, format);
+                    }
+                    outcome
                 }
                 Err(mut e) => {
                     last_row = e.row;
@@ -189,6 +198,29 @@ fn evaluate_all(
     }
     writer.finish().map_err(out_err)?;
     Ok(tally)
+}
+
+/// Attaches a decision's trace to its outcome (JSON formats) or prints
+/// it to stderr (table and CSV).
+fn explain(
+    policy: &Policy,
+    outcome: &mut Outcome,
+    record: &[lq::eval::Datum],
+    as_of: i32,
+    format: OutputFormat,
+) {
+    let trace = policy.trace(record, as_of);
+    match format {
+        OutputFormat::Ndjson | OutputFormat::Json => {
+            outcome.explain = serde_json::to_value(&trace).ok()
+        }
+        OutputFormat::Csv | OutputFormat::Table => {
+            eprintln!("row {}:", outcome.row);
+            for line in lq::explain::render(policy, &trace).lines() {
+                eprintln!("  {line}");
+            }
+        }
+    }
 }
 
 fn open_input(

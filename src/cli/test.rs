@@ -1,5 +1,7 @@
 //! `lq test POLICY...`: run the policies' `test` blocks.
 
+use std::fmt::Write as _;
+
 use lq::testing::{run_tests, TestResult};
 use lq::Policy;
 
@@ -9,20 +11,41 @@ use super::Exit;
 
 /// Arguments of `lq test`.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  lq test examples/*.lq")]
+#[command(
+    after_help = "Examples:\n  lq test examples/*.lq\n  lq test --filter enterprise policy.lq\n  lq test --format junit policies/*.lq > lq-tests.xml"
+)]
 pub struct Args {
     /// The policy files.
     #[arg(required = true)]
     files: Vec<String>,
+    /// Run only the tests whose name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// How to report: human, or junit (JUnit XML on stdout, for CI dashboards).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
     /// The evaluation date for tests without `as of` [default: today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
     as_of: Option<i32>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Junit,
+}
+
+/// One policy file's results.
+struct Suite {
+    file: String,
+    results: Vec<(TestResult, usize, String)>,
+    broken: bool,
+}
+
 /// Runs `lq test`.
 pub fn run(args: Args, style: &Style) -> Exit {
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
-    let (mut passed, mut failed, mut broken) = (0, 0, false);
+    let mut suites = Vec::new();
     for path in &args.files {
         let Some(source) = read_policy(path, style) else {
             return Exit::Usage;
@@ -32,21 +55,69 @@ pub fn run(args: Args, style: &Style) -> Exit {
             style.eprint(d, Some(&loaded.source));
         }
         let Some(policy) = loaded.policy else {
-            broken = true;
+            eprintln!("{path}: the policy has errors, so its tests were not run");
+            suites.push(Suite {
+                file: path.clone(),
+                results: Vec::new(),
+                broken: true,
+            });
             continue;
         };
-        let results = run_tests(&policy, as_of);
+        let results = run_tests(&policy, as_of)
+            .into_iter()
+            .filter(|r| {
+                args.filter
+                    .as_ref()
+                    .is_none_or(|f| r.name.contains(f.as_str()))
+            })
+            .map(|r| {
+                let line = r.span.line_col(&policy.source.text).0;
+                let detail = failure_detail(&policy, &r);
+                (r, line, detail)
+            })
+            .collect();
+        suites.push(Suite {
+            file: path.clone(),
+            results,
+            broken: false,
+        });
+    }
+    let passed = suites
+        .iter()
+        .flat_map(|s| &s.results)
+        .filter(|(r, _, _)| r.passed())
+        .count();
+    let failed = suites
+        .iter()
+        .flat_map(|s| &s.results)
+        .filter(|(r, _, _)| !r.passed())
+        .count();
+    let broken = suites.iter().any(|s| s.broken);
+    match args.format {
+        Format::Human => print_human(&suites, passed, failed, broken),
+        Format::Junit => print!("{}", junit(&suites)),
+    }
+    if failed > 0 || broken {
+        Exit::Failure
+    } else {
+        Exit::Success
+    }
+}
+
+fn print_human(suites: &[Suite], passed: usize, failed: usize, broken: bool) {
+    for s in suites.iter().filter(|s| !s.broken) {
+        let n = s.results.len();
         println!(
-            "running {} test{} in {path}",
-            results.len(),
-            if results.len() == 1 { "" } else { "s" }
+            "running {n} test{} in {}",
+            if n == 1 { "" } else { "s" },
+            s.file
         );
-        for r in &results {
-            print_result(r);
+        for (r, _, detail) in &s.results {
             if r.passed() {
-                passed += 1;
+                println!("test {:?} ... ok", r.name);
             } else {
-                failed += 1;
+                println!("test {:?} ... FAILED", r.name);
+                print!("{detail}");
             }
         }
     }
@@ -56,32 +127,27 @@ pub fn run(args: Args, style: &Style) -> Exit {
         "FAILED"
     };
     println!("\ntest result: {verdict}. {passed} passed; {failed} failed");
-    if failed > 0 || broken {
-        Exit::Failure
-    } else {
-        Exit::Success
-    }
 }
 
-fn print_result(r: &TestResult) {
+/// Expected against actual, the outcome, and how the lead was decided.
+fn failure_detail(policy: &Policy, r: &TestResult) -> String {
     if r.passed() {
-        println!("test {:?} ... ok", r.name);
-        return;
+        return String::new();
     }
-    println!("test {:?} ... FAILED", r.name);
+    let mut out = String::new();
     for m in &r.failures {
-        println!("    expected {}", m.expected);
-        println!("    actual   {}", m.actual);
+        let _ = writeln!(out, "    expected {}", m.expected);
+        let _ = writeln!(out, "      actual {}", m.actual);
     }
     let o = &r.outcome;
-    let score = o
-        .score
-        .map_or_else(|| "none".to_string(), |s| s.to_string());
     let blocks: Vec<String> = o.scores.iter().map(|(n, s)| format!("{n} {s}")).collect();
-    println!(
-        "    outcome: {} tier {} score {score}{} rule {} route {}{}",
+    let _ = writeln!(
+        out,
+        "    outcome: {}, tier {}, score {}{}, rule {}, route {}",
         o.status.as_str(),
         o.tier.as_deref().unwrap_or("none"),
+        o.score
+            .map_or_else(|| "none".to_string(), |s| s.to_string()),
         if blocks.is_empty() {
             String::new()
         } else {
@@ -89,10 +155,80 @@ fn print_result(r: &TestResult) {
         },
         o.rule.as_deref().unwrap_or("none"),
         o.route.as_deref().unwrap_or("none"),
-        if o.reasons.is_empty() {
-            String::new()
-        } else {
-            format!(" reasons {:?}", o.reasons)
-        },
     );
+    if let Some(trace) = &r.trace {
+        out.push_str("    how it was decided:\n");
+        for line in lq::explain::render(policy, trace).lines() {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
+    out
+}
+
+fn junit(suites: &[Suite]) -> String {
+    let total: usize = suites.iter().map(|s| s.results.len()).sum();
+    let failures: usize = suites
+        .iter()
+        .flat_map(|s| &s.results)
+        .filter(|(r, _, _)| !r.passed())
+        .count();
+    let errors = suites.iter().filter(|s| s.broken).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"lq\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">"
+    );
+    for s in suites {
+        let failed = s.results.iter().filter(|(r, _, _)| !r.passed()).count();
+        let file = xml(&s.file);
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\">",
+            s.results.len(),
+            usize::from(s.broken)
+        );
+        if s.broken {
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"check\" classname=\"{file}\" file=\"{file}\">"
+            );
+            let _ = writeln!(
+                out,
+                "      <error message=\"the policy has errors, so its tests were not run\"/>"
+            );
+            let _ = writeln!(out, "    </testcase>");
+        }
+        for (r, line, detail) in &s.results {
+            let name = xml(&r.name);
+            let open = format!("    <testcase name=\"{name}\" classname=\"{file}\" file=\"{file}\" line=\"{line}\"");
+            if r.passed() {
+                let _ = writeln!(out, "{open}/>");
+            } else {
+                let message: Vec<String> = r
+                    .failures
+                    .iter()
+                    .map(|m| format!("expected {}, got {}", m.expected, m.actual))
+                    .collect();
+                let _ = writeln!(out, "{open}>");
+                let _ = writeln!(
+                    out,
+                    "      <failure message=\"{}\">{}</failure>",
+                    xml(&message.join("; ")),
+                    xml(detail)
+                );
+                let _ = writeln!(out, "    </testcase>");
+            }
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }

@@ -2,6 +2,7 @@
 
 pub mod interp;
 pub mod outcome;
+pub mod trace;
 pub mod value;
 
 pub use interp::{decide, Decision};

@@ -54,6 +54,8 @@ pub struct Outcome {
     pub rule: Option<String>,
     /// Disqualifier reasons, or the error message.
     pub reasons: Vec<String>,
+    /// The evaluation's trace, when asked for (`lq eval --explain`).
+    pub explain: Option<serde_json::Value>,
 }
 
 impl Outcome {
@@ -89,6 +91,7 @@ impl Outcome {
                 .iter()
                 .map(|&i| plan.disqualifiers[i].reason.clone())
                 .collect(),
+            explain: None,
         }
     }
 
@@ -115,6 +118,7 @@ impl Outcome {
             route: None,
             rule: None,
             reasons: messages,
+            explain: None,
         }
     }
 }
@@ -166,6 +170,9 @@ impl Serialize for Outcome {
         map.serialize_entry("route", &self.route)?;
         map.serialize_entry("rule", &self.rule)?;
         map.serialize_entry("reasons", &self.reasons)?;
+        if let Some(explain) = &self.explain {
+            map.serialize_entry("explain", explain)?;
+        }
         map.end()
     }
 }

@@ -1,0 +1,175 @@
+//! Explaining a decision: every disqualifier, score entry and rule tried for
+//! one record, with its condition's truth value and the points it added.
+
+use serde::Serialize;
+
+use super::interp::{block_total, entry_points, eval, truth, Env};
+use super::value::{Datum, Truth, Value};
+use crate::compile::Compiled;
+
+/// The trace of one record's evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trace {
+    /// Every disqualifier, in order.
+    pub disqualifiers: Vec<DisqualifierStep>,
+    /// Every score block, in order.
+    pub blocks: Vec<BlockStep>,
+    /// The tier rules tried, in order, up to the one that decided.
+    pub rules: Vec<RuleStep>,
+}
+
+/// One disqualifier.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DisqualifierStep {
+    /// Its index in the policy.
+    #[serde(skip)]
+    pub index: usize,
+    /// Its reason.
+    pub reason: String,
+    /// Its condition's value.
+    #[serde(serialize_with = "truth_name")]
+    pub value: Truth,
+}
+
+/// One score block.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BlockStep {
+    /// Its name, if named.
+    pub name: Option<String>,
+    /// Its entries.
+    pub entries: Vec<EntryStep>,
+    /// The sum of the entries, before the cap and floor.
+    pub sum: i64,
+    /// The total after the cap and floor.
+    pub total: i64,
+}
+
+/// One score entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EntryStep {
+    /// Its points.
+    pub points: i64,
+    /// For `when`: the condition's value.
+    #[serde(
+        serialize_with = "opt_truth_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub when: Option<Truth>,
+    /// For `per`: the multiplier's value (missing counts as 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per: Option<i64>,
+    /// The points it added.
+    pub added: i64,
+}
+
+/// One tier rule tried.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleStep {
+    /// Its label: name, `line N` or `otherwise`.
+    pub rule: String,
+    /// Its condition's value (`otherwise` is always true).
+    #[serde(serialize_with = "truth_name")]
+    pub value: Truth,
+    /// Whether it gave the tier.
+    pub decided: bool,
+}
+
+fn truth_name<S: serde::Serializer>(t: &Truth, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.as_str())
+}
+
+fn opt_truth_name<S: serde::Serializer>(t: &Option<Truth>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(t.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Traces a record's evaluation (the same steps as [`super::decide`]).
+pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
+    let env = Env {
+        record,
+        as_of,
+        blocks: &[],
+        total: 0,
+    };
+    let disqualifiers: Vec<DisqualifierStep> = plan
+        .disqualifiers
+        .iter()
+        .enumerate()
+        .map(|(index, d)| DisqualifierStep {
+            index,
+            reason: d.reason.clone(),
+            value: truth(&d.when, &env),
+        })
+        .collect();
+    let blocks: Vec<BlockStep> = plan
+        .blocks
+        .iter()
+        .map(|b| {
+            let entries: Vec<EntryStep> = b
+                .entries
+                .iter()
+                .map(|e| {
+                    let added = entry_points(e, &env);
+                    if e.per {
+                        let per = match eval(&e.expr, &env) {
+                            Value::Int(n) => n,
+                            _ => 0,
+                        };
+                        EntryStep {
+                            points: e.points,
+                            when: None,
+                            per: Some(per),
+                            added,
+                        }
+                    } else {
+                        EntryStep {
+                            points: e.points,
+                            when: Some(truth(&e.expr, &env)),
+                            per: None,
+                            added,
+                        }
+                    }
+                })
+                .collect();
+            let sum = entries
+                .iter()
+                .fold(0i64, |acc, e| acc.saturating_add(e.added));
+            BlockStep {
+                name: b.name.clone(),
+                entries,
+                sum,
+                total: block_total(b, &env),
+            }
+        })
+        .collect();
+    let mut rules = Vec::new();
+    if disqualifiers.iter().all(|d| d.value != Truth::True) {
+        let totals: Vec<i64> = blocks.iter().map(|b| b.total).collect();
+        let score = totals.iter().fold(0i64, |acc, t| acc.saturating_add(*t));
+        let env = Env {
+            record,
+            as_of,
+            blocks: &totals,
+            total: score,
+        };
+        for r in &plan.rules {
+            let value = r.when.as_ref().map_or(Truth::True, |w| truth(w, &env));
+            let decided = value == Truth::True;
+            rules.push(RuleStep {
+                rule: r.label.clone(),
+                value,
+                decided,
+            });
+            if decided {
+                break;
+            }
+        }
+    }
+    Trace {
+        disqualifiers,
+        blocks,
+        rules,
+    }
+}

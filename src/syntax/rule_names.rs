@@ -14,6 +14,7 @@ pub fn human_name(rule: Rule) -> Option<&'static str> {
         | line_tail => return None,
         ident | type_name | rule_name => "a name",
         rule_line => "`line N`",
+        tier_name => "a tier name",
         text => "a quoted text",
         number | signed_number | points => "a number",
         date | as_of => "a date",

@@ -9,12 +9,24 @@ const AS_OF: &str = "2026-11-23";
 
 /// Each example and the data file it ships with.
 const EXAMPLES: &[(&str, &str)] = &[
-    ("examples/inbound-saas.lq", "examples/data/inbound-leads.csv"),
+    (
+        "examples/inbound-saas.lq",
+        "examples/data/inbound-leads.csv",
+    ),
     ("examples/bant.lq", "examples/data/bant-leads.ndjson"),
-    ("examples/bank-telemarketing.lq", "examples/data/bank-sample.csv"),
+    (
+        "examples/bank-telemarketing.lq",
+        "examples/data/bank-sample.csv",
+    ),
     ("examples/pardot-grades.lq", "examples/data/profiles.csv"),
-    ("examples/fit-engagement-matrix.lq", "examples/data/hubspot-contacts.csv"),
-    ("examples/gates-and-routing.lq", "examples/data/web-leads.ndjson"),
+    (
+        "examples/fit-engagement-matrix.lq",
+        "examples/data/hubspot-contacts.csv",
+    ),
+    (
+        "examples/gates-and-routing.lq",
+        "examples/data/web-leads.ndjson",
+    ),
 ];
 
 fn load(path: &str) -> Policy {
@@ -177,7 +189,10 @@ fn examples_pass_the_ci_commands() {
 }
 
 fn column(outcomes: &[serde_json::Value], field: &str) -> Vec<String> {
-    outcomes.iter().map(|o| o[field].as_str().unwrap_or("-").to_string()).collect()
+    outcomes
+        .iter()
+        .map(|o| o[field].as_str().unwrap_or("-").to_string())
+        .collect()
 }
 
 #[test]
@@ -192,24 +207,50 @@ fn grades_worked_by_hand() {
 
 #[test]
 fn matrix_worked_by_hand() {
-    let o = outcomes("examples/fit-engagement-matrix.lq", "examples/data/hubspot-contacts.csv");
+    let o = outcomes(
+        "examples/fit-engagement-matrix.lq",
+        "examples/data/hubspot-contacts.csv",
+    );
     // Row 2: 12,000 employees 20 + "VP" 30 + GB 10 = fit 60; 3 views 15 + 1 form 15 = 30 → A2.
     // Row 4: 250 employees 40 + "Head" 30 + DE 10 = 80; silent since May: 0 - 30, floored at 0 → A3.
     // Row 6: a customer: disqualified, still scored.
-    assert_eq!(column(&o, "tier"), ["A1", "A2", "C1", "A3", "C3", "-", "A2"]);
+    assert_eq!(
+        column(&o, "tier"),
+        ["A1", "A2", "C1", "A3", "C3", "-", "A2"]
+    );
     assert_eq!(o[5]["reasons"][0], "already a customer");
-    assert_eq!(o[3]["scores"], serde_json::json!({"fit": 80, "engagement": 0}));
+    assert_eq!(
+        o[3]["scores"],
+        serde_json::json!({"fit": 80, "engagement": 0})
+    );
 }
 
 #[test]
 fn gates_worked_by_hand() {
-    let o = outcomes("examples/gates-and-routing.lq", "examples/data/web-leads.ndjson");
+    let o = outcomes(
+        "examples/gates-and-routing.lq",
+        "examples/data/web-leads.ndjson",
+    );
     assert_eq!(
         column(&o, "route"),
-        ["emea-enterprise", "americas-smb", "-", "global-enterprise", "-", "partner-desk"]
+        [
+            "emea-enterprise",
+            "americas-smb",
+            "-",
+            "global-enterprise",
+            "-",
+            "partner-desk"
+        ]
     );
     // W3: a gmail address, "no" consent, a bought lead with no company: three reasons, in order.
-    assert_eq!(o[2]["reasons"], serde_json::json!(["personal email", "no marketing consent", "bought lead without a company"]));
+    assert_eq!(
+        o[2]["reasons"],
+        serde_json::json!([
+            "personal email",
+            "no marketing consent",
+            "bought lead without a company"
+        ])
+    );
     // W5: "Hooli Test Labs" contains "test" once lowered.
     assert_eq!(o[4]["reasons"], serde_json::json!(["test lead"]));
 }

@@ -154,6 +154,19 @@ fn summarise(items: Vec<String>) -> Vec<String> {
         out.retain(|i| !has(OPERATORS, i));
         out.insert(0, "an operator".to_string());
     }
+    // A keyword token that a longer phrase already names (`as` / `as of`).
+    let phrases = out.clone();
+    out.retain(|i| {
+        let word = i.trim_end_matches('`');
+        !phrases
+            .iter()
+            .any(|p| p != i && p.starts_with(word) && p[word.len()..].starts_with(' '))
+    });
+    // `A+` / `B-` tier names make `+` and `-` possible after a tier; in a
+    // test that is never what was meant.
+    if out.iter().any(|i| i == "`expect`") {
+        out.retain(|i| i != "`+`" && i != "`-`");
+    }
     // A unit can follow any number (`90 days ago`); name it only when
     // nothing else could come.
     if out.len() > 1 {

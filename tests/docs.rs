@@ -107,25 +107,33 @@ fn commands_in_the_docs_print_what_the_docs_show() {
                 continue;
             }
             seen += 1;
+            // A REPL transcript: lines after `lq> ` are typed, the rest is printed.
+            let typed: Vec<&str> = body
+                .lines()
+                .filter_map(|l| l.strip_prefix("lq> "))
+                .collect();
             let args: Vec<String> = command.split_whitespace().flat_map(expand).collect();
             assert!(
                 args.iter()
                     .all(|a| Path::new(a).exists() || !a.contains('/')),
                 "{doc}:{line}: a file in `{command}` is missing"
             );
-            let out = Command::cargo_bin("lq")
-                .expect("the binary")
-                .args(&args)
-                .env("NO_COLOR", "1")
-                .env("COLUMNS", "80")
-                .output()
-                .expect("lq runs");
+            let mut cmd = Command::cargo_bin("lq").expect("the binary");
+            cmd.args(&args).env("NO_COLOR", "1").env("COLUMNS", "80");
+            if !typed.is_empty() {
+                cmd.write_stdin(typed.join("\n") + "\n");
+            }
+            let out = cmd.output().expect("lq runs");
             let printed = format!(
                 "{}{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
-            let expected: Vec<&str> = body.lines().skip(1).collect();
+            let expected: Vec<&str> = body
+                .lines()
+                .skip(1)
+                .filter(|l| !l.starts_with("lq> "))
+                .collect();
             let actual: Vec<&str> = printed.lines().collect();
             assert!(
                 matches(&expected, &actual),

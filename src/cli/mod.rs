@@ -6,6 +6,7 @@ mod check;
 mod eval;
 mod fmt;
 mod render;
+mod repl;
 mod test;
 
 use std::process::ExitCode;
@@ -53,6 +54,8 @@ enum Command {
     Test(test::Args),
     /// Rewrite policies in the canonical layout (`--check` to only compare).
     Fmt(fmt::Args),
+    /// Experiment with a policy: evaluate expressions and leads, add rules.
+    Repl(repl::Args),
 }
 
 /// Runs the command line.
@@ -74,6 +77,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(args, &style),
         Command::Test(args) => test::run(args, &style),
         Command::Fmt(args) => fmt::run(args, &style),
+        Command::Repl(args) => repl::run(args, &style),
     };
     exit.into()
 }

@@ -40,6 +40,19 @@ impl Style {
         Style { color, width }
     }
 
+    /// No colour, fixed width: for piped output.
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            width: 100,
+        }
+    }
+
+    /// Whether colour is on.
+    pub fn colored(&self) -> bool {
+        self.color
+    }
+
     /// Renders a diagnostic over its source.
     pub fn render(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) -> String {
         let theme = if self.color {

@@ -1,0 +1,154 @@
+//! `lq repl [POLICY]`: experiment with a policy against a lead. On a
+//! terminal it is a line editor (history, completion, highlighting,
+//! multi-line input); with piped input it reads lines and prints answers
+//! without prompts or colour, so sessions can be scripted.
+
+mod helper;
+mod session;
+
+use std::cell::RefCell;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use helper::{is_incomplete, LqHelper, Names};
+use session::{Reply, Session};
+
+use super::render::Style;
+use super::Exit;
+
+/// Arguments of `lq repl`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  lq repl examples/inbound-saas.lq\n  echo 'budget >= 10k' | lq repl examples/inbound-saas.lq\n\nType :help at the prompt for the commands."
+)]
+pub struct Args {
+    /// A policy to load.
+    policy: Option<String>,
+    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    as_of: Option<i32>,
+}
+
+/// Runs `lq repl`.
+pub fn run(args: Args, style: &Style) -> Exit {
+    let mut session = Session::new(args.as_of.unwrap_or_else(lq::date::today));
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let plain = Style::plain();
+    let style = if interactive { style } else { &plain };
+    if let Some(path) = &args.policy {
+        let reply = session.load_file(path);
+        let failed = matches!(reply, Reply::Errors(..));
+        print_reply(reply, style);
+        if failed && !interactive {
+            return Exit::Failure;
+        }
+    }
+    if interactive {
+        interactive_loop(&mut session, style)
+    } else {
+        piped_loop(&mut session, style)
+    }
+}
+
+/// Prints a reply; returns false when the session should end.
+fn print_reply(reply: Reply, style: &Style) -> bool {
+    match reply {
+        Reply::Text(t) if t.is_empty() => true,
+        Reply::Text(t) => {
+            println!("{t}");
+            true
+        }
+        Reply::Errors(errors, source) => {
+            for e in &errors {
+                print!(
+                    "{}",
+                    style.render(e, Some(&source).filter(|s| !s.text.is_empty()))
+                );
+            }
+            true
+        }
+        Reply::Quit => false,
+    }
+}
+
+fn piped_loop(session: &mut Session, style: &Style) -> Exit {
+    let mut pending = String::new();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        pending.push_str(&line);
+        pending.push('\n');
+        if is_incomplete(&pending) {
+            continue;
+        }
+        let reply = session.handle(&pending);
+        pending.clear();
+        if !print_reply(reply, style) {
+            break;
+        }
+        let _ = std::io::stdout().flush();
+    }
+    if !pending.trim().is_empty() {
+        print_reply(session.handle(&pending), style);
+    }
+    Exit::Success
+}
+
+/// Where history is kept: `$LQ_HISTORY`, else the user's data directory.
+fn history_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("LQ_HISTORY") {
+        return Some(PathBuf::from(p));
+    }
+    let dir = dirs::data_dir()?.join("lq");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("history.txt"))
+}
+
+fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
+    let config = Config::builder()
+        .auto_add_history(true)
+        .completion_type(rustyline::CompletionType::List)
+        .build();
+    let mut editor: Editor<LqHelper, DefaultHistory> = match Editor::with_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("cannot start the line editor: {e}");
+            return Exit::Usage;
+        }
+    };
+    let names = Rc::new(RefCell::new(Names::of(session.policy())));
+    editor.set_helper(Some(LqHelper::new(names.clone(), style.colored())));
+    let history = history_path();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    println!(
+        "lq {} — :help for commands, Ctrl-D to leave",
+        env!("CARGO_PKG_VERSION")
+    );
+    loop {
+        match editor.readline("lq> ") {
+            Ok(line) => {
+                let reply = session.handle(&line);
+                *names.borrow_mut() = Names::of(session.policy());
+                if !print_reply(reply, style) {
+                    break;
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("{e}");
+                break;
+            }
+        }
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    Exit::Success
+}

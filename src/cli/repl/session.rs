@@ -1,0 +1,671 @@
+//! The REPL's state and what each input does: evaluate an expression,
+//! extend the policy with a declaration, or run a `:command`.
+
+use std::fmt::Write as _;
+
+use lq::check::types::Type;
+use lq::eval::Datum;
+use lq::{Error, Policy, Source};
+
+/// What the session prints in answer to one input.
+pub enum Reply {
+    /// Text for the transcript.
+    Text(String),
+    /// Diagnostics over a source.
+    Errors(Vec<Error>, Source),
+    /// Leave the REPL.
+    Quit,
+}
+
+/// A REPL session: the policy (with what was typed), the current lead and
+/// the evaluation date.
+pub struct Session {
+    /// The file loaded, if any.
+    path: Option<String>,
+    /// The policy text, including declarations typed at the prompt.
+    text: String,
+    /// Whether `text` is the empty stand-in (no policy loaded yet).
+    placeholder: bool,
+    policy: Policy,
+    lead: Vec<Datum>,
+    lead_label: String,
+    as_of: i32,
+}
+
+const EMPTY: &str = "schema {}\n";
+
+/// The commands, for `:help` and completion.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        ":load FILE",
+        "load a policy (the previous one stays if it has errors)",
+    ),
+    (":reload", "load the policy file again"),
+    (":lead {field: value, ...}", "set the current lead"),
+    (":lead NAME", "use a `lead` declared in the policy"),
+    (
+        ":lead FILE ROW",
+        "use record ROW of a CSV, NDJSON or JSON file",
+    ),
+    (":set FIELD VALUE", "change one field of the current lead"),
+    (":eval", "the whole outcome of the current lead"),
+    (
+        ":explain",
+        "each disqualifier, score entry and rule, with its condition's value",
+    ),
+    (":schema", "the fields and enums"),
+    (":rules", "the disqualifiers, score entries and tier rules"),
+    (":type EXPR", "the type of an expression"),
+    (":test", "run the policy's tests"),
+    (":as-of DATE", "set the evaluation date (default: today)"),
+    (
+        ":save FILE",
+        "write the policy, with what was typed, formatted",
+    ),
+    (":help", "this list"),
+    (":quit", "leave (also Ctrl-D)"),
+];
+
+impl Session {
+    /// A session with no policy: only expressions over literals work until
+    /// a `schema` is typed or a policy loaded.
+    pub fn new(as_of: i32) -> Session {
+        let policy = match Policy::from_source("<repl>", EMPTY) {
+            Ok(p) => p,
+            Err(_) => unreachable!("the empty schema checks"),
+        };
+        Session {
+            path: None,
+            text: EMPTY.to_string(),
+            placeholder: true,
+            lead: Vec::new(),
+            policy,
+            lead_label: "an empty lead".into(),
+            as_of,
+        }
+    }
+
+    /// The current policy (for completion).
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Answers one complete input (possibly several lines).
+    pub fn handle(&mut self, input: &str) -> Reply {
+        let input = input.trim();
+        if input.is_empty() {
+            return Reply::Text(String::new());
+        }
+        if let Some(command) = input.strip_prefix(':') {
+            return self.command(command);
+        }
+        if is_declaration(input) {
+            return self.declare(input);
+        }
+        self.expression(input, false)
+    }
+
+    fn command(&mut self, command: &str) -> Reply {
+        let (name, rest) = command
+            .split_once(char::is_whitespace)
+            .unwrap_or((command, ""));
+        let rest = rest.trim();
+        match name {
+            "load" | "l" if !rest.is_empty() => self.load_file(rest),
+            "reload" | "r" => match self.path.clone() {
+                Some(p) => self.load_file(&p),
+                None => Reply::Text("no policy file is loaded; use :load FILE".into()),
+            },
+            "lead" if !rest.is_empty() => self.set_lead(rest),
+            "lead" => Reply::Text(format!(
+                "the current lead is {}:\n{}",
+                self.lead_label,
+                self.show_lead()
+            )),
+            "set" => self.set_field(rest),
+            "eval" | "e" => self.outcome(),
+            "explain" | "x" => self.explain(),
+            "schema" | "s" => Reply::Text(self.schema()),
+            "rules" => Reply::Text(self.rules()),
+            "type" | "t" if !rest.is_empty() => self.expression(rest, true),
+            "test" => Reply::Text(self.tests()),
+            "as-of" => match lq::date::parse_iso(rest) {
+                Some(d) => {
+                    self.as_of = d;
+                    Reply::Text(format!("evaluating as of {}", lq::date::format(d)))
+                }
+                None => Reply::Text(format!("`{rest}` is not a date; write YYYY-MM-DD")),
+            },
+            "save" if !rest.is_empty() => self.save(rest),
+            "help" | "h" | "?" => Reply::Text(help()),
+            "quit" | "q" | "exit" => Reply::Quit,
+            _ => Reply::Text(format!(
+                "unknown command `:{name}`{}; :help lists the commands",
+                usage_hint(name)
+            )),
+        }
+    }
+
+    // ── the policy ──
+
+    /// Loads a policy file; on errors the previous policy stays.
+    pub fn load_file(&mut self, path: &str) -> Reply {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                return Reply::Errors(
+                    vec![lq::data::DataError::io(path, &e).into()],
+                    Source::new(path, ""),
+                )
+            }
+        };
+        let loaded = Policy::load(Source::new(path, text.clone()));
+        let errors: Vec<Error> = loaded
+            .diagnostics
+            .into_iter()
+            .filter(|d| !d.is_warning())
+            .collect();
+        match loaded.policy {
+            Some(policy) => {
+                self.path = Some(path.to_string());
+                self.text = text;
+                self.placeholder = false;
+                self.replace(policy);
+                let c = self.policy.checked();
+                Reply::Text(format!(
+                    "loaded {path}: {} fields, {} rules, {} tests",
+                    c.schema.fields.len(),
+                    c.rules.len(),
+                    c.tests.len()
+                ))
+            }
+            None => Reply::Errors(errors, loaded.source),
+        }
+    }
+
+    /// Installs a new policy, keeping the lead where the schema allows.
+    fn replace(&mut self, policy: Policy) {
+        let fields: Vec<String> = policy
+            .checked()
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let old: Vec<String> = self
+            .policy
+            .checked()
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        if fields != old {
+            self.lead = vec![Datum::Missing; fields.len()];
+            self.lead_label = "an empty lead".into();
+        }
+        self.policy = policy;
+    }
+
+    fn declare(&mut self, input: &str) -> Reply {
+        let new_text = self.with_declaration(input);
+        let name = self.path.clone().unwrap_or_else(|| "<repl>".to_string());
+        let loaded = Policy::load(Source::new(name, new_text.clone()));
+        match loaded.policy {
+            Some(policy) => {
+                self.text = new_text;
+                self.placeholder = self.placeholder && !input.starts_with("schema");
+                self.replace(policy);
+                Reply::Text("ok".into())
+            }
+            None => {
+                let errors = loaded
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !d.is_warning())
+                    .collect();
+                Reply::Errors(errors, loaded.source)
+            }
+        }
+    }
+
+    /// The policy text with `decl` added where it belongs: a rule before
+    /// `otherwise`, a score entry in the last score block, a schema in place
+    /// of the empty stand-in, anything else at the end.
+    fn with_declaration(&self, decl: &str) -> String {
+        let items = &self.policy.ast.items;
+        let is_rule = decl.starts_with("when") || decl.starts_with("rule");
+        if decl.starts_with("schema") && self.placeholder {
+            return format!("{decl}\n");
+        }
+        // Declarations go in without adding a line before anything already
+        // there, so that `line N` labels (and tests naming them) stay put.
+        if is_rule {
+            let otherwise = items.iter().find_map(|i| match i {
+                lq::syntax::ast::Item::Rule(r) if r.when.is_none() => Some(r.span.start),
+                _ => None,
+            });
+            if let Some(at) = otherwise {
+                return format!("{}{decl}  {}", &self.text[..at], &self.text[at..]);
+            }
+        }
+        if decl.starts_with('+') || decl.starts_with('-') {
+            let block = items.iter().rev().find_map(|i| match i {
+                lq::syntax::ast::Item::Score(b) => Some(b.span.end),
+                _ => None,
+            });
+            return match block {
+                Some(end) => {
+                    let close = end.saturating_sub(1);
+                    format!("{}; {decl} {}", &self.text[..close], &self.text[close..])
+                }
+                None => format!("{}\nscore {{\n  {decl}\n}}\n", self.text.trim_end()),
+            };
+        }
+        format!("{}\n{decl}\n", self.text.trim_end())
+    }
+
+    fn save(&self, path: &str) -> Reply {
+        let text = match lq::fmt::format(&self.text) {
+            Ok(f) => f.text,
+            Err(_) => self.text.clone(),
+        };
+        match std::fs::write(path, text) {
+            Ok(()) => Reply::Text(format!("saved {path}")),
+            Err(e) => Reply::Errors(
+                vec![lq::data::DataError::io(path, &e).into()],
+                Source::new(path, ""),
+            ),
+        }
+    }
+
+    // ── the lead ──
+
+    fn set_lead(&mut self, rest: &str) -> Reply {
+        if rest.starts_with('{') {
+            return match self.record(rest) {
+                Ok(values) => {
+                    self.lead = values
+                        .into_iter()
+                        .map(|v| v.unwrap_or(Datum::Missing))
+                        .collect();
+                    self.lead_label = "the lead typed".into();
+                    Reply::Text(self.show_lead())
+                }
+                Err(reply) => reply,
+            };
+        }
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        match words.as_slice() {
+            [name] => {
+                let found = self
+                    .policy
+                    .checked()
+                    .leads
+                    .iter()
+                    .find(|l| l.name == *name)
+                    .cloned();
+                match found {
+                    Some(lead) => {
+                        self.lead = lead
+                            .values
+                            .into_iter()
+                            .map(|v| v.unwrap_or(Datum::Missing))
+                            .collect();
+                        self.lead_label = format!("lead {name}");
+                        Reply::Text(self.show_lead())
+                    }
+                    None => {
+                        let known: Vec<String> = self
+                            .policy
+                            .checked()
+                            .leads
+                            .iter()
+                            .map(|l| l.name.clone())
+                            .collect();
+                        Reply::Text(format!(
+                            "no lead `{name}`; the leads are {}",
+                            lq::diagnostic::list_names(&known)
+                        ))
+                    }
+                }
+            }
+            [file, row] => self.lead_from_file(file, row),
+            _ => {
+                Reply::Text("write :lead {field: value, ...}, :lead NAME or :lead FILE ROW".into())
+            }
+        }
+    }
+
+    /// A record literal checked against the schema.
+    fn record(&self, literal: &str) -> Result<Vec<Option<Datum>>, Reply> {
+        let text = format!("{}\nlead __repl_lead {literal}\n", self.text.trim_end());
+        let loaded = Policy::load(Source::new("<lead>", text));
+        match loaded.policy {
+            Some(p) => Ok(p
+                .checked()
+                .leads
+                .iter()
+                .find(|l| l.name == "__repl_lead")
+                .map(|l| l.values.clone())
+                .unwrap_or_default()),
+            None => Err(Reply::Errors(
+                loaded
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !d.is_warning())
+                    .collect(),
+                loaded.source,
+            )),
+        }
+    }
+
+    fn set_field(&mut self, rest: &str) -> Reply {
+        let Some((field, value)) = rest.split_once(char::is_whitespace) else {
+            return Reply::Text("write :set FIELD VALUE, e.g. :set budget 25k".into());
+        };
+        match self.record(&format!("{{ {field}: {} }}", value.trim())) {
+            Ok(values) => {
+                if self.lead.len() != values.len() {
+                    self.lead = vec![Datum::Missing; values.len()];
+                }
+                for (slot, v) in values.into_iter().enumerate() {
+                    if let Some(v) = v {
+                        self.lead[slot] = v;
+                    }
+                }
+                Reply::Text(self.show_lead())
+            }
+            Err(reply) => reply,
+        }
+    }
+
+    fn lead_from_file(&mut self, file: &str, row: &str) -> Reply {
+        let Ok(row) = row.parse::<usize>() else {
+            return Reply::Text(format!("`{row}` is not a row number"));
+        };
+        let Some(format) = lq::data::InputFormat::from_path(file) else {
+            return Reply::Errors(
+                vec![lq::data::DataError::UnknownFormat { path: file.into() }.into()],
+                Source::new(file, ""),
+            );
+        };
+        let input = match std::fs::File::open(file) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)) as Box<dyn std::io::BufRead>,
+            Err(e) => {
+                return Reply::Errors(
+                    vec![lq::data::DataError::io(file, &e).into()],
+                    Source::new(file, ""),
+                )
+            }
+        };
+        let reader = match lq::data::RecordReader::new(self.policy.checked(), input, format, file) {
+            Ok(r) => r,
+            Err(e) => return Reply::Errors(vec![e.into()], Source::new(file, "")),
+        };
+        for item in reader {
+            match item {
+                Err(e) => return Reply::Errors(vec![e.into()], Source::new(file, "")),
+                Ok(Ok((n, record))) if n == row => {
+                    self.lead = record;
+                    self.lead_label = format!("row {row} of {file}");
+                    return Reply::Text(self.show_lead());
+                }
+                Ok(Err(e)) if e.row == row => {
+                    return Reply::Text(format!(
+                        "cannot use this row:\n  {}",
+                        e.messages().join("\n  ")
+                    ))
+                }
+                Ok(_) => {}
+            }
+        }
+        Reply::Text(format!("{file} has fewer than {row} records"))
+    }
+
+    fn show_lead(&self) -> String {
+        let c = self.policy.checked();
+        let mut out = String::new();
+        for (f, d) in c.schema.fields.iter().zip(&self.lead) {
+            let _ = writeln!(out, "  {}: {}", f.name, show(c, d, &f.ty));
+        }
+        out.trim_end().to_string()
+    }
+
+    // ── evaluation ──
+
+    fn expression(&mut self, text: &str, type_only: bool) -> Reply {
+        match self.policy.expression(text) {
+            Ok(e) if type_only => Reply::Text(e.ty.to_string()),
+            Ok(e) => {
+                self.pad_lead();
+                let value = self.policy.eval_expression(&e, &self.lead, self.as_of);
+                Reply::Text(format!(
+                    "{} : {}",
+                    show(self.policy.checked(), &value, &e.ty),
+                    e.ty
+                ))
+            }
+            Err(errors) => Reply::Errors(errors, Source::new("<input>", text)),
+        }
+    }
+
+    fn pad_lead(&mut self) {
+        let n = self.policy.checked().schema.fields.len();
+        self.lead.resize(n, Datum::Missing);
+    }
+
+    fn outcome(&mut self) -> Reply {
+        self.pad_lead();
+        let o = self.policy.evaluate(1, &self.lead, self.as_of);
+        let mut out = format!("status {}", o.status.as_str());
+        if let Some(t) = &o.tier {
+            let _ = write!(out, ", tier {t}");
+        }
+        let _ = write!(out, ", score {}", o.score.unwrap_or(0));
+        if !o.scores.is_empty() {
+            let blocks: Vec<String> = o.scores.iter().map(|(n, s)| format!("{n} {s}")).collect();
+            let _ = write!(out, " ({})", blocks.join(", "));
+        }
+        if let Some(r) = &o.rule {
+            let _ = write!(out, ", rule {r}");
+        }
+        if let Some(r) = &o.route {
+            let _ = write!(out, ", route {r:?}");
+        }
+        if !o.reasons.is_empty() {
+            let _ = write!(out, ", reasons {:?}", o.reasons);
+        }
+        Reply::Text(out)
+    }
+
+    fn explain(&mut self) -> Reply {
+        self.pad_lead();
+        let trace = self.policy.trace(&self.lead, self.as_of);
+        Reply::Text(
+            lq::explain::render(&self.policy, &trace)
+                .trim_end()
+                .to_string(),
+        )
+    }
+
+    fn tests(&self) -> String {
+        let results = lq::testing::run_tests(&self.policy, self.as_of);
+        let mut out = String::new();
+        for r in &results {
+            let _ = writeln!(
+                out,
+                "test {:?} ... {}",
+                r.name,
+                if r.passed() { "ok" } else { "FAILED" }
+            );
+            for m in &r.failures {
+                let _ = writeln!(out, "    expected {}, got {}", m.expected, m.actual);
+            }
+        }
+        let passed = results.iter().filter(|r| r.passed()).count();
+        let _ = write!(out, "{passed} passed; {} failed", results.len() - passed);
+        out
+    }
+
+    fn schema(&self) -> String {
+        let c = self.policy.checked();
+        let mut out = String::new();
+        for f in &c.schema.fields {
+            let key = if c
+                .schema
+                .key
+                .is_some_and(|k| c.schema.fields[k].name == f.name)
+            {
+                " key"
+            } else {
+                ""
+            };
+            let from = if f.column != f.name {
+                format!(" from {:?}", f.column)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {}{}{key}{from}",
+                f.name,
+                f.ty,
+                if f.optional { "?" } else { "" }
+            );
+        }
+        for e in &c.enums {
+            let variants: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+            let _ = writeln!(out, "enum {} {{ {} }}", e.name, variants.join(", "));
+        }
+        if !c.tiers.is_empty() {
+            let _ = writeln!(out, "tiers {}", c.tiers.join(" > "));
+        }
+        out.trim_end().to_string()
+    }
+
+    fn rules(&self) -> String {
+        let c = self.policy.checked();
+        let text = &self.policy.source.text;
+        let snippet = |s: lq::source::Span| {
+            text.get(s.start..s.end)
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut out = String::new();
+        for d in &c.disqualifiers {
+            let _ = writeln!(out, "  {}", snippet(d.span));
+        }
+        for b in &c.blocks {
+            let _ = writeln!(out, "  score {}", b.name.as_deref().unwrap_or("(unnamed)"));
+            for e in &b.entries {
+                let _ = writeln!(out, "    {}", snippet(e.span));
+            }
+        }
+        for r in &c.rules {
+            let _ = writeln!(out, "  [{}] {}", r.label, snippet(r.span));
+        }
+        if out.is_empty() {
+            out.push_str("no disqualifiers, score blocks or rules yet");
+        }
+        out.trim_end().to_string()
+    }
+}
+
+/// Whether an input declares something (rather than being an expression).
+pub fn is_declaration(input: &str) -> bool {
+    let word: String = input
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    // `score` alone (or compared) is the total score; a block has braces.
+    if word == "score" && !input.contains('{') {
+        return false;
+    }
+    let first = input.chars().next().unwrap_or(' ');
+    (first == '+' || first == '-')
+        && input[1..]
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit())
+        || matches!(
+            word.as_str(),
+            "let"
+                | "enum"
+                | "schema"
+                | "tiers"
+                | "disqualify"
+                | "score"
+                | "rule"
+                | "when"
+                | "otherwise"
+                | "lead"
+                | "test"
+                | "policy"
+        )
+}
+
+/// A value as people read it: `missing` (or `unknown` for a condition),
+/// money with a `$`, text quoted, variants by name.
+pub fn show(policy: &lq::check::tir::CheckedPolicy, d: &Datum, ty: &Type) -> String {
+    match (d, ty) {
+        (Datum::Missing, Type::Bool) => "unknown".into(),
+        (Datum::Missing, _) => "missing".into(),
+        (Datum::Bool(b), _) => b.to_string(),
+        (Datum::Int(i), Type::Money) => money(*i as f64),
+        (Datum::Num(n), Type::Money) => money(*n),
+        (Datum::Int(i), _) => i.to_string(),
+        (Datum::Num(n), _) => format!("{n}"),
+        (Datum::Text(t), _) => format!("{t:?}"),
+        (Datum::Date(days), _) => lq::date::format(*days),
+        (Datum::Enum(v), Type::Enum(id, _)) => policy
+            .enums
+            .get(*id)
+            .and_then(|e| e.variants.get(*v as usize))
+            .map_or_else(|| v.to_string(), |x| x.name.clone()),
+        (Datum::Enum(v), _) => v.to_string(),
+        (Datum::List(items), _) => format!("{items:?}"),
+    }
+}
+
+/// `$25,000` or `$1,234.50`.
+fn money(n: f64) -> String {
+    let cents = (n * 100.0).round() as i64;
+    let (whole, frac) = (cents.abs() / 100, cents.abs() % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}.{frac:02}")
+    }
+}
+
+fn help() -> String {
+    let mut out = String::from(
+        "Type an expression to evaluate it against the current lead (`budget >= 10k`),\n\
+         or a declaration to add it to the policy (`let big = budget >= 50k`, a rule,\n\
+         `+5 when demo_requested` for the last score block, a test). Commands:\n",
+    );
+    for (c, what) in COMMANDS {
+        let _ = writeln!(out, "  {c:<28} {what}");
+    }
+    out.trim_end().to_string()
+}
+
+fn usage_hint(name: &str) -> &'static str {
+    match name {
+        "load" | "l" => " (write :load FILE)",
+        "type" | "t" => " (write :type EXPR)",
+        "save" => " (write :save FILE)",
+        _ => "",
+    }
+}

@@ -1,0 +1,184 @@
+//! The REPL, driven as people and scripts use it: through piped stdin (a
+//! transcript) and through a real pseudo-terminal (completion, history,
+//! multi-line input, Ctrl-C and Ctrl-D).
+
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin;
+
+fn piped(script: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("lq")
+        .expect("the binary")
+        .args(["repl", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+        .env("NO_COLOR", "1")
+        .write_stdin(script)
+        .output()
+        .expect("lq runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_scripted_session() {
+    let transcript = piped(
+        "budget >= 10k\n\
+         :lead kim\n\
+         budget >= 10k\n\
+         budget is missing\n\
+         score\n\
+         role in [VP,\n  Director, CTO]\n\
+         :set budget 50k\n\
+         budget\n\
+         :eval\n\
+         let rich = budget >= 40k\n\
+         let broken = budgte > 1\n\
+         rich and not demo_requested\n\
+         when rich and role = CTO then tier B, route \"cto-desk\"\n\
+         :eval\n\
+         :type days_since(last_activity)\n\
+         email ends with edu\n\
+         :lead {id: 9, role: Manager, visits: 3}\n\
+         :explain\n\
+         :quit\n\
+         1 + 1\n",
+    );
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn a_rejected_declaration_leaves_the_policy_unchanged() {
+    let transcript = piped("let big = budgte > 1\nbig\n:rules\n");
+    assert!(transcript.contains("unknown name `budgte`"), "{transcript}");
+    assert!(
+        transcript.contains("unknown name `big`"),
+        "the let was not added:\n{transcript}"
+    );
+}
+
+#[test]
+fn leads_from_data_files_and_save() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let saved = dir.path().join("saved.lq");
+    let script = format!(
+        ":lead examples/data/inbound-leads.csv 3\n:eval\n+5 when visits > 10\n:eval\n:save {}\n:lead examples/data/inbound-leads.csv 99\n",
+        saved.display()
+    );
+    let transcript = piped(&script);
+    assert!(
+        transcript.contains("status qualified, tier A, score 60 (fit 30, engagement 30), rule hot"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("has fewer than 99 records"),
+        "{transcript}"
+    );
+    let text = std::fs::read_to_string(&saved).expect("the saved policy");
+    assert!(text.contains("  +5  when visits > 10\n"), "{text}");
+    assert!(
+        lq::fmt::format(&text)
+            .map(|f| f.text == text)
+            .unwrap_or(false),
+        "saved formatted"
+    );
+}
+
+#[test]
+fn a_broken_policy_is_reported_and_the_previous_one_kept() {
+    let transcript = piped(":load tests/cases/check/unknown-name.lq\n:schema\n");
+    assert!(transcript.contains("unknown name `budgte`"));
+    assert!(
+        transcript.contains("demo_requested: bool"),
+        "still the inbound policy:\n{transcript}"
+    );
+}
+
+// ── a real terminal ──
+
+#[cfg(unix)]
+fn terminal(history: &std::path::Path) -> rexpect::session::PtySession {
+    let mut cmd = Command::new(cargo_bin("lq"));
+    cmd.args(["repl", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+        .env("NO_COLOR", "1")
+        .env("LQ_HISTORY", history)
+        .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn in a pty");
+    p.exp_string("lq> ").expect("a prompt");
+    p
+}
+
+#[cfg(unix)]
+fn enter(p: &mut rexpect::session::PtySession, text: &str) {
+    p.send(text).expect("send");
+    p.send("\r").expect("enter");
+    p.flush().expect("flush");
+}
+
+/// Types a line and waits for `answer`, then for the next prompt.
+#[cfg(unix)]
+fn ask(p: &mut rexpect::session::PtySession, typed: &str, answer: &str) {
+    enter(p, typed);
+    p.exp_string(answer)
+        .unwrap_or_else(|e| panic!("`{typed}` should answer `{answer}`: {e}"));
+    p.exp_string("lq> ").expect("the next prompt");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminal_session() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let history = dir.path().join("history.txt");
+    let mut p = terminal(&history);
+
+    ask(&mut p, ":lead kim", "last_activity: 2026-11-20");
+    // Evaluation: a missing budget makes the comparison unknown.
+    ask(&mut p, "budget >= 10k", "unknown : bool");
+    // A declaration that does not check is refused; the session goes on.
+    ask(&mut p, "let bad = budgte > 1", "did you mean `budget`?");
+
+    // Completion of a field name.
+    p.send("demo_req\t").expect("tab");
+    ask(&mut p, "", "true : bool");
+
+    // Completion of an enum variant by the type the context expects.
+    p.send("role = Di\t").expect("tab");
+    ask(&mut p, "", "false : bool");
+
+    // History recall: the up arrow brings back the last line.
+    p.send("\x1b[A").expect("up");
+    ask(&mut p, "", "false : bool");
+
+    // Multi-line input: an open bracket continues the line.
+    enter(&mut p, "role in [VP,");
+    ask(&mut p, "CTO]", "true : bool");
+
+    ask(
+        &mut p,
+        ":explain",
+        "score engagement: 30 (35 before its bounds)",
+    );
+
+    // Ctrl-C cancels the line being typed.
+    p.send("budget >").expect("send");
+    p.send_control('c').expect("ctrl-c");
+    p.exp_string("lq> ").expect("a fresh prompt");
+    ask(&mut p, "1 + 1", "2 : int");
+
+    // Ctrl-D leaves, and the history is kept for the next session.
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("the REPL ends");
+    let kept = std::fs::read_to_string(&history).expect("the history file");
+    assert!(
+        kept.contains("budget >= 10k") && kept.contains("role in [VP,"),
+        "{kept}"
+    );
+
+    let mut again = terminal(&history);
+    again.send("\x1b[A").expect("up");
+    ask(&mut again, "", "2 : int");
+    again.send_control('d').expect("ctrl-d");
+    again.exp_eof().expect("ends");
+}

@@ -204,3 +204,49 @@ fn json_values() {
         Err("a JSON boolean cannot be read as `Source`".into())
     );
 }
+
+const TOLERANT: &str = r#"
+enum Source trim ignore case { Google ("google ads"), Direct ("Direct Traffic") }
+enum Stage { Lead, Customer }
+schema {
+  source: Source?
+  stage:  Stage   trim
+  loud:   Stage   ignore case
+  name:   text    trim
+  exact:  text
+}
+"#;
+
+fn tolerant(field: &str, text: &str) -> Result<Datum, String> {
+    let p = Policy::from_source("tolerant.lq", TOLERANT).unwrap_or_else(|e| panic!("{e:?}"));
+    let slot = p.checked().field(field).expect("a field");
+    convert_text(p.checked(), &p.checked().schema.fields[slot], text).map_err(|e| e.to_string())
+}
+
+#[test]
+fn trim_and_ignore_case_are_declared_where_needed() {
+    // On the enum: every field of that type.
+    assert_eq!(tolerant("source", "  GOOGLE ADS "), Ok(Datum::Enum(0)));
+    assert_eq!(tolerant("source", "direct traffic"), Ok(Datum::Enum(1)));
+    assert_eq!(
+        tolerant("source", "  "),
+        Ok(Datum::Missing),
+        "trimmed to empty: missing"
+    );
+    // On a field: that field only.
+    assert_eq!(tolerant("stage", " Customer "), Ok(Datum::Enum(1)));
+    assert_eq!(
+        tolerant("stage", "customer"),
+        Err("\"customer\" is not a Stage (Lead, Customer)".into())
+    );
+    assert_eq!(tolerant("loud", "CUSTOMER"), Ok(Datum::Enum(1)));
+    assert_eq!(
+        tolerant("loud", " Customer"),
+        Err("\" Customer\" is not a Stage (Lead, Customer)".into())
+    );
+    assert_eq!(tolerant("name", "  Ana  "), Ok(Datum::Text("Ana".into())));
+    assert_eq!(
+        tolerant("exact", "  Ana  "),
+        Ok(Datum::Text("  Ana  ".into()))
+    );
+}

@@ -41,6 +41,7 @@ const POLICY_CODES: &[&str] = &[
     "lq::duplicate_key",
     "lq::unsupported_list",
     "lq::per_not_int",
+    "lq::option_type",
     "lq::bounds",
     "lq::record_type",
     "lq::record_missing",

@@ -301,6 +301,23 @@ pub enum CheckError {
         #[label("not `list of text`")]
         span: Span,
     },
+    /// `ignore case` on a field that is not an enum.
+    #[error("`ignore case` applies to enum fields, and `{field}` is `{ty}`")]
+    #[diagnostic(
+        code(lq::option_type),
+        help(
+            "text is read exactly; compare it case-insensitively with `lower({field}) = \"...\"`"
+        )
+    )]
+    CaseOnNonEnum {
+        /// The field.
+        field: String,
+        /// Its type.
+        ty: String,
+        /// The option.
+        #[label("not an enum field")]
+        span: Span,
+    },
     /// A `per` entry whose expression is not a whole number.
     #[error("`per` needs a whole number, found `{found}`")]
     #[diagnostic(

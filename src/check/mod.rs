@@ -244,6 +244,8 @@ impl<'a> Checker<'a> {
         self.out.enums.push(EnumDef {
             name: e.name.node.clone(),
             variants,
+            trim: e.trim.is_some(),
+            ignore_case: e.ignore_case.is_some(),
         });
     }
 
@@ -285,6 +287,23 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let ty = self.field_type(&f.ty);
+            let enum_flags = match &ty {
+                Type::Enum(id, _) => self
+                    .out
+                    .enums
+                    .get(*id)
+                    .map_or((false, false), |e| (e.trim, e.ignore_case)),
+                _ => (false, false),
+            };
+            if let Some(span) = f.ignore_case {
+                if !matches!(ty, Type::Enum(..) | Type::Error) {
+                    self.error(CheckError::CaseOnNonEnum {
+                        field: f.name.node.clone(),
+                        ty: ty.to_string(),
+                        span,
+                    });
+                }
+            }
             if let Some(k) = f.key {
                 match key_span {
                     Some(first) => self.error(CheckError::DuplicateKey { span: k, first }),
@@ -305,6 +324,8 @@ impl<'a> Checker<'a> {
                     .as_ref()
                     .map_or_else(|| f.name.node.clone(), |c| c.node.clone()),
                 missing: f.missing.iter().map(|m| m.node.clone()).collect(),
+                trim: f.trim.is_some() || enum_flags.0,
+                ignore_case: f.ignore_case.is_some() || enum_flags.1,
             });
         }
     }

@@ -104,6 +104,10 @@ pub struct EnumDef {
     pub name: String,
     /// Its variants, in order; a variant's index is its value.
     pub variants: Vec<VariantDef>,
+    /// Data values are trimmed before matching.
+    pub trim: bool,
+    /// Data values match variants and spellings in any case.
+    pub ignore_case: bool,
 }
 
 /// An enum variant.
@@ -128,6 +132,10 @@ pub struct Field {
     pub column: String,
     /// Cell values that mean missing, besides the schema-wide ones.
     pub missing: Vec<String>,
+    /// Text and enum values are trimmed before they are read.
+    pub trim: bool,
+    /// Enum values match in any case.
+    pub ignore_case: bool,
 }
 
 /// The lead record's shape.

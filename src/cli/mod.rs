@@ -5,8 +5,10 @@
 mod check;
 mod eval;
 mod fmt;
+mod input;
 mod render;
 mod repl;
+mod tally;
 mod test;
 
 use std::process::ExitCode;

@@ -39,6 +39,20 @@ pub enum CellProblem {
     },
 }
 
+impl CellProblem {
+    /// The cell's text, when the problem is with a value.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            CellProblem::NotNumber(v)
+            | CellProblem::NotWhole(v)
+            | CellProblem::NotBool(v)
+            | CellProblem::NotDate(v) => Some(v),
+            CellProblem::NotVariant { value, .. } => Some(value),
+            CellProblem::Required | CellProblem::WrongJson { .. } => None,
+        }
+    }
+}
+
 impl fmt::Display for CellProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -82,6 +96,7 @@ pub fn convert_text(
     field: &Field,
     cell: &str,
 ) -> Result<Datum, CellProblem> {
+    let cell = if field.trim { cell.trim() } else { cell };
     if is_missing_marker(policy, field, cell) {
         return if field.optional {
             Ok(Datum::Missing)
@@ -110,7 +125,16 @@ pub fn convert_text(
             let def = &policy.enums[*id];
             def.variants
                 .iter()
-                .position(|v| v.name == cell || v.spellings.iter().any(|s| s == cell))
+                .position(|v| {
+                    let same = |s: &str| {
+                        if field.ignore_case {
+                            same_ignoring_case(s, cell)
+                        } else {
+                            s == cell
+                        }
+                    };
+                    same(&v.name) || v.spellings.iter().any(|s| same(s))
+                })
                 .map(|v| Datum::Enum(v as u32))
                 .ok_or_else(|| CellProblem::NotVariant {
                     value: cell.to_string(),
@@ -189,6 +213,13 @@ pub fn convert_json(
         },
         Some(J::Object(_)) => wrong("object"),
     }
+}
+
+/// Whether two texts are equal in any case (without allocating).
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Reads `true/false`, `yes/no`, `y/n`, `1/0` in any case.

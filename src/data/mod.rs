@@ -3,9 +3,10 @@
 
 pub mod convert;
 pub mod error;
+pub mod errors;
 pub mod reader;
 pub mod writer;
 
 pub use error::{DataError, RecordError};
-pub use reader::{InputFormat, RecordReader};
+pub use reader::{InputFormat, ReadOptions, RecordReader};
 pub use writer::{Columns, OutcomeWriter, OutputFormat};

@@ -26,6 +26,7 @@ impl InputFormat {
     /// The format a file name implies.
     pub fn from_path(path: &str) -> Option<InputFormat> {
         let lower = path.to_ascii_lowercase();
+        let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
         let ext = lower.rsplit('.').next()?;
         match ext {
             "csv" | "tsv" | "txt" => Some(InputFormat::Csv),
@@ -39,12 +40,20 @@ impl InputFormat {
 /// One record read: its 1-based number and its values, or what is wrong.
 pub type ReadResult = Result<(usize, Vec<Datum>), RecordError>;
 
+/// How to read an input.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// The CSV delimiter; detected from the header line when `None`.
+    pub delimiter: Option<u8>,
+}
+
 /// Reads records for a policy from one input.
 pub struct RecordReader<'p> {
     policy: &'p CheckedPolicy,
     path: String,
     row: usize,
     source: Source,
+    unused: Vec<String>,
 }
 
 enum Source {
@@ -63,13 +72,27 @@ impl<'p> RecordReader<'p> {
     /// is read and matched to the schema here, before any record.
     pub fn new(
         policy: &'p CheckedPolicy,
-        mut input: Box<dyn BufRead>,
+        input: Box<dyn BufRead>,
         format: InputFormat,
         path: &str,
     ) -> Result<Self, DataError> {
+        Self::with_options(policy, input, format, path, ReadOptions::default())
+    }
+
+    /// [`RecordReader::new`] with options (a CSV delimiter).
+    pub fn with_options(
+        policy: &'p CheckedPolicy,
+        mut input: Box<dyn BufRead>,
+        format: InputFormat,
+        path: &str,
+        options: ReadOptions,
+    ) -> Result<Self, DataError> {
+        let mut unused = Vec::new();
         let source = match format {
             InputFormat::Csv => {
-                let delimiter = detect_delimiter(&mut input);
+                let delimiter = options
+                    .delimiter
+                    .unwrap_or_else(|| detect_delimiter(&mut input));
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .flexible(true)
@@ -86,6 +109,12 @@ impl<'p> RecordReader<'p> {
                     .map(|h| h.trim_start_matches('\u{feff}').to_string())
                     .collect();
                 let columns = match_columns(policy, &headers, path)?;
+                unused = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !columns.contains(i))
+                    .map(|(_, h)| h.clone())
+                    .collect();
                 Source::Csv {
                     reader,
                     columns,
@@ -121,7 +150,13 @@ impl<'p> RecordReader<'p> {
             path: path.to_string(),
             row: 0,
             source,
+            unused,
         })
+    }
+
+    /// The CSV columns the schema does not read.
+    pub fn unused_columns(&self) -> &[String] {
+        &self.unused
     }
 
     fn csv_next(&mut self) -> Option<Result<ReadResult, DataError>> {

@@ -241,7 +241,13 @@ impl<'s> Printer<'s> {
                 (text, Span::new(v.name.span.start, end))
             })
             .collect();
-        let prefix = format!("enum {} ", e.name.node);
+        let mut prefix = format!("enum {} ", e.name.node);
+        if e.trim.is_some() {
+            prefix.push_str("trim ");
+        }
+        if e.ignore_case.is_some() {
+            prefix.push_str("ignore case ");
+        }
         let lines = self.list_layout(&prefix, &items, e.name.span.end, 0, true);
         self.list_lines(lines, e.span, 0);
     }
@@ -278,6 +284,12 @@ impl<'s> Printer<'s> {
             }
             if !f.missing.is_empty() {
                 options.push(format!("missing {}", self.text_list(&f.missing)));
+            }
+            if f.trim.is_some() {
+                options.push("trim".to_string());
+            }
+            if f.ignore_case.is_some() {
+                options.push("ignore case".to_string());
             }
             let name = format!("{}:", f.name.node);
             let ty = type_text(&f.ty);
@@ -692,6 +704,9 @@ fn type_text(t: &TypeRef) -> String {
 
 fn field_end(f: &FieldDecl) -> usize {
     let mut end = f.ty.span.end;
+    for option in [f.trim, f.ignore_case].into_iter().flatten() {
+        end = end.max(option.end);
+    }
     if let Some(k) = f.key {
         end = end.max(k.end);
     }

@@ -46,6 +46,10 @@ pub struct EnumDecl {
     pub name: Name,
     /// Its variants in order.
     pub variants: Vec<Variant>,
+    /// `trim`: data values are trimmed before matching.
+    pub trim: Option<Span>,
+    /// `ignore case`: data values match variants in any case.
+    pub ignore_case: Option<Span>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -83,6 +87,10 @@ pub struct FieldDecl {
     pub column: Option<Spanned<String>>,
     /// Cell values that mean "missing" for this field only.
     pub missing: Vec<Spanned<String>>,
+    /// `trim`: surrounding spaces are removed before the value is read.
+    pub trim: Option<Span>,
+    /// `ignore case`: an enum field matches its variants in any case.
+    pub ignore_case: Option<Span>,
 }
 
 /// A type as written: `int`, `money?`, `list of text`, `Role`.

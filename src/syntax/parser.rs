@@ -168,20 +168,28 @@ impl Lower<'_> {
         let span = span_of(&pair);
         let mut it = parts(pair);
         let enum_name = name(next(&mut it));
-        let variants = it
-            .map(|v| {
-                let mut vp = parts(v);
-                let vname = name(next(&mut vp));
-                Variant {
-                    name: vname,
-                    spellings: vp.map(text_lit).collect(),
+        let (mut trim, mut ignore_case) = (None, None);
+        let mut variants = Vec::new();
+        for p in it {
+            match p.as_rule() {
+                Rule::trim_option => trim = Some(span_of(&p)),
+                Rule::case_option => ignore_case = Some(span_of(&p)),
+                _ => {
+                    let mut vp = parts(p);
+                    let vname = name(next(&mut vp));
+                    variants.push(Variant {
+                        name: vname,
+                        spellings: vp.map(text_lit).collect(),
+                    });
                 }
-            })
-            .collect();
+            }
+        }
         EnumDecl {
             name: enum_name,
             variants,
             span,
+            trim,
+            ignore_case,
         }
     }
 
@@ -211,11 +219,15 @@ impl Lower<'_> {
             key: None,
             column: None,
             missing: Vec::new(),
+            trim: None,
+            ignore_case: None,
         };
         for opt in it {
             match opt.as_rule() {
                 Rule::key_option => field.key = Some(span_of(&opt)),
                 Rule::from_option => field.column = Some(self.first_text(opt)),
+                Rule::trim_option => field.trim = Some(span_of(&opt)),
+                Rule::case_option => field.ignore_case = Some(span_of(&opt)),
                 _ => field.missing.extend(text_list(opt)),
             }
         }

@@ -70,6 +70,9 @@ pub fn human_name(rule: Rule) -> Option<&'static str> {
         kw_unmatched => "`unmatched`",
         kw_qualified => "`qualified`",
         kw_reason => "`reason`",
+        kw_trim | trim_option => "`trim`",
+        kw_ignore | case_option => "`ignore case`",
+        kw_case => "`case`",
         policy | policy_decl | enum_decl | schema_decl | tiers_decl | let_decl
         | disqualify_decl | score_decl | rule_decl | otherwise_decl | lead_decl | test_decl => {
             "a declaration"

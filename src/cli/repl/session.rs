@@ -384,20 +384,9 @@ impl Session {
         let Ok(row) = row.parse::<usize>() else {
             return Reply::Text(format!("`{row}` is not a row number"));
         };
-        let Some(format) = lq::data::InputFormat::from_path(file) else {
-            return Reply::Errors(
-                vec![lq::data::DataError::UnknownFormat { path: file.into() }.into()],
-                Source::new(file, ""),
-            );
-        };
-        let input = match std::fs::File::open(file) {
-            Ok(f) => Box::new(std::io::BufReader::new(f)) as Box<dyn std::io::BufRead>,
-            Err(e) => {
-                return Reply::Errors(
-                    vec![lq::data::DataError::io(file, &e).into()],
-                    Source::new(file, ""),
-                )
-            }
+        let (input, format) = match crate::cli::input::open_input(file, None) {
+            Ok(opened) => opened,
+            Err(e) => return Reply::Errors(vec![e.into()], Source::new(file, "")),
         };
         let reader = match lq::data::RecordReader::new(self.policy.checked(), input, format, file) {
             Ok(r) => r,

@@ -1,0 +1,67 @@
+//! Opening data inputs: files (gzip-compressed ones read transparently),
+//! or stdin for `-`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+
+use lq::data::{DataError, InputFormat};
+
+/// `--input-format`
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum InputArg {
+    /// Comma-, semicolon-, tab- or pipe-separated values with a header.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One JSON array of objects.
+    Json,
+}
+
+/// Opens `path` (or stdin for `-`) and tells its format: `forced`, else by
+/// the file name (`.csv`, `.ndjson`, `.jsonl`, `.json`, each maybe `.gz`).
+pub fn open_input(
+    path: &str,
+    forced: Option<InputArg>,
+) -> Result<(Box<dyn BufRead>, InputFormat), DataError> {
+    let io_err = |e: io::Error| DataError::io(path, &e);
+    if path != "-" && Path::new(path).is_dir() {
+        return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
+    }
+    let format = match forced {
+        Some(InputArg::Csv) => InputFormat::Csv,
+        Some(InputArg::Ndjson) => InputFormat::Ndjson,
+        Some(InputArg::Json) => InputFormat::Json,
+        None if path == "-" => InputFormat::Csv,
+        None => InputFormat::from_path(path).ok_or_else(|| DataError::UnknownFormat {
+            path: path.to_string(),
+        })?,
+    };
+    if path == "-" {
+        return Ok((
+            Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            format,
+        ));
+    }
+    let file = File::open(path).map_err(io_err)?;
+    let reader: Box<dyn BufRead> = if path.to_ascii_lowercase().ends_with(".gz") {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(file),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    };
+    Ok((reader, format))
+}
+
+/// Parses `--delimiter`: one character, or `tab`.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
+        _ => Err(format!(
+            "`{text}` is not one character; write e.g. `;`, `|` or `tab`"
+        )),
+    }
+}

@@ -1,0 +1,68 @@
+//! Accounting for `lq eval`: every record counted by status and tier, so
+//! the totals always add up to the input.
+
+use std::collections::BTreeMap;
+
+use lq::eval::{Outcome, Status};
+
+/// Counts per status and tier.
+#[derive(Default)]
+pub struct Tally {
+    statuses: BTreeMap<&'static str, usize>,
+    tiers: BTreeMap<String, usize>,
+    total: usize,
+    /// Whether `--max-errors` stopped the run early.
+    pub stopped: bool,
+}
+
+impl Tally {
+    /// Counts one outcome.
+    pub fn add(&mut self, o: &Outcome) {
+        self.total += 1;
+        *self.statuses.entry(o.status.as_str()).or_default() += 1;
+        if let Some(t) = &o.tier {
+            *self.tiers.entry(t.clone()).or_default() += 1;
+        }
+    }
+
+    fn count(&self, s: Status) -> usize {
+        self.statuses.get(s.as_str()).copied().unwrap_or(0)
+    }
+
+    /// Error outcomes so far.
+    pub fn errors(&self) -> usize {
+        self.count(Status::Error)
+    }
+
+    /// `N records: Q qualified, D disqualified, U unmatched, E errors`
+    pub fn line(&self) -> String {
+        format!(
+            "{} records: {} qualified, {} disqualified, {} unmatched, {} errors",
+            self.total,
+            self.count(Status::Qualified),
+            self.count(Status::Disqualified),
+            self.count(Status::Unmatched),
+            self.count(Status::Error)
+        )
+    }
+
+    /// A bar per tier, best first.
+    pub fn bars(&self, tiers: &[String]) -> String {
+        let max = self.tiers.values().copied().max().unwrap_or(0).max(1);
+        let width = tiers.iter().map(|t| t.len()).max().unwrap_or(1);
+        let mut out = String::new();
+        for tier in tiers {
+            let count = self.tiers.get(tier).copied().unwrap_or(0);
+            let bar = "█".repeat((count * 40).div_ceil(max));
+            let pct = if self.total == 0 {
+                0.0
+            } else {
+                100.0 * count as f64 / self.total as f64
+            };
+            out.push_str(&format!(
+                "  tier {tier:<width$}  {count:>7}  {pct:>5.1}%  {bar}\n"
+            ));
+        }
+        out
+    }
+}

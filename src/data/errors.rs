@@ -1,0 +1,87 @@
+//! The error report of `lq eval --errors FILE`: one line per problem of
+//! every record that could not be read (row, key, column, value, message),
+//! as NDJSON or CSV.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::error::{RecordError, RecordProblem};
+
+/// One line of the NDJSON report, fields in this order.
+#[derive(Serialize)]
+struct Line<'a> {
+    row: usize,
+    key: serde_json::Value,
+    column: Option<&'a str>,
+    value: Option<&'a str>,
+    message: &'a str,
+}
+
+/// Writes error reports.
+pub struct ErrorReport<W: Write> {
+    out: W,
+    csv: bool,
+}
+
+impl<W: Write> ErrorReport<W> {
+    /// A report to `out`, as CSV (with a header) or NDJSON.
+    pub fn new(mut out: W, csv: bool) -> io::Result<Self> {
+        if csv {
+            out.write_all(b"row,key,column,value,message\n")?;
+        }
+        Ok(ErrorReport { out, csv })
+    }
+
+    /// Writes every problem of one record.
+    pub fn write(&mut self, e: &RecordError) -> io::Result<()> {
+        for (problem, message) in e.problems.iter().zip(e.messages()) {
+            let (column, value) = match problem {
+                RecordProblem::Cell { column, problem } => (Some(column.as_str()), problem.value()),
+                _ => (None, None),
+            };
+            let key = e.key.clone().unwrap_or(serde_json::Value::Null);
+            if self.csv {
+                let key = match &key {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                let cells = [
+                    e.row.to_string(),
+                    key,
+                    column.unwrap_or("").to_string(),
+                    value.unwrap_or("").to_string(),
+                    message,
+                ];
+                let quoted: Vec<String> = cells.iter().map(|c| quote_csv(c)).collect();
+                writeln!(self.out, "{}", quoted.join(","))?;
+            } else {
+                let line = Line {
+                    row: e.row,
+                    key,
+                    column,
+                    value,
+                    message: &message,
+                };
+                serde_json::to_writer(&mut self.out, &line)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the sink.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn quote_csv(cell: &str) -> String {
+    if cell.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_string()
+    }
+}

@@ -8,6 +8,7 @@ mod fmt;
 mod input;
 mod render;
 mod repl;
+mod schema;
 mod tally;
 mod test;
 
@@ -58,6 +59,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Experiment with a policy: evaluate expressions and leads, add rules.
     Repl(repl::Args),
+    /// Work with schemas: `lq schema infer DATA` proposes one for a data file.
+    Schema(schema::Args),
 }
 
 /// Runs the command line.
@@ -80,6 +83,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args, &style),
         Command::Fmt(args) => fmt::run(args, &style),
         Command::Repl(args) => repl::run(args, &style),
+        Command::Schema(args) => schema::run(args, &style),
     };
     exit.into()
 }

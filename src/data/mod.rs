@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod error;
 pub mod errors;
+pub mod infer;
 pub mod reader;
 pub mod writer;
 

@@ -351,7 +351,7 @@ fn match_columns(
 }
 
 /// The delimiter the header line uses most: `,`, `;`, tab or `|`.
-fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
+pub(crate) fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
     let Ok(buf) = input.fill_buf() else {
         return b',';
     };

@@ -99,10 +99,7 @@ impl<'p> RecordReader<'p> {
                     .from_reader(input);
                 let headers = reader
                     .headers()
-                    .map_err(|e| DataError::CsvHeader {
-                        path: path.to_string(),
-                        message: e.to_string(),
-                    })?
+                    .map_err(|e| header_error(path, &e))?
                     .clone();
                 let headers: Vec<String> = headers
                     .iter()
@@ -364,6 +361,20 @@ pub(crate) fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
         }
     }
     best.1
+}
+
+/// A failure to read a CSV header: an I/O error (a truncated gzip stream,
+/// say) or a header that is not CSV.
+pub(crate) fn header_error(path: &str, e: &csv::Error) -> DataError {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => {
+            DataError::io(path, &std::io::Error::new(io.kind(), io.to_string()))
+        }
+        _ => DataError::CsvHeader {
+            path: path.to_string(),
+            message: e.to_string(),
+        },
+    }
 }
 
 fn json_message(e: &serde_json::Error) -> String {

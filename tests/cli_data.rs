@@ -1,0 +1,129 @@
+//! CSV dialects and the accounting flags of `lq eval`, run through the
+//! binary: BOM, quoted cells, delimiters, gzip, --verbose, --errors and
+//! --max-errors.
+
+use std::io::Write;
+
+use assert_cmd::Command;
+
+const POLICY: &str =
+    "schema {\n  id: int key\n  note: text?\n  amount: money?\n}\ntiers A\notherwise tier A\n";
+
+fn setup(data_name: &str, data: &[u8]) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let policy = dir.path().join("p.lq");
+    std::fs::write(&policy, POLICY).expect("write");
+    let data_path = dir.path().join(data_name);
+    std::fs::write(&data_path, data).expect("write");
+    (
+        dir,
+        policy.to_string_lossy().into_owned(),
+        data_path.to_string_lossy().into_owned(),
+    )
+}
+
+fn eval(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::cargo_bin("lq")
+        .expect("bin")
+        .arg("eval")
+        .args(args)
+        .args(["--format", "ndjson"])
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_byte_order_mark_crlf_and_quoted_cells() {
+    let data = b"\xef\xbb\xbfid,note,amount\r\n1,\"Hello, world\",\"$1,500\"\r\n2,\"two\r\nlines \"\"quoted\"\"\",\r\n";
+    let (_dir, policy, data) = setup("bom.csv", data);
+    let (code, out, err) = eval(&[&policy, &data]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "row counts records, not lines: {out}");
+    assert!(lines[1].starts_with(r#"{"row":2,"id":2,"status":"qualified""#));
+}
+
+#[test]
+fn delimiters_are_detected_or_given() {
+    for (name, data) in [
+        ("semi.csv", "id;note;amount\n1;a;5\n"),
+        ("tab.csv", "id\tnote\tamount\n1\ta\t5\n"),
+        ("pipe.csv", "id|note|amount\n1|a|5\n"),
+    ] {
+        let (_dir, policy, data) = setup(name, data.as_bytes());
+        let (code, out, err) = eval(&[&policy, &data]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert_eq!(out.lines().count(), 1, "{name}");
+    }
+    // A header without the delimiter detected wrongly is fixed by --delimiter.
+    let (_dir, policy, data) = setup("odd.txt", b"id;note;amount\n1;a,b;5\n");
+    let (code, _, _) = eval(&[&policy, &data, "--delimiter", ";"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn gzip_is_read_transparently_and_truncation_is_an_error() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"id,note,amount\n1,a,5\n2,b,6\n")
+        .expect("compress");
+    let bytes = gz.finish().expect("finish");
+    let (dir, policy, data) = setup("leads.csv.gz", &bytes);
+    let (code, out, _) = eval(&[&policy, &data]);
+    assert_eq!((code, out.lines().count()), (Some(0), 2));
+    let truncated = dir.path().join("cut.csv.gz");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    let (code, _, err) = eval(&[&policy, &truncated.to_string_lossy()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn verbose_lists_unused_columns() {
+    let (_dir, policy, data) = setup("extra.csv", b"id,note,amount,owner,stage\n1,a,5,x,y\n");
+    let (_, _, err) = eval(&[&policy, &data, "--verbose"]);
+    assert!(
+        err.contains("columns not in the schema (ignored): owner, stage"),
+        "{err}"
+    );
+}
+
+#[test]
+fn errors_file_and_max_errors() {
+    let (dir, policy, data) = setup(
+        "bad.csv",
+        b"id,note,amount\n1,a,lots\nx,b,5\n3,c,7\n4,d,many\n",
+    );
+    let report = dir.path().join("errors.ndjson");
+    let report_path = report.to_string_lossy().into_owned();
+    let (code, out, err) = eval(&[&policy, &data, "--errors", &report_path]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 4, "every record has an outcome");
+    assert!(
+        err.contains("4 records: 1 qualified, 0 disqualified, 0 unmatched, 3 errors"),
+        "{err}"
+    );
+    let lines: Vec<String> = std::fs::read_to_string(&report)
+        .expect("the report")
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        lines[0],
+        r#"{"row":1,"key":1,"column":"amount","value":"lots","message":"row 1, column amount: \"lots\" is not a number"}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"row":2,"key":null,"column":"id","value":"x","message":"row 2, column id: \"x\" is not a number"}"#
+    );
+    assert_eq!(lines.len(), 3);
+    // --max-errors 2: stops at the second error, with what came before written.
+    let (code, out, err) = eval(&[&policy, &data, "--max-errors", "2"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 2);
+    assert!(err.contains("stopped after 2 unreadable records"), "{err}");
+}

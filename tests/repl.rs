@@ -87,6 +87,20 @@ fn leads_from_data_files_and_save() {
 }
 
 #[test]
+fn an_enum_typed_again_gains_variants() {
+    let transcript = piped(":lead {id: 1, role: Intern}\nenum Role { Intern, Contractor }\n:lead {id: 1, role: Intern}\nrole = Intern\n");
+    assert!(
+        transcript.contains("`Intern` is not a variant of enum `Role`"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("ok\n"), "{transcript}");
+    assert!(
+        transcript.trim_end().ends_with("true : bool"),
+        "{transcript}"
+    );
+}
+
+#[test]
 fn a_broken_policy_is_reported_and_the_previous_one_kept() {
     let transcript = piped(":load tests/cases/check/unknown-name.lq\n:schema\n");
     assert!(transcript.contains("unknown name `budgte`"));

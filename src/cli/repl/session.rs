@@ -240,6 +240,9 @@ impl Session {
         }
         // Declarations go in without adding a line before anything already
         // there, so that `line N` labels (and tests naming them) stay put.
+        if let Some(extended) = self.extend_enum(decl) {
+            return extended;
+        }
         if is_rule {
             let otherwise = items.iter().find_map(|i| match i {
                 lq::syntax::ast::Item::Rule(r) if r.when.is_none() => Some(r.span.start),
@@ -263,6 +266,32 @@ impl Session {
             };
         }
         format!("{}\n{decl}\n", self.text.trim_end())
+    }
+
+    /// `enum Role { Intern }` when `Role` exists: its variants are added to
+    /// the existing enum.
+    fn extend_enum(&self, decl: &str) -> Option<String> {
+        let rest = decl.strip_prefix("enum")?.trim_start();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let existing = self.policy.ast.items.iter().find_map(|i| match i {
+            lq::syntax::ast::Item::Enum(e) if e.name.node == name => Some(e.span),
+            _ => None,
+        })?;
+        let added = decl[decl.find('{')? + 1..decl.rfind('}')?]
+            .trim()
+            .trim_end_matches(',')
+            .trim();
+        let close = existing.end.checked_sub(1)?;
+        let before = self.text[..close].trim_end();
+        let comma = if before.ends_with('{') || before.ends_with(',') {
+            ""
+        } else {
+            ","
+        };
+        Some(format!("{before}{comma} {added} {}", &self.text[close..]))
     }
 
     fn save(&self, path: &str) -> Reply {

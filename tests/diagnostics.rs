@@ -51,6 +51,9 @@ const POLICY_CODES: &[&str] = &[
     "lq::unused_tier",
     "lq::unreachable_cap",
     "lq::never_fires",
+    "lq::always_true",
+    "lq::entry_never_counts",
+    "lq::falls_through",
 ];
 
 /// The rendered diagnostics of a case and their codes.

@@ -455,13 +455,51 @@ pub enum CheckError {
         #[label("cap of {cap}")]
         span: Span,
     },
-    /// Warning: a rule that can never give its tier.
-    #[error("this rule can never fire")]
-    #[diagnostic(code(lq::never_fires), severity(Warning), help("{why}"))]
-    NeverFires {
+    /// Warning: a condition that is true for every lead.
+    #[error("this {what}'s condition is always true")]
+    #[diagnostic(code(lq::always_true), severity(Warning), help("{help}"))]
+    AlwaysTrue {
+        /// "disqualifier", "score entry", "rule".
+        what: &'static str,
+        /// What follows from it.
+        help: String,
+        /// Where.
+        #[label("true for every lead")]
+        span: Span,
+    },
+    /// Warning: a score entry that never changes its block's total.
+    #[error("this score entry can never change its block's total")]
+    #[diagnostic(code(lq::entry_never_counts), severity(Warning), help("{why}"))]
+    EntryNeverCounts {
         /// Why, in words.
         why: String,
-        /// The rule.
+        /// The entry.
+        #[label("never counts")]
+        span: Span,
+    },
+    /// Warning: leads that no rule matches, with no `otherwise`.
+    #[error("some leads match no rule and there is no `otherwise`")]
+    #[diagnostic(
+        code(lq::falls_through),
+        severity(Warning),
+        help("such leads come out `unmatched`; add `otherwise tier ...`, or a rule for leads like this one:\n{witness}")
+    )]
+    FallsThrough {
+        /// A lead that falls through, as a `lead` declaration.
+        witness: String,
+        /// The last rule.
+        #[label("after this rule, nothing is left to match")]
+        span: Span,
+    },
+    /// Warning: a rule, disqualifier or score entry that can never fire.
+    #[error("this {what} can never fire")]
+    #[diagnostic(code(lq::never_fires), severity(Warning), help("{why}"))]
+    NeverFires {
+        /// "rule", "disqualifier" or "score entry".
+        what: &'static str,
+        /// Why, in words.
+        why: String,
+        /// Where.
         #[label("never fires")]
         span: Span,
     },

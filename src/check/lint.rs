@@ -2,10 +2,11 @@
 //! that can never fire.
 
 use super::error::CheckError;
-use super::tir::{TExpr, TKind};
+use super::tir::TExpr;
 use super::types::Type;
+use super::analysis::{witness, Analyzer};
+use super::domain::Region;
 use super::Checker;
-use crate::eval::value::Datum;
 use crate::syntax::ast::Item;
 
 impl Checker<'_> {
@@ -98,46 +99,157 @@ impl Checker<'_> {
         }
     }
 
-    /// Rules that can never fire: a condition that is the constant `false`,
-    /// or one identical to an earlier rule's, or any rule after an earlier
-    /// rule whose condition is the constant `true`. (Deeper analysis of
-    /// overlapping conditions belongs to `lq check`'s rule analysis.)
+    /// What the rule analysis can prove: disqualifiers, score entries and
+    /// rules that never (or always) fire, rules shadowed by earlier ones,
+    /// entries a cap makes pointless, and leads that fall through.
     fn dead_rules(&mut self) {
-        let rules = self.out.rules.clone();
-        let mut always: Option<String> = None;
-        for (i, rule) in rules.iter().enumerate() {
-            let Some(when) = &rule.when else { continue };
-            let why = if let Some(earlier) = &always {
-                Some(format!("rule `{earlier}` before it matches every lead"))
-            } else if is_const(when, false) {
-                Some("its condition is always false".to_string())
-            } else {
-                rules[..i]
-                    .iter()
-                    .find(|r| r.when.as_ref().is_some_and(|w| same(w, when)))
-                    .map(|r| {
-                        format!(
-                            "rule `{}` before it has the same condition and wins",
-                            r.label
-                        )
-                    })
-            };
-            if let Some(why) = why {
-                self.diags.push(CheckError::NeverFires {
-                    why,
-                    span: rule.span,
-                });
+        let policy = self.out.clone();
+        let mut analyzer = Analyzer::new(&policy);
+        let n = policy.schema.fields.len();
+        // Leads not disqualified (over-approximated where a disqualifier is
+        // beyond the analysis).
+        let mut open = Some(Region::all(n));
+        let mut all_supported = true;
+        for d in &policy.disqualifiers {
+            match analyzer.sets(&d.when) {
+                Some(sets) => {
+                    if sets.t.is_empty() {
+                        let why = "its condition is never true".into();
+                        self.diags.push(CheckError::NeverFires { what: "disqualifier", why, span: d.span });
+                    } else if sets.nt.is_empty() {
+                        let help = "every lead is disqualified".to_string();
+                        self.diags.push(CheckError::AlwaysTrue { what: "disqualifier", help, span: d.span });
+                    }
+                    open = open.and_then(|o| o.intersect(&sets.nt));
+                }
+                None => all_supported = false,
             }
-            if always.is_none() && is_const(when, true) {
-                always = Some(rule.label.clone());
+        }
+        self.score_entries(&mut analyzer, &policy);
+        // Every lead disqualified: that is the one finding, not each rule.
+        if open.as_ref().is_some_and(Region::is_empty) {
+            return;
+        }
+        let rules = policy.rules.clone();
+        let mut earlier: Vec<(String, Option<super::analysis::Sets>)> = Vec::new();
+        for rule in &rules {
+            let Some(when) = &rule.when else {
+                all_supported = false;
+                continue;
+            };
+            let sets = analyzer.sets(when);
+            match &sets {
+                Some(s) if s.t.is_empty() => {
+                    let why = "its condition is never true".into();
+                    self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span })
+                }
+                Some(s) => {
+                    let reach = earlier.iter().try_fold(open.clone().and_then(|o| o.intersect(&s.t)), |acc, (_, e)| {
+                        Some(match e {
+                            Some(e) => acc.and_then(|a| a.intersect(&e.nt)),
+                            None => acc,
+                        })
+                    });
+                    if let Some(Some(reach)) = reach {
+                        if reach.is_empty() {
+                            // The earlier rules that take some of its leads, in order.
+                            let mut remaining = open.clone().and_then(|o| o.intersect(&s.t));
+                            let mut covering = Vec::new();
+                            for (label, e) in &earlier {
+                                let (Some(r), Some(e)) = (&remaining, e) else { continue };
+                                if r.intersect(&e.t).is_some_and(|x| !x.is_empty()) {
+                                    covering.push(format!("`{label}`"));
+                                    remaining = r.intersect(&e.nt);
+                                }
+                            }
+                            let why = if covering.is_empty() {
+                                "every lead it matches is disqualified first".to_string()
+                            } else {
+                                format!("every lead it matches is decided first by {}", covering.join(", "))
+                            };
+                            self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span });
+                        }
+                    }
+                }
+                None => {
+                    all_supported = false;
+                    let same = earlier.iter().find(|(label, _)| {
+                        rules.iter().find(|r| r.label == *label).and_then(|r| r.when.as_ref()).is_some_and(|w| same(w, when))
+                    });
+                    if let Some((label, _)) = same {
+                        let why = format!("rule `{label}` before it has the same condition and wins");
+                        self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span });
+                    }
+                }
+            }
+            earlier.push((rule.label.clone(), sets));
+        }
+        let has_otherwise = rules.iter().any(|r| r.when.is_none());
+        if !has_otherwise && all_supported && !rules.is_empty() {
+            let mut fall = open;
+            for (_, e) in &earlier {
+                fall = match (fall, e) {
+                    (Some(f), Some(e)) => f.intersect(&e.nt),
+                    _ => None,
+                };
+            }
+            if let Some(fall) = fall.filter(|f| !f.is_empty()) {
+                if let Some(witness) = witness(&policy, &fall) {
+                    let span = rules.last().map_or_else(Default::default, |r| r.span);
+                    self.diags.push(CheckError::FallsThrough { witness, span });
+                }
+            }
+        }
+    }
+
+    /// Score entries that never fire, or that a cap makes pointless.
+    fn score_entries(&mut self, analyzer: &mut Analyzer<'_>, policy: &super::tir::CheckedPolicy) {
+        for block in &policy.blocks {
+            let sets: Vec<Option<super::analysis::Sets>> =
+                block.entries.iter().map(|e| if e.per { None } else { analyzer.sets(&e.expr) }).collect();
+            for (i, entry) in block.entries.iter().enumerate() {
+                let Some(s) = &sets[i] else { continue };
+                if s.t.is_empty() {
+                    let why = "its condition is never true".into();
+                    self.diags.push(CheckError::NeverFires { what: "score entry", why, span: entry.span });
+                    continue;
+                }
+                let Some(cap) = block.cap else { continue };
+                if entry.points <= 0 || block.entries.iter().any(|e| e.per) {
+                    continue;
+                }
+                // The least the other entries add wherever this one fires.
+                let mut least = 0i64;
+                let mut known = true;
+                for (j, other) in block.entries.iter().enumerate() {
+                    if j == i {
+                        continue;
+                    }
+                    let Some(o) = &sets[j] else {
+                        known = false;
+                        break;
+                    };
+                    let always = s.t.intersect(&o.nt).map(|r| r.is_empty());
+                    let never = s.t.intersect(&o.t).map(|r| r.is_empty());
+                    least += match (always, never) {
+                        (Some(true), _) => other.points,
+                        (_, Some(true)) => 0,
+                        (Some(false), Some(false)) => other.points.min(0),
+                        _ => {
+                            known = false;
+                            break;
+                        }
+                    };
+                }
+                if known && least >= cap {
+                    let why = format!("whenever it fires, the other entries already reach the cap of {cap}");
+                    self.diags.push(CheckError::EntryNeverCounts { why, span: entry.span });
+                }
             }
         }
     }
 }
 
-fn is_const(e: &TExpr, value: bool) -> bool {
-    matches!(&e.kind, TKind::Const(Datum::Bool(b)) if *b == value)
-}
 
 /// Whether two expressions are the same, ignoring where they were written.
 fn same(a: &TExpr, b: &TExpr) -> bool {

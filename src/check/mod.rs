@@ -1,6 +1,8 @@
 //! Stage 2, syntax tree → checked policy: resolves every name, types every
 //! expression, and reports every problem in one run, one per root cause.
 
+mod analysis;
+mod domain;
 pub mod error;
 mod lint;
 mod records;

@@ -27,21 +27,46 @@ pub struct Interval {
 impl Interval {
     /// Every number.
     pub fn all() -> Interval {
-        Interval { lo: End { at: f64::NEG_INFINITY, closed: false }, hi: End { at: f64::INFINITY, closed: false } }
+        Interval {
+            lo: End {
+                at: f64::NEG_INFINITY,
+                closed: false,
+            },
+            hi: End {
+                at: f64::INFINITY,
+                closed: false,
+            },
+        }
     }
 
     fn is_empty(&self, whole: bool) -> bool {
         if whole {
-            let lo = if self.lo.closed { self.lo.at.ceil() } else { (self.lo.at + 1.0).floor() };
-            let hi = if self.hi.closed { self.hi.at.floor() } else { (self.hi.at - 1.0).ceil() };
+            let lo = if self.lo.closed {
+                self.lo.at.ceil()
+            } else {
+                (self.lo.at + 1.0).floor()
+            };
+            let hi = if self.hi.closed {
+                self.hi.at.floor()
+            } else {
+                (self.hi.at - 1.0).ceil()
+            };
             return lo > hi;
         }
         self.lo.at > self.hi.at || (self.lo.at == self.hi.at && !(self.lo.closed && self.hi.closed))
     }
 
     fn intersect(&self, o: &Interval) -> Interval {
-        let lo = if self.lo.at > o.lo.at || (self.lo.at == o.lo.at && !self.lo.closed) { self.lo } else { o.lo };
-        let hi = if self.hi.at < o.hi.at || (self.hi.at == o.hi.at && !self.hi.closed) { self.hi } else { o.hi };
+        let lo = if self.lo.at > o.lo.at || (self.lo.at == o.lo.at && !self.lo.closed) {
+            self.lo
+        } else {
+            o.lo
+        };
+        let hi = if self.hi.at < o.hi.at || (self.hi.at == o.hi.at && !self.hi.closed) {
+            self.hi
+        } else {
+            o.hi
+        };
         Interval { lo, hi }
     }
 
@@ -50,10 +75,18 @@ impl Interval {
         let (lo, hi) = (self.lo, self.hi);
         if whole {
             if lo.at.is_finite() {
-                return if lo.closed { lo.at.ceil() } else { (lo.at + 1.0).floor() };
+                return if lo.closed {
+                    lo.at.ceil()
+                } else {
+                    (lo.at + 1.0).floor()
+                };
             }
             if hi.at.is_finite() {
-                return if hi.closed { hi.at.floor() } else { (hi.at - 1.0).ceil() };
+                return if hi.closed {
+                    hi.at.floor()
+                } else {
+                    (hi.at - 1.0).ceil()
+                };
             }
             return 0.0;
         }
@@ -61,8 +94,20 @@ impl Interval {
             (true, true) if lo.closed => lo.at,
             (true, true) if hi.closed => hi.at,
             (true, true) => (lo.at + hi.at) / 2.0,
-            (true, false) => if lo.closed { lo.at } else { lo.at + 1.0 },
-            (false, true) => if hi.closed { hi.at } else { hi.at - 1.0 },
+            (true, false) => {
+                if lo.closed {
+                    lo.at
+                } else {
+                    lo.at + 1.0
+                }
+            }
+            (false, true) => {
+                if hi.closed {
+                    hi.at
+                } else {
+                    hi.at - 1.0
+                }
+            }
             (false, false) => 0.0,
         }
     }
@@ -111,17 +156,36 @@ impl Dom {
     /// Whether no value at all is in.
     pub fn is_empty(&self) -> bool {
         match self {
-            Dom::Num { ivs, whole, missing } => !missing && ivs.iter().all(|i| i.is_empty(*whole)),
+            Dom::Num {
+                ivs,
+                whole,
+                missing,
+            } => !missing && ivs.iter().all(|i| i.is_empty(*whole)),
             Dom::Enum { variants, missing } => !missing && !variants.iter().any(|v| *v),
             Dom::Bool { yes, no, missing } => !(yes | no | missing),
-            Dom::Text { listed, others, missing } => !missing && !others && listed.is_empty(),
+            Dom::Text {
+                listed,
+                others,
+                missing,
+            } => !missing && !others && listed.is_empty(),
         }
     }
 
     /// The values in both.
     pub fn intersect(&self, o: &Dom) -> Dom {
         match (self, o) {
-            (Dom::Num { ivs: a, whole, missing: ma }, Dom::Num { ivs: b, missing: mb, .. }) => {
+            (
+                Dom::Num {
+                    ivs: a,
+                    whole,
+                    missing: ma,
+                },
+                Dom::Num {
+                    ivs: b,
+                    missing: mb,
+                    ..
+                },
+            ) => {
                 let mut ivs = Vec::new();
                 for x in a {
                     for y in b {
@@ -131,23 +195,64 @@ impl Dom {
                         }
                     }
                 }
-                Dom::Num { ivs, whole: *whole, missing: *ma && *mb }
+                Dom::Num {
+                    ivs,
+                    whole: *whole,
+                    missing: *ma && *mb,
+                }
             }
-            (Dom::Enum { variants: a, missing: ma }, Dom::Enum { variants: b, missing: mb }) => Dom::Enum {
+            (
+                Dom::Enum {
+                    variants: a,
+                    missing: ma,
+                },
+                Dom::Enum {
+                    variants: b,
+                    missing: mb,
+                },
+            ) => Dom::Enum {
                 variants: a.iter().zip(b).map(|(x, y)| *x && *y).collect(),
                 missing: *ma && *mb,
             },
-            (Dom::Bool { yes: ya, no: na, missing: ma }, Dom::Bool { yes: yb, no: nb, missing: mb }) => {
-                Dom::Bool { yes: *ya && *yb, no: *na && *nb, missing: *ma && *mb }
-            }
-            (Dom::Text { listed: la, others: oa, missing: ma }, Dom::Text { listed: lb, others: ob, missing: mb }) => {
+            (
+                Dom::Bool {
+                    yes: ya,
+                    no: na,
+                    missing: ma,
+                },
+                Dom::Bool {
+                    yes: yb,
+                    no: nb,
+                    missing: mb,
+                },
+            ) => Dom::Bool {
+                yes: *ya && *yb,
+                no: *na && *nb,
+                missing: *ma && *mb,
+            },
+            (
+                Dom::Text {
+                    listed: la,
+                    others: oa,
+                    missing: ma,
+                },
+                Dom::Text {
+                    listed: lb,
+                    others: ob,
+                    missing: mb,
+                },
+            ) => {
                 let (listed, others) = match (oa, ob) {
                     (false, false) => (la.intersection(lb).cloned().collect(), false),
                     (false, true) => (la.difference(lb).cloned().collect(), false),
                     (true, false) => (lb.difference(la).cloned().collect(), false),
                     (true, true) => (la.union(lb).cloned().collect(), true),
                 };
-                Dom::Text { listed, others, missing: *ma && *mb }
+                Dom::Text {
+                    listed,
+                    others,
+                    missing: *ma && *mb,
+                }
             }
             // INVARIANT: both sides constrain the same field, so the same kind.
             _ => self.clone(),
@@ -158,19 +263,35 @@ impl Dom {
     /// without it.
     pub fn missing_only(&self) -> Dom {
         match self {
-            Dom::Num { whole, .. } => Dom::Num { ivs: Vec::new(), whole: *whole, missing: true },
-            Dom::Enum { variants, .. } => Dom::Enum { variants: vec![false; variants.len()], missing: true },
-            Dom::Bool { .. } => Dom::Bool { yes: false, no: false, missing: true },
-            Dom::Text { .. } => Dom::Text { listed: BTreeSet::new(), others: false, missing: true },
+            Dom::Num { whole, .. } => Dom::Num {
+                ivs: Vec::new(),
+                whole: *whole,
+                missing: true,
+            },
+            Dom::Enum { variants, .. } => Dom::Enum {
+                variants: vec![false; variants.len()],
+                missing: true,
+            },
+            Dom::Bool { .. } => Dom::Bool {
+                yes: false,
+                no: false,
+                missing: true,
+            },
+            Dom::Text { .. } => Dom::Text {
+                listed: BTreeSet::new(),
+                others: false,
+                missing: true,
+            },
         }
     }
 
     /// With the missing value added.
     pub fn or_missing(mut self) -> Dom {
         match &mut self {
-            Dom::Num { missing, .. } | Dom::Enum { missing, .. } | Dom::Bool { missing, .. } | Dom::Text { missing, .. } => {
-                *missing = true
-            }
+            Dom::Num { missing, .. }
+            | Dom::Enum { missing, .. }
+            | Dom::Bool { missing, .. }
+            | Dom::Text { missing, .. } => *missing = true,
         }
         self
     }
@@ -178,9 +299,10 @@ impl Dom {
     /// Whether missing is in.
     pub fn has_missing(&self) -> bool {
         match self {
-            Dom::Num { missing, .. } | Dom::Enum { missing, .. } | Dom::Bool { missing, .. } | Dom::Text { missing, .. } => {
-                *missing
-            }
+            Dom::Num { missing, .. }
+            | Dom::Enum { missing, .. }
+            | Dom::Bool { missing, .. }
+            | Dom::Text { missing, .. } => *missing,
         }
     }
 }
@@ -204,7 +326,10 @@ impl Dom {
     /// A value in the domain, preferring a present one.
     pub fn sample(&self) -> Option<Sample> {
         let found = match self {
-            Dom::Num { ivs, whole, .. } => ivs.iter().find(|i| !i.is_empty(*whole)).map(|i| Sample::Number(i.sample(*whole))),
+            Dom::Num { ivs, whole, .. } => ivs
+                .iter()
+                .find(|i| !i.is_empty(*whole))
+                .map(|i| Sample::Number(i.sample(*whole))),
             Dom::Enum { variants, .. } => variants.iter().position(|v| *v).map(Sample::Variant),
             Dom::Bool { yes, no, .. } => {
                 if *no {
@@ -252,7 +377,9 @@ impl Region {
 
     /// Every lead.
     pub fn all(fields: usize) -> Region {
-        Region { cubes: vec![vec![None; fields]] }
+        Region {
+            cubes: vec![vec![None; fields]],
+        }
     }
 
     /// The leads whose field `slot` is in `dom`.

@@ -1,11 +1,11 @@
 //! Warnings: declarations nothing uses, caps no lead can reach, and rules
 //! that can never fire.
 
+use super::analysis::{witness, Analyzer};
+use super::domain::Region;
 use super::error::CheckError;
 use super::tir::TExpr;
 use super::types::Type;
-use super::analysis::{witness, Analyzer};
-use super::domain::Region;
 use super::Checker;
 use crate::syntax::ast::Item;
 
@@ -115,10 +115,18 @@ impl Checker<'_> {
                 Some(sets) => {
                     if sets.t.is_empty() {
                         let why = "its condition is never true".into();
-                        self.diags.push(CheckError::NeverFires { what: "disqualifier", why, span: d.span });
+                        self.diags.push(CheckError::NeverFires {
+                            what: "disqualifier",
+                            why,
+                            span: d.span,
+                        });
                     } else if sets.nt.is_empty() {
                         let help = "every lead is disqualified".to_string();
-                        self.diags.push(CheckError::AlwaysTrue { what: "disqualifier", help, span: d.span });
+                        self.diags.push(CheckError::AlwaysTrue {
+                            what: "disqualifier",
+                            help,
+                            span: d.span,
+                        });
                     }
                     open = open.and_then(|o| o.intersect(&sets.nt));
                 }
@@ -141,22 +149,31 @@ impl Checker<'_> {
             match &sets {
                 Some(s) if s.t.is_empty() => {
                     let why = "its condition is never true".into();
-                    self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span })
+                    self.diags.push(CheckError::NeverFires {
+                        what: "rule",
+                        why,
+                        span: rule.span,
+                    })
                 }
                 Some(s) => {
-                    let reach = earlier.iter().try_fold(open.clone().and_then(|o| o.intersect(&s.t)), |acc, (_, e)| {
-                        Some(match e {
-                            Some(e) => acc.and_then(|a| a.intersect(&e.nt)),
-                            None => acc,
-                        })
-                    });
+                    let reach = earlier.iter().try_fold(
+                        open.clone().and_then(|o| o.intersect(&s.t)),
+                        |acc, (_, e)| {
+                            Some(match e {
+                                Some(e) => acc.and_then(|a| a.intersect(&e.nt)),
+                                None => acc,
+                            })
+                        },
+                    );
                     if let Some(Some(reach)) = reach {
                         if reach.is_empty() {
                             // The earlier rules that take some of its leads, in order.
                             let mut remaining = open.clone().and_then(|o| o.intersect(&s.t));
                             let mut covering = Vec::new();
                             for (label, e) in &earlier {
-                                let (Some(r), Some(e)) = (&remaining, e) else { continue };
+                                let (Some(r), Some(e)) = (&remaining, e) else {
+                                    continue;
+                                };
                                 if r.intersect(&e.t).is_some_and(|x| !x.is_empty()) {
                                     covering.push(format!("`{label}`"));
                                     remaining = r.intersect(&e.nt);
@@ -165,20 +182,36 @@ impl Checker<'_> {
                             let why = if covering.is_empty() {
                                 "every lead it matches is disqualified first".to_string()
                             } else {
-                                format!("every lead it matches is decided first by {}", covering.join(", "))
+                                format!(
+                                    "every lead it matches is decided first by {}",
+                                    covering.join(", ")
+                                )
                             };
-                            self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span });
+                            self.diags.push(CheckError::NeverFires {
+                                what: "rule",
+                                why,
+                                span: rule.span,
+                            });
                         }
                     }
                 }
                 None => {
                     all_supported = false;
                     let same = earlier.iter().find(|(label, _)| {
-                        rules.iter().find(|r| r.label == *label).and_then(|r| r.when.as_ref()).is_some_and(|w| same(w, when))
+                        rules
+                            .iter()
+                            .find(|r| r.label == *label)
+                            .and_then(|r| r.when.as_ref())
+                            .is_some_and(|w| same(w, when))
                     });
                     if let Some((label, _)) = same {
-                        let why = format!("rule `{label}` before it has the same condition and wins");
-                        self.diags.push(CheckError::NeverFires { what: "rule", why, span: rule.span });
+                        let why =
+                            format!("rule `{label}` before it has the same condition and wins");
+                        self.diags.push(CheckError::NeverFires {
+                            what: "rule",
+                            why,
+                            span: rule.span,
+                        });
                     }
                 }
             }
@@ -205,13 +238,20 @@ impl Checker<'_> {
     /// Score entries that never fire, or that a cap makes pointless.
     fn score_entries(&mut self, analyzer: &mut Analyzer<'_>, policy: &super::tir::CheckedPolicy) {
         for block in &policy.blocks {
-            let sets: Vec<Option<super::analysis::Sets>> =
-                block.entries.iter().map(|e| if e.per { None } else { analyzer.sets(&e.expr) }).collect();
+            let sets: Vec<Option<super::analysis::Sets>> = block
+                .entries
+                .iter()
+                .map(|e| if e.per { None } else { analyzer.sets(&e.expr) })
+                .collect();
             for (i, entry) in block.entries.iter().enumerate() {
                 let Some(s) = &sets[i] else { continue };
                 if s.t.is_empty() {
                     let why = "its condition is never true".into();
-                    self.diags.push(CheckError::NeverFires { what: "score entry", why, span: entry.span });
+                    self.diags.push(CheckError::NeverFires {
+                        what: "score entry",
+                        why,
+                        span: entry.span,
+                    });
                     continue;
                 }
                 let Some(cap) = block.cap else { continue };
@@ -242,14 +282,18 @@ impl Checker<'_> {
                     };
                 }
                 if known && least >= cap {
-                    let why = format!("whenever it fires, the other entries already reach the cap of {cap}");
-                    self.diags.push(CheckError::EntryNeverCounts { why, span: entry.span });
+                    let why = format!(
+                        "whenever it fires, the other entries already reach the cap of {cap}"
+                    );
+                    self.diags.push(CheckError::EntryNeverCounts {
+                        why,
+                        span: entry.span,
+                    });
                 }
             }
         }
     }
 }
-
 
 /// Whether two expressions are the same, ignoring where they were written.
 fn same(a: &TExpr, b: &TExpr) -> bool {

@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod coverage;
 pub mod data;
 pub mod date;
 pub mod diagnostic;

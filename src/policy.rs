@@ -152,6 +152,37 @@ impl Policy {
     /// Every step of one record's evaluation: each disqualifier, score
     /// entry and rule tried, with its condition's value.
     pub fn trace(&self, record: &[Datum], as_of: i32) -> crate::eval::trace::Trace {
-        crate::eval::trace::trace(&self.compiled, record, as_of)
+        let mut trace = crate::eval::trace::trace(&self.compiled, record, as_of);
+        crate::explain::annotate(self, &mut trace, record, as_of);
+        trace
+    }
+
+    /// A lead written as a record literal (`{ budget: 25k, role: VP }`),
+    /// checked against the schema; fields left out are missing. On errors,
+    /// the diagnostics and the text they point into.
+    pub fn record_from_literal(&self, literal: &str) -> Result<Vec<Datum>, (Vec<Error>, Source)> {
+        const NAME: &str = "__lq_lead";
+        let text = format!("{}\nlead {NAME} {literal}\n", self.source.text.trim_end());
+        let loaded = Policy::load(Source::new(self.source.name.clone(), text));
+        match loaded.policy {
+            Some(p) => {
+                let lead = p.checked().leads.iter().find(|l| l.name == NAME);
+                let values = lead.map(|l| {
+                    l.values
+                        .iter()
+                        .map(|v| v.clone().unwrap_or(Datum::Missing))
+                        .collect()
+                });
+                Ok(values.unwrap_or_default())
+            }
+            None => {
+                let errors = loaded
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !d.is_warning())
+                    .collect();
+                Err((errors, loaded.source))
+            }
+        }
     }
 }

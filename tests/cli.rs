@@ -576,7 +576,10 @@ fn eval_explain_carries_the_trace() {
     // Lead 3 has no budget: `enterprise` is unknown, `hot` decides.
     assert_eq!(
         rules[0],
-        serde_json::json!({"rule": "enterprise", "value": "false", "decided": false})
+        serde_json::json!({"rule": "enterprise", "value": "false", "decided": false, "parts": [
+            {"text": "budget >= 10k", "value": "unknown"},
+            {"text": "role in [VP, Director]", "value": "false"},
+        ]})
     );
     assert_eq!(
         rules[1],
@@ -601,5 +604,91 @@ fn eval_explain_carries_the_trace() {
     assert!(
         err.contains("score engagement: 30 (35 before its bounds)"),
         "{err}"
+    );
+}
+
+#[test]
+fn explain_a_lead_or_a_row() {
+    let out = stdout_of(lq().args([
+        "explain",
+        INBOUND,
+        "--as-of",
+        "2026-11-23",
+        "--lead",
+        "{id: 1, role: VP, budget: 25k, employees: 300, country: \"US\", visits: 2}",
+    ]));
+    insta::assert_snapshot!("explain_lead", out);
+    let json = stdout_of(lq().args([
+        "explain",
+        INBOUND,
+        "--as-of",
+        "2026-11-23",
+        "--row",
+        "3",
+        INBOUND_DATA,
+        "--format",
+        "json",
+    ]));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(
+        (value["row"].as_i64(), value["rule"].as_str()),
+        (Some(3), Some("hot"))
+    );
+    assert_eq!(value["explain"]["rules"][0]["parts"][0]["value"], "unknown");
+    lq().args(["explain", INBOUND, "--lead", "{rol: VP}"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean `role`?"));
+    lq().args(["explain", INBOUND, "--row", "99", INBOUND_DATA])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fewer than 99 records"));
+}
+
+#[test]
+fn coverage_of_data_and_of_tests() {
+    let out = stdout_of(lq().args(["coverage", INBOUND, INBOUND_DATA, "--as-of", "2026-11-23"]));
+    insta::assert_snapshot!("coverage_table", out);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let lcov = dir.path().join("lq.info");
+    let out = lq()
+        .args([
+            "test",
+            "--as-of",
+            "2026-11-23",
+            "--coverage-min",
+            "90",
+            "--coverage-output",
+        ])
+        .arg(&lcov)
+        .arg("tests/cases/test/failing.lq")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("coverage of tests/cases/test/failing.lq: every disqualifier, score entry and rule is exercised"), "{stdout}");
+    // Below a minimum, the run fails.
+    let below = lq()
+        .args([
+            "test",
+            "--as-of",
+            "2026-11-23",
+            "--coverage-min",
+            "100",
+            "examples/bant.lq",
+            "tests/cases/check/unused-let.lq",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(below.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&below.stderr).contains("is below --coverage-min 100%"),
+        "{}",
+        String::from_utf8_lossy(&below.stderr)
+    );
+    let lcov = std::fs::read_to_string(&lcov).expect("lcov");
+    assert!(
+        lcov.starts_with("TN:\nSF:tests/cases/test/failing.lq\nDA:")
+            && lcov.ends_with("end_of_record\n"),
+        "{lcov}"
     );
 }

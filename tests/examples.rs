@@ -177,7 +177,7 @@ fn examples_pass_the_ci_commands() {
     for command in [
         vec!["check", "--deny-warnings"],
         vec!["fmt", "--check"],
-        vec!["test", "--as-of", AS_OF],
+        vec!["test", "--as-of", AS_OF, "--coverage-min", "100"],
     ] {
         assert_cmd::Command::cargo_bin("lq")
             .expect("the binary")

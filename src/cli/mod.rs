@@ -3,7 +3,9 @@
 //! stderr.
 
 mod check;
+mod coverage;
 mod eval;
+mod explain;
 mod fmt;
 mod input;
 mod render;
@@ -55,6 +57,10 @@ enum Command {
     Eval(eval::Args),
     /// Run the `test` blocks of policies.
     Test(test::Args),
+    /// Show how one lead is decided: every disqualifier, score entry and rule.
+    Explain(explain::Args),
+    /// Count how often each disqualifier, score entry and rule fires on data.
+    Coverage(coverage::Args),
     /// Rewrite policies in the canonical layout (`--check` to only compare).
     Fmt(fmt::Args),
     /// Experiment with a policy: evaluate expressions and leads, add rules.
@@ -81,6 +87,8 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, &style),
         Command::Eval(args) => eval::run(args, &style),
         Command::Test(args) => test::run(args, &style),
+        Command::Explain(args) => explain::run(args, &style),
+        Command::Coverage(args) => coverage::run(args, &style),
         Command::Fmt(args) => fmt::run(args, &style),
         Command::Repl(args) => repl::run(args, &style),
         Command::Schema(args) => schema::run(args, &style),

@@ -27,6 +27,15 @@ pub struct Args {
     /// The evaluation date for tests without `as of` [default: today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
     as_of: Option<i32>,
+    /// Report which disqualifiers, score entries and rules no test exercises.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail (exit 1) when tests exercise less than PERCENT of the items.
+    #[arg(long, value_name = "PERCENT")]
+    coverage_min: Option<f64>,
+    /// Also write coverage to FILE: lcov if it ends in .info or .lcov, else JSON.
+    #[arg(long, value_name = "FILE")]
+    coverage_output: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +49,7 @@ struct Suite {
     file: String,
     results: Vec<(TestResult, usize, String)>,
     broken: bool,
+    coverage: Option<lq::coverage::Coverage>,
 }
 
 /// Runs `lq test`.
@@ -60,6 +70,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 file: path.clone(),
                 results: Vec::new(),
                 broken: true,
+                coverage: None,
             });
             continue;
         };
@@ -76,10 +87,21 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 (r, line, detail)
             })
             .collect();
+        let mut coverage = lq::coverage::Coverage::new(&policy);
+        for t in &policy.checked().tests {
+            if args
+                .filter
+                .as_ref()
+                .is_none_or(|f| t.name.contains(f.as_str()))
+            {
+                coverage.add(&policy, &t.record, t.as_of.unwrap_or(as_of));
+            }
+        }
         suites.push(Suite {
             file: path.clone(),
             results,
             broken: false,
+            coverage: Some(coverage),
         });
     }
     let passed = suites
@@ -97,10 +119,72 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Format::Human => print_human(&suites, passed, failed, broken),
         Format::Junit => print!("{}", junit(&suites)),
     }
-    if failed > 0 || broken {
+    let want_coverage =
+        args.coverage || args.coverage_min.is_some() || args.coverage_output.is_some();
+    let coverage_ok = !want_coverage || report_coverage(&suites, &args);
+    if failed > 0 || broken || !coverage_ok {
         Exit::Failure
     } else {
         Exit::Success
+    }
+}
+
+/// Prints (and writes) the coverage of the tests; false when it is below
+/// `--coverage-min`.
+fn report_coverage(suites: &[Suite], args: &Args) -> bool {
+    let (mut items, mut exercised) = (0, 0);
+    let mut lcov = String::new();
+    let mut json = Vec::new();
+    for s in suites {
+        let Some(c) = &s.coverage else { continue };
+        items += c.items.len();
+        exercised += c.items.len() - c.unexercised().count();
+        let missed: Vec<String> = c
+            .unexercised()
+            .map(|i| format!("{} `{}` (line {})", i.kind, i.label, i.line))
+            .collect();
+        if args.format == Format::Human {
+            if missed.is_empty() {
+                println!(
+                    "coverage of {}: every disqualifier, score entry and rule is exercised",
+                    s.file
+                );
+            } else {
+                println!(
+                    "coverage of {}: {:.1}%; no test exercises {}",
+                    s.file,
+                    c.percent(),
+                    missed.join(", ")
+                );
+            }
+        }
+        lcov.push_str(&c.lcov(&s.file));
+        json.push(serde_json::json!({ "file": s.file, "percent": c.percent(), "items": c.items }));
+    }
+    let percent = if items == 0 {
+        100.0
+    } else {
+        100.0 * exercised as f64 / items as f64
+    };
+    if let Some(path) = &args.coverage_output {
+        let lower = path.to_ascii_lowercase();
+        let text = if lower.ends_with(".info") || lower.ends_with(".lcov") {
+            lcov
+        } else {
+            serde_json::to_string_pretty(&serde_json::json!({ "percent": percent, "files": json }))
+                .unwrap_or_default()
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("cannot write {path}: {e}");
+            return false;
+        }
+    }
+    match args.coverage_min {
+        Some(min) if percent < min => {
+            eprintln!("coverage {percent:.1}% is below --coverage-min {min}%");
+            false
+        }
+        _ => true,
     }
 }
 

@@ -18,6 +18,20 @@ pub struct Trace {
     pub rules: Vec<RuleStep>,
 }
 
+/// A part of a compound condition (an operand of `and`, `or`, `not`) and
+/// its value, with its own parts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Part {
+    /// The policy text of the part.
+    pub text: String,
+    /// Its value.
+    #[serde(serialize_with = "truth_name")]
+    pub value: Truth,
+    /// Its parts, when it is compound itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
 /// One disqualifier.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DisqualifierStep {
@@ -29,6 +43,9 @@ pub struct DisqualifierStep {
     /// Its condition's value.
     #[serde(serialize_with = "truth_name")]
     pub value: Truth,
+    /// The parts of a compound condition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
 }
 
 /// One score block.
@@ -60,6 +77,9 @@ pub struct EntryStep {
     pub per: Option<i64>,
     /// The points it added.
     pub added: i64,
+    /// The parts of a compound condition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
 }
 
 /// One tier rule tried.
@@ -72,6 +92,9 @@ pub struct RuleStep {
     pub value: Truth,
     /// Whether it gave the tier.
     pub decided: bool,
+    /// The parts of a compound condition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
 }
 
 fn truth_name<S: serde::Serializer>(t: &Truth, s: S) -> Result<S::Ok, S::Error> {
@@ -101,6 +124,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
             index,
             reason: d.reason.clone(),
             value: truth(&d.when, &env),
+            parts: Vec::new(),
         })
         .collect();
     let blocks: Vec<BlockStep> = plan
@@ -122,6 +146,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                             when: None,
                             per: Some(per),
                             added,
+                            parts: Vec::new(),
                         }
                     } else {
                         EntryStep {
@@ -129,6 +154,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                             when: Some(truth(&e.expr, &env)),
                             per: None,
                             added,
+                            parts: Vec::new(),
                         }
                     }
                 })
@@ -161,6 +187,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                 rule: r.label.clone(),
                 value,
                 decided,
+                parts: Vec::new(),
             });
             if decided {
                 break;

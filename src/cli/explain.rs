@@ -1,0 +1,152 @@
+//! `lq explain POLICY (--lead '{...}' | --row N DATA)`: how one lead is
+//! decided, step by step.
+
+use lq::data::{ReadOptions, RecordReader};
+use lq::Policy;
+
+use super::check::read_policy;
+use super::input::open_input;
+use super::render::Style;
+use super::Exit;
+
+/// Arguments of `lq explain`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  lq explain examples/inbound-saas.lq --lead '{id: 1, role: VP, budget: 25k}'\n  lq explain examples/inbound-saas.lq --row 3 examples/data/inbound-leads.csv --format json"
+)]
+pub struct Args {
+    /// The policy file.
+    policy: String,
+    /// The lead, as a record: `{field: value, ...}` (fields left out are missing).
+    #[arg(long, value_name = "RECORD", conflicts_with = "row")]
+    lead: Option<String>,
+    /// Explain record N (1-based) of DATA.
+    #[arg(long, value_name = "N", requires = "data")]
+    row: Option<usize>,
+    /// The data file for --row.
+    data: Option<String>,
+    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    as_of: Option<i32>,
+    /// human (an indented tree) or json (the outcome with its trace).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// Runs `lq explain`.
+pub fn run(args: Args, style: &Style) -> Exit {
+    let Some(source) = read_policy(&args.policy, style) else {
+        return Exit::Usage;
+    };
+    let loaded = Policy::load(source);
+    let Some(policy) = loaded.policy else {
+        for d in &loaded.diagnostics {
+            style.eprint(d, Some(&loaded.source));
+        }
+        return Exit::Failure;
+    };
+    let as_of = args.as_of.unwrap_or_else(lq::date::today);
+    let (row, record) = match (&args.lead, args.row, &args.data) {
+        (Some(literal), _, _) => match policy.record_from_literal(literal) {
+            Ok(r) => (1, r),
+            Err((errors, source)) => {
+                for e in &errors {
+                    style.eprint(e, Some(&source));
+                }
+                return Exit::Failure;
+            }
+        },
+        (None, Some(n), Some(data)) => match read_row(&policy, data, n, style) {
+            Ok(r) => (n, r),
+            Err(exit) => return exit,
+        },
+        _ => {
+            eprintln!("say which lead: --lead '{{field: value, ...}}' or --row N DATA");
+            return Exit::Usage;
+        }
+    };
+    let mut outcome = policy.evaluate(row, &record, as_of);
+    let trace = policy.trace(&record, as_of);
+    match args.format {
+        Format::Json => {
+            outcome.explain = serde_json::to_value(&trace).ok();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&outcome).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            let tier = outcome
+                .tier
+                .as_deref()
+                .map(|t| format!(", tier {t}"))
+                .unwrap_or_default();
+            let rule = outcome
+                .rule
+                .as_deref()
+                .map(|r| format!(", rule {r}"))
+                .unwrap_or_default();
+            let route = outcome
+                .route
+                .as_deref()
+                .map(|r| format!(", route {r:?}"))
+                .unwrap_or_default();
+            println!(
+                "{}{tier}, score {}{rule}{route}",
+                outcome.status.as_str(),
+                outcome.score.unwrap_or(0)
+            );
+            print!("{}", lq::explain::render(&policy, &trace));
+        }
+    }
+    Exit::Success
+}
+
+/// Record `n` of a data file, or the exit code after saying why not.
+fn read_row(
+    policy: &Policy,
+    data: &str,
+    n: usize,
+    style: &Style,
+) -> Result<Vec<lq::eval::Datum>, Exit> {
+    let (input, format) = open_input(data, None).map_err(|e| {
+        style.eprint(&e, None);
+        Exit::Usage
+    })?;
+    let reader = RecordReader::with_options(
+        policy.checked(),
+        input,
+        format,
+        data,
+        ReadOptions::default(),
+    )
+    .map_err(|e| {
+        style.eprint(&e, None);
+        Exit::Failure
+    })?;
+    for item in reader {
+        match item {
+            Err(e) => {
+                style.eprint(&e, None);
+                return Err(Exit::Usage);
+            }
+            Ok(Ok((row, record))) if row == n => return Ok(record),
+            Ok(Err(e)) if e.row == n => {
+                eprintln!(
+                    "record {n} cannot be read:\n  {}",
+                    e.messages().join("\n  ")
+                );
+                return Err(Exit::Failure);
+            }
+            Ok(_) => {}
+        }
+    }
+    eprintln!("{data} has fewer than {n} records");
+    Err(Exit::Failure)
+}

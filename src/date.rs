@@ -15,20 +15,48 @@ pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<i32> {
 /// Parses an ISO date `2026-11-23`, or the date part of an ISO date-time
 /// (`2026-11-23T10:00:00Z`, `2026-11-23 10:00`).
 pub fn parse_iso(text: &str) -> Option<i32> {
-    let text = text.trim();
-    let date_part = match text.get(10..11) {
-        None => text,
-        Some("T" | "t" | " ") => &text[..10],
-        Some(_) => return None,
+    let b = text.as_bytes();
+    let b = match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_whitespace() || l.is_ascii_whitespace() => {
+            text.trim().as_bytes()
+        }
+        _ => b,
     };
-    let bytes = date_part.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+    if b.len() < 10
+        || (b.len() > 10 && !matches!(b[10], b'T' | b't' | b' '))
+        || b[4] != b'-'
+        || b[7] != b'-'
+    {
         return None;
     }
-    let year = date_part[..4].parse().ok()?;
-    let month = date_part[5..7].parse().ok()?;
-    let day = date_part[8..10].parse().ok()?;
-    from_ymd(year, month, day)
+    let num = |s: &[u8]| {
+        s.iter().try_fold(0i32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + i32::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (num(&b[..4])?, num(&b[5..7])?, num(&b[8..10])?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month)
+        .contains(&day)
+        .then(|| days_from_civil(year, month, day))
+}
+
+/// Days since 1970-01-01 of a valid calendar date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i32, month: i32, day: i32) -> i32 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Formats days since 1970-01-01 as `2026-11-23`.

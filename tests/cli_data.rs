@@ -127,3 +127,74 @@ fn errors_file_and_max_errors() {
     assert_eq!(out.lines().count(), 2);
     assert!(err.contains("stopped after 2 unreadable records"), "{err}");
 }
+
+#[test]
+fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("leads.csv");
+    let gen = Command::cargo_bin("lq")
+        .expect("bin")
+        .args([
+            "generate",
+            "examples/inbound-saas.lq",
+            "--count",
+            "20000",
+            "--output",
+        ])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(gen.status.success());
+    let data = data.to_string_lossy().into_owned();
+    let again = Command::cargo_bin("lq")
+        .expect("bin")
+        .args(["generate", "examples/inbound-saas.lq", "--count", "20000"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        again.stdout,
+        std::fs::read(&data).expect("the data"),
+        "the same seed gives the same leads"
+    );
+    for inputs in [
+        vec![data.as_str()],
+        vec!["examples/data/inbound-leads-messy.csv", data.as_str()],
+    ] {
+        for format in ["csv", "ndjson"] {
+            let run = |threads: &str| {
+                let mut cmd = Command::cargo_bin("lq").expect("bin");
+                cmd.args([
+                    "eval",
+                    "examples/inbound-saas.lq",
+                    "--as-of",
+                    "2026-11-23",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                ])
+                .args(&inputs);
+                let out = cmd.output().expect("runs");
+                (
+                    out.stdout,
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            };
+            let (one, counts) = run("1");
+            for threads in ["2", "3"] {
+                let (many, counts_many) = run(threads);
+                assert!(
+                    one == many,
+                    "{format}, {threads} threads, {inputs:?}: outcomes differ"
+                );
+                assert_eq!(counts, counts_many);
+            }
+            let rows = String::from_utf8_lossy(&one).lines().count();
+            assert!(rows >= 20000, "{rows}");
+        }
+    }
+}

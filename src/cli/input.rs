@@ -23,7 +23,7 @@ pub enum InputArg {
 pub fn open_input(
     path: &str,
     forced: Option<InputArg>,
-) -> Result<(Box<dyn BufRead>, InputFormat), DataError> {
+) -> Result<(Box<dyn BufRead + Send>, InputFormat), DataError> {
     let io_err = |e: io::Error| DataError::io(path, &e);
     if path != "-" && Path::new(path).is_dir() {
         return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
@@ -44,7 +44,7 @@ pub fn open_input(
         ));
     }
     let file = File::open(path).map_err(io_err)?;
-    let reader: Box<dyn BufRead> = if path.to_ascii_lowercase().ends_with(".gz") {
+    let reader: Box<dyn BufRead + Send> = if path.to_ascii_lowercase().ends_with(".gz") {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::read::MultiGzDecoder::new(file),

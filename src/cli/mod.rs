@@ -7,7 +7,9 @@ mod coverage;
 mod eval;
 mod explain;
 mod fmt;
+mod generate;
 mod input;
+mod parallel;
 mod render;
 mod repl;
 mod schema;
@@ -67,6 +69,8 @@ enum Command {
     Repl(repl::Args),
     /// Work with schemas: `lq schema infer DATA` proposes one for a data file.
     Schema(schema::Args),
+    /// Write synthetic leads for a policy's schema (for benchmarks and trials).
+    Generate(generate::Args),
 }
 
 /// Runs the command line.
@@ -92,6 +96,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(args, &style),
         Command::Repl(args) => repl::run(args, &style),
         Command::Schema(args) => schema::run(args, &style),
+        Command::Generate(args) => generate::run(args, &style),
     };
     exit.into()
 }

@@ -18,10 +18,25 @@ pub struct Tally {
 impl Tally {
     /// Counts one outcome.
     pub fn add(&mut self, o: &Outcome) {
+        self.add_status(o.status, o.tier.as_deref());
+    }
+
+    /// Counts one outcome by its status and tier.
+    pub fn add_status(&mut self, status: Status, tier: Option<&str>) {
         self.total += 1;
-        *self.statuses.entry(o.status.as_str()).or_default() += 1;
-        if let Some(t) = &o.tier {
-            *self.tiers.entry(t.clone()).or_default() += 1;
+        match self.statuses.get_mut(status.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.statuses.insert(status.as_str(), 1);
+            }
+        }
+        if let Some(t) = tier {
+            match self.tiers.get_mut(t) {
+                Some(n) => *n += 1,
+                None => {
+                    self.tiers.insert(t.to_string(), 1);
+                }
+            }
         }
     }
 

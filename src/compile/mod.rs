@@ -2,8 +2,6 @@
 
 pub mod plan;
 
-use std::collections::HashSet;
-
 use regex::RegexBuilder;
 
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
@@ -22,6 +20,13 @@ pub struct Compiled {
     pub blocks: Vec<PlanBlock>,
     /// The tier rules.
     pub rules: Vec<PlanRule>,
+}
+
+impl Compiled {
+    /// The checked declarations the plan came from.
+    pub fn policy_ref(&self) -> &CheckedPolicy {
+        &self.policy
+    }
 }
 
 /// Compiles a checked policy. The policy must have no check errors.
@@ -168,8 +173,8 @@ impl Compiler<'_> {
                 }
                 ConstSet::Enum(table)
             }
-            Type::Text => ConstSet::Text(
-                items
+            Type::Text => {
+                let texts = items
                     .iter()
                     .map(|d| {
                         if let Datum::Text(t) = d {
@@ -178,8 +183,13 @@ impl Compiler<'_> {
                             None
                         }
                     })
-                    .collect::<Option<HashSet<_>>>()?,
-            ),
+                    .collect::<Option<Vec<_>>>()?;
+                if texts.len() <= 16 {
+                    ConstSet::Texts(texts)
+                } else {
+                    ConstSet::Text(texts.into_iter().collect())
+                }
+            }
             Type::Int | Type::Number | Type::Money => ConstSet::Number(
                 items
                     .iter()

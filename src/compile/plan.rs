@@ -62,7 +62,9 @@ pub enum Node {
 pub enum ConstSet {
     /// Enum variants, as a membership table indexed by variant.
     Enum(Vec<bool>),
-    /// Texts.
+    /// A few texts, compared one by one (faster than hashing for short lists).
+    Texts(Vec<String>),
+    /// Many texts.
     Text(HashSet<String>),
     /// Numbers (few, so a linear scan).
     Number(Vec<f64>),

@@ -84,10 +84,19 @@ impl fmt::Display for CellProblem {
 
 /// Whether `cell` means "missing" for `field`: empty, or a declared marker.
 pub fn is_missing_marker(policy: &CheckedPolicy, field: &Field, cell: &str) -> bool {
-    cell.is_empty()
-        || policy.schema.missing.iter().any(|m| m == cell)
-        || field.missing.iter().any(|m| m == cell)
-        || (!matches!(field.ty, Type::Text | Type::Enum(..) | Type::List) && cell.trim().is_empty())
+    let Some(&first) = cell.as_bytes().first() else {
+        return true;
+    };
+    if !policy.schema.missing.is_empty() && policy.schema.missing.iter().any(|m| m == cell) {
+        return true;
+    }
+    if !field.missing.is_empty() && field.missing.iter().any(|m| m == cell) {
+        return true;
+    }
+    // A blank number, boolean or date cell is empty; text is taken exactly.
+    first.is_ascii_whitespace()
+        && !matches!(field.ty, Type::Text | Type::Enum(..) | Type::List)
+        && cell.trim().is_empty()
 }
 
 /// Converts one text cell to a field's type.
@@ -153,6 +162,27 @@ pub fn convert_text(
     }
 }
 
+/// [`convert_text`] into an existing slot, reusing a text buffer there.
+pub fn convert_text_into(
+    policy: &CheckedPolicy,
+    field: &Field,
+    cell: &str,
+    slot: &mut Datum,
+) -> Result<(), CellProblem> {
+    if field.ty == Type::Text {
+        let cell = if field.trim { cell.trim() } else { cell };
+        if !is_missing_marker(policy, field, cell) {
+            if let Datum::Text(buffer) = slot {
+                buffer.clear();
+                buffer.push_str(cell);
+                return Ok(());
+            }
+        }
+    }
+    *slot = convert_text(policy, field, cell)?;
+    Ok(())
+}
+
 /// Converts one JSON value to a field's type. Strings are read like CSV
 /// cells; `null` and absent keys are missing.
 pub fn convert_json(
@@ -215,6 +245,46 @@ pub fn convert_json(
     }
 }
 
+/// `cell` without surrounding white space, cheaply when there is none.
+fn trim_ascii(cell: &str) -> &str {
+    let b = cell.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if !f.is_ascii_whitespace() && !l.is_ascii_whitespace() => cell,
+        _ => cell.trim(),
+    }
+}
+
+/// `42`, `-7`, `3.25` (a whole value is an int); `None` for anything else.
+fn plain_number(t: &str) -> Option<Number> {
+    let bytes = t.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for (i, b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => value = value * 10 + i64::from(b - b'0'),
+            b'.' if i > 0
+                && i + 1 < digits.len()
+                && digits[i + 1..].iter().all(u8::is_ascii_digit) =>
+            {
+                let real: f64 = t.parse().ok()?;
+                return Some(if real.fract() == 0.0 {
+                    Number::Int(real as i64)
+                } else {
+                    Number::Real(real)
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some(Number::Int(if negative { -value } else { value }))
+}
+
 /// Whether two texts are equal in any case (without allocating).
 fn same_ignoring_case(a: &str, b: &str) -> bool {
     a.chars()
@@ -224,16 +294,25 @@ fn same_ignoring_case(a: &str, b: &str) -> bool {
 
 /// Reads `true/false`, `yes/no`, `y/n`, `1/0` in any case.
 pub fn parse_bool(cell: &str) -> Option<bool> {
-    match cell.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" => Some(true),
-        "false" | "no" | "n" | "0" => Some(false),
-        _ => None,
+    let t = cell.trim();
+    let is = |word: &str| t.eq_ignore_ascii_case(word);
+    if is("true") || is("yes") || is("y") || t == "1" {
+        Some(true)
+    } else if is("false") || is("no") || is("n") || t == "0" {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// Reads `10000`, `10,000`, `$10,000`, `10k`, `1.5M`, `-3.5`.
 pub fn parse_data_number(cell: &str) -> Option<Number> {
-    let t = cell.trim();
+    let t = trim_ascii(cell);
+    // The common case, without allocating: plain digits, maybe a sign and
+    // a decimal point.
+    if let Some(n) = plain_number(t) {
+        return Some(n);
+    }
     let (minus, rest) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t.strip_prefix('+').unwrap_or(t)),

@@ -120,7 +120,7 @@ pub struct Inferred {
 
 /// Reads up to `sample` records (all when `None`) and proposes a schema.
 pub fn infer(
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     format: InputFormat,
     path: &str,
     delimiter: Option<u8>,
@@ -137,7 +137,7 @@ pub fn infer(
 }
 
 fn scan_csv(
-    mut input: Box<dyn BufRead>,
+    mut input: Box<dyn BufRead + Send>,
     path: &str,
     delimiter: Option<u8>,
     sample: Option<usize>,
@@ -184,7 +184,7 @@ fn scan_csv(
 }
 
 fn scan_json(
-    mut input: Box<dyn BufRead>,
+    mut input: Box<dyn BufRead + Send>,
     format: InputFormat,
     path: &str,
     sample: Option<usize>,

@@ -4,10 +4,12 @@
 pub mod convert;
 pub mod error;
 pub mod errors;
+pub mod fast;
+pub mod generate;
 pub mod infer;
 pub mod reader;
 pub mod writer;
 
 pub use error::{DataError, RecordError};
-pub use reader::{InputFormat, ReadOptions, RecordReader};
+pub use reader::{CsvLayout, InputFormat, ReadOptions, RecordReader};
 pub use writer::{Columns, OutcomeWriter, OutputFormat};

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Read};
 
-use super::convert::{convert_json, convert_text};
+use super::convert::{convert_json, convert_text, convert_text_into};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
 use crate::check::tir::CheckedPolicy;
 use crate::diagnostic::did_you_mean;
@@ -58,12 +58,12 @@ pub struct RecordReader<'p> {
 
 enum Source {
     Csv {
-        reader: csv::Reader<Box<dyn BufRead>>,
+        reader: csv::Reader<Box<dyn BufRead + Send>>,
         columns: Vec<usize>,
         width: usize,
         record: csv::StringRecord,
     },
-    Ndjson(std::io::Lines<Box<dyn BufRead>>),
+    Ndjson(std::io::Lines<Box<dyn BufRead + Send>>),
     Json(std::vec::IntoIter<serde_json::Value>),
 }
 
@@ -72,7 +72,7 @@ impl<'p> RecordReader<'p> {
     /// is read and matched to the schema here, before any record.
     pub fn new(
         policy: &'p CheckedPolicy,
-        input: Box<dyn BufRead>,
+        input: Box<dyn BufRead + Send>,
         format: InputFormat,
         path: &str,
     ) -> Result<Self, DataError> {
@@ -82,7 +82,7 @@ impl<'p> RecordReader<'p> {
     /// [`RecordReader::new`] with options (a CSV delimiter).
     pub fn with_options(
         policy: &'p CheckedPolicy,
-        mut input: Box<dyn BufRead>,
+        mut input: Box<dyn BufRead + Send>,
         format: InputFormat,
         path: &str,
         options: ReadOptions,
@@ -156,7 +156,44 @@ impl<'p> RecordReader<'p> {
         &self.unused
     }
 
-    fn csv_next(&mut self) -> Option<Result<ReadResult, DataError>> {
+    /// For parallel reading: the CSV layout (which column feeds which
+    /// field), `None` for other formats.
+    pub fn layout(&self) -> Option<CsvLayout> {
+        match &self.source {
+            Source::Csv { columns, width, .. } => Some(CsvLayout {
+                columns: columns.clone(),
+                width: *width,
+            }),
+            _ => None,
+        }
+    }
+
+    /// For parallel reading: the next CSV record, unconverted (`Err` with
+    /// the message for a record that is not valid CSV); `None` at the end.
+    pub fn next_raw(
+        &mut self,
+        into: &mut csv::StringRecord,
+    ) -> Option<Result<Result<(), String>, DataError>> {
+        let Source::Csv { reader, .. } = &mut self.source else {
+            return None;
+        };
+        match reader.read_record(into) {
+            Ok(true) => Some(Ok(Ok(()))),
+            Ok(false) => None,
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::io(
+                &self.path,
+                &std::io::Error::other(e.to_string()),
+            ))),
+            Err(e) => Some(Ok(Err(csv_message(&e)))),
+        }
+    }
+
+    /// The next record into `values` (its storage reused): its row, or
+    /// what is wrong with it; `None` at the end.
+    pub fn next_into(
+        &mut self,
+        values: &mut Vec<Datum>,
+    ) -> Option<Result<Result<usize, RecordError>, DataError>> {
         let Source::Csv {
             reader,
             columns,
@@ -164,46 +201,76 @@ impl<'p> RecordReader<'p> {
             record,
         } = &mut self.source
         else {
-            return None;
+            return self.next().map(|item| {
+                item.map(|read| {
+                    read.map(|(row, v)| {
+                        *values = v;
+                        row
+                    })
+                })
+            });
         };
         match reader.read_record(record) {
-            Ok(false) => None,
-            Ok(true) => {
+            Ok(true) if record.len() == *width => {
                 self.row += 1;
-                if record.len() != *width {
-                    let problem = RecordProblem::Ragged {
-                        expected: *width,
-                        found: record.len(),
-                    };
-                    let key = key_cell(self.policy, columns, record);
-                    let problems = vec![problem];
-                    return Some(Ok(Err(RecordError {
-                        row: self.row,
-                        key,
-                        problems,
-                    })));
-                }
-                let cells = columns.iter().map(|&c| record.get(c));
-                Some(Ok(convert_record(
-                    self.policy,
-                    self.row,
-                    cells.map(|c| c.map(Cell::Text)),
-                )))
+                let cells = columns.iter().map(|&c| record.get(c).map(Cell::Text));
+                Some(Ok(convert_into(self.policy, self.row, cells, values)))
             }
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::io(
+            Ok(false) => None,
+            Ok(true) => Some(self.csv_failure(None).map(Err)),
+            Err(e) => Some(self.csv_failure(Some(e)).map(Err)),
+        }
+    }
+
+    /// The error for the record just read: ragged (`None`), malformed, or
+    /// an I/O failure that ends the input.
+    fn csv_failure(&mut self, error: Option<csv::Error>) -> Result<RecordError, DataError> {
+        let Source::Csv {
+            columns,
+            width,
+            record,
+            ..
+        } = &self.source
+        else {
+            return Err(DataError::io(
+                &self.path,
+                &std::io::Error::other("not a CSV input"),
+            ));
+        };
+        match error {
+            Some(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Err(DataError::io(
                 &self.path,
                 &std::io::Error::other(e.to_string()),
-            ))),
-            Err(e) => {
+            )),
+            Some(e) => {
                 self.row += 1;
-                let problem = RecordProblem::Malformed(csv_message(&e));
-                Some(Ok(Err(RecordError {
+                let problems = vec![RecordProblem::Malformed(csv_message(&e))];
+                Ok(RecordError {
                     row: self.row,
                     key: None,
+                    problems,
+                })
+            }
+            None => {
+                self.row += 1;
+                let problem = RecordProblem::Ragged {
+                    expected: *width,
+                    found: record.len(),
+                };
+                let key = key_cell(self.policy, columns, record);
+                Ok(RecordError {
+                    row: self.row,
+                    key,
                     problems: vec![problem],
-                })))
+                })
             }
         }
+    }
+
+    fn csv_next(&mut self) -> Option<Result<ReadResult, DataError>> {
+        let mut values = Vec::new();
+        self.next_into(&mut values)
+            .map(|item| item.map(|read| read.map(|row| (row, values))))
     }
 
     fn json_record(&mut self, value: Result<serde_json::Value, String>) -> ReadResult {
@@ -277,32 +344,81 @@ fn convert_record<'a>(
     cells: impl Iterator<Item = Option<Cell<'a>>>,
 ) -> ReadResult {
     let mut values = Vec::with_capacity(policy.schema.fields.len());
+    convert_into(policy, row, cells, &mut values).map(|row| (row, values))
+}
+
+/// Converts the cells into `values`, reusing its storage (and the text
+/// buffers in it).
+fn convert_into<'a>(
+    policy: &CheckedPolicy,
+    row: usize,
+    cells: impl Iterator<Item = Option<Cell<'a>>>,
+    values: &mut Vec<Datum>,
+) -> Result<usize, RecordError> {
+    values.resize(policy.schema.fields.len(), Datum::Missing);
     let mut problems = Vec::new();
-    for (field, cell) in policy.schema.fields.iter().zip(cells) {
+    for ((field, cell), slot) in policy
+        .schema
+        .fields
+        .iter()
+        .zip(cells)
+        .zip(values.iter_mut())
+    {
         let converted = match cell {
-            Some(Cell::Text(t)) => convert_text(policy, field, t),
-            Some(Cell::Json(v)) => convert_json(policy, field, v),
-            None => convert_text(policy, field, ""),
+            Some(Cell::Text(t)) => convert_text_into(policy, field, t, slot),
+            Some(Cell::Json(v)) => convert_json(policy, field, v).map(|d| *slot = d),
+            None => convert_text_into(policy, field, "", slot),
         };
-        match converted {
-            Ok(d) => values.push(d),
-            Err(problem) => {
-                values.push(Datum::Missing);
-                problems.push(RecordProblem::Cell {
-                    column: field.column.clone(),
-                    problem,
-                });
-            }
+        if let Err(problem) = converted {
+            *slot = Datum::Missing;
+            problems.push(RecordProblem::Cell {
+                column: field.column.clone(),
+                problem,
+            });
         }
     }
     if problems.is_empty() {
-        return Ok((row, values));
+        return Ok(row);
     }
     let key = policy.schema.key.and_then(|k| match &values[k] {
         Datum::Missing => None,
         d => Some(datum_json(policy, k, d)),
     });
     Err(RecordError { row, key, problems })
+}
+
+/// Which CSV column feeds which schema field, for converting raw records
+/// on other threads.
+#[derive(Clone, Debug)]
+pub struct CsvLayout {
+    columns: Vec<usize>,
+    width: usize,
+}
+
+impl CsvLayout {
+    /// Converts a raw record numbered `row` into `values`.
+    pub fn convert(
+        &self,
+        policy: &CheckedPolicy,
+        record: &csv::StringRecord,
+        row: usize,
+        values: &mut Vec<Datum>,
+    ) -> Result<usize, RecordError> {
+        if record.len() != self.width {
+            let problem = RecordProblem::Ragged {
+                expected: self.width,
+                found: record.len(),
+            };
+            let key = key_cell(policy, &self.columns, record);
+            return Err(RecordError {
+                row,
+                key,
+                problems: vec![problem],
+            });
+        }
+        let cells = self.columns.iter().map(|&c| record.get(c).map(Cell::Text));
+        convert_into(policy, row, cells, values)
+    }
 }
 
 /// The key's value in a row that cannot be read as a whole, if its own
@@ -348,7 +464,7 @@ fn match_columns(
 }
 
 /// The delimiter the header line uses most: `,`, `;`, tab or `|`.
-pub(crate) fn detect_delimiter(input: &mut Box<dyn BufRead>) -> u8 {
+pub(crate) fn detect_delimiter(input: &mut Box<dyn BufRead + Send>) -> u8 {
     let Ok(buf) = input.fill_buf() else {
         return b',';
     };

@@ -109,6 +109,11 @@ impl<W: Write> OutcomeWriter<W> {
         Ok(())
     }
 
+    /// Writes lines already formatted (by [`super::fast::DecisionWriter`]).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
     /// Finishes the output (closes the array, prints the table) and returns the sink.
     pub fn finish(mut self) -> io::Result<W> {
         match self.format {
@@ -124,6 +129,24 @@ impl<W: Write> OutcomeWriter<W> {
         }
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// One outcome as a CSV or NDJSON line, appended to `out` (for writers
+/// that assemble lines on other threads).
+pub fn outcome_line(
+    format: OutputFormat,
+    columns: &Columns,
+    o: &Outcome,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Ndjson => {
+            serde_json::to_writer(&mut *out, o)?;
+            out.push(b'\n');
+            Ok(())
+        }
+        _ => write_csv_row(out, &columns.cells(o)),
     }
 }
 

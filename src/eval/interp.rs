@@ -24,7 +24,7 @@ pub struct Env<'a> {
 }
 
 /// The decision for one record, as indices into the policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Decision {
     /// The disqualifiers that fired, in order.
     pub disqualified_by: Vec<usize>,
@@ -38,27 +38,35 @@ pub struct Decision {
 
 /// Evaluates a compiled policy over one record.
 pub fn decide(plan: &Compiled, record: &[Datum], as_of: i32) -> Decision {
+    let mut decision = Decision::default();
+    decide_into(plan, record, as_of, &mut decision);
+    decision
+}
+
+/// [`decide`] into an existing decision, reusing its storage.
+pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decision) {
     let env = Env {
         record,
         as_of,
         blocks: &[],
         total: 0,
     };
-    let disqualified_by: Vec<usize> = plan
-        .disqualifiers
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| truth(&d.when, &env) == Truth::True)
-        .map(|(i, _)| i)
-        .collect();
-    let blocks: Vec<i64> = plan.blocks.iter().map(|b| block_total(b, &env)).collect();
-    let score = blocks.iter().fold(0i64, |acc, b| acc.saturating_add(*b));
-    let rule = if disqualified_by.is_empty() {
+    d.disqualified_by.clear();
+    for (i, q) in plan.disqualifiers.iter().enumerate() {
+        if truth(&q.when, &env) == Truth::True {
+            d.disqualified_by.push(i);
+        }
+    }
+    d.blocks.clear();
+    d.blocks
+        .extend(plan.blocks.iter().map(|b| block_total(b, &env)));
+    d.score = d.blocks.iter().fold(0i64, |acc, b| acc.saturating_add(*b));
+    d.rule = if d.disqualified_by.is_empty() {
         let env = Env {
             record,
             as_of,
-            blocks: &blocks,
-            total: score,
+            blocks: &d.blocks,
+            total: d.score,
         };
         plan.rules.iter().position(|r| {
             r.when
@@ -68,12 +76,6 @@ pub fn decide(plan: &Compiled, record: &[Datum], as_of: i32) -> Decision {
     } else {
         None
     };
-    Decision {
-        disqualified_by,
-        blocks,
-        score,
-        rule,
-    }
 }
 
 /// One block's total: entries that fire, then the cap and the floor.
@@ -192,6 +194,7 @@ fn in_set(v: &Value<'_>, set: &ConstSet) -> Truth {
     let found = match (v, set) {
         (Value::Missing, _) => return Truth::Unknown,
         (Value::Enum(e), ConstSet::Enum(table)) => table.get(*e as usize).copied().unwrap_or(false),
+        (Value::Text(t), ConstSet::Texts(list)) => list.iter().any(|x| x == t.as_ref()),
         (Value::Text(t), ConstSet::Text(set)) => set.contains(t.as_ref()),
         (Value::Date(d), ConstSet::Date(ds)) => ds.contains(d),
         (Value::Bool(b), ConstSet::Bool(bs)) => bs.contains(b),

@@ -5,6 +5,6 @@ pub mod outcome;
 pub mod trace;
 pub mod value;
 
-pub use interp::{decide, Decision};
+pub use interp::{decide, decide_into, Decision};
 pub use outcome::{Outcome, Status};
 pub use value::{Datum, Truth, Value};

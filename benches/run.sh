@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of `lq eval` on N synthetic leads (default 1M) for
+# examples/inbound-saas.lq, against (b) the same policy written by hand in
+# Rust (benches/native_inbound.rs: the speed limit) and (c) the I/O floor
+# (benches/io_floor.rs: read and write the CSV with no rules). Prints the
+# median wall time and peak memory of each, and the ratios a/b and a/c,
+# all measured in this one run.
+#
+#   benches/run.sh            # 1M leads, 5 runs each
+#   N=10000000 benches/run.sh # 10M leads (a 740 MB file)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+RUNS=${RUNS:-5}
+AS_OF=2026-11-23
+cargo build --release --quiet --bin lq --example native_inbound --example io_floor
+mkdir -p target/bench
+DATA=target/bench/leads-$N.csv
+[ -f "$DATA" ] || ./target/release/lq generate examples/inbound-saas.lq --count "$N" --output "$DATA"
+
+# /usr/bin/time writes to stderr after the command; run through sh so the
+# command's own stderr is dropped and time's line is kept.
+timed() { /usr/bin/time -f "%e %M" sh -c "$* > /dev/null 2> /dev/null" 2>&1 | tail -1; }
+median() {
+  local out=()
+  for _ in $(seq "$RUNS"); do out+=("$(timed "$@")"); done
+  printf '%s\n' "${out[@]}" | sort -n | awk '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((NR+1)/2)], m}'
+}
+
+echo "$N leads, $(du -h "$DATA" | cut -f1) CSV, median of $RUNS runs, $(nproc) cores"
+read -r A AM < <(median ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 1)
+read -r A2 A2M < <(median ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 2)
+read -r B BM < <(median ./target/release/examples/native_inbound $AS_OF "$DATA")
+read -r C CM < <(median ./target/release/examples/io_floor "$DATA")
+printf '%-36s %8s s %8s MB\n' "(a) lq eval, 1 thread" "$A" "$((AM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(a2) lq eval, 2 threads" "$A2" "$((A2M / 1024))"
+printf '%-36s %8s s %8s MB\n' "(b) native Rust (hand-written)" "$B" "$((BM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(c) I/O floor (csv read+write)" "$C" "$((CM / 1024))"
+awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v n="$N" 'BEGIN {
+  printf "a/b  = %.2f   (target <= 1.3)\n", a / b
+  printf "a/c  = %.2f   (target <= 2.5)\n", a / c
+  printf "a/a2 = %.2f   (2-thread speed-up, target >= 1.6)\n", a / a2
+  printf "lq: %.0f ns per lead end to end\n", a * 1e9 / n
+}'
+# The outputs are the same, byte for byte.
+./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 2 > target/bench/lq.csv 2> /dev/null
+./target/release/examples/native_inbound $AS_OF "$DATA" > target/bench/native.csv
+cmp -s target/bench/lq.csv target/bench/native.csv && echo "outputs identical to the native program" || echo "OUTPUTS DIFFER"

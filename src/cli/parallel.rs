@@ -1,0 +1,228 @@
+//! `lq eval --threads N`: a pipeline that keeps input order. One thread
+//! reads raw CSV records in chunks; N workers convert, evaluate and format
+//! them into bytes; the caller writes the chunks back in order. Memory stays
+//! bounded: at most a few chunks are in flight.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use lq::data::fast::DecisionWriter;
+use lq::data::writer::outcome_line;
+use lq::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
+use lq::eval::{decide_into, Decision, Outcome, Status};
+use lq::Policy;
+
+/// Records per chunk.
+const CHUNK: usize = 4096;
+
+/// One raw record, and why it is not valid CSV when it is not.
+#[derive(Default)]
+struct Raw {
+    record: csv::StringRecord,
+    malformed: Option<String>,
+}
+
+/// A chunk of raw records; `len` of them are in use (the rest are kept
+/// for their buffers).
+struct Chunk {
+    raws: Vec<Raw>,
+    len: usize,
+}
+
+/// What a worker made of a chunk.
+pub struct Done {
+    /// The formatted lines.
+    pub bytes: Vec<u8>,
+    /// Each record's status and tier index, for the counts.
+    pub statuses: Vec<(Status, Option<usize>)>,
+}
+
+/// What every worker needs.
+pub struct Setup<'a> {
+    /// The policy.
+    pub policy: &'a Policy,
+    /// Which CSV column feeds which field.
+    pub layout: CsvLayout,
+    /// CSV or NDJSON.
+    pub format: OutputFormat,
+    /// The columns of CSV output.
+    pub columns: &'a Columns,
+    /// The evaluation date.
+    pub as_of: i32,
+}
+
+/// Evaluates every record of `reader` on `threads` workers, calling `sink`
+/// with each chunk's result in input order; returns the number of records.
+pub fn run(
+    setup: &Setup<'_>,
+    reader: &mut RecordReader<'_>,
+    threads: usize,
+    row_offset: usize,
+    mut sink: impl FnMut(Done) -> std::io::Result<()>,
+) -> Result<usize, Failure> {
+    let (work_tx, work_rx) = sync_channel::<(usize, usize, Chunk)>(threads * 2);
+    let (recycle_tx, recycle_rx) = sync_channel::<Chunk>(threads * 4);
+    let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    // `threads` workers, and a reader that mostly waits on the disk and the
+    // CSV parser.
+    let workers = threads.max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            let recycle_tx = recycle_tx.clone();
+            scope.spawn(move || worker(setup, &work_rx, &done_tx, &recycle_tx));
+        }
+        drop(done_tx);
+        drop(recycle_tx);
+        // Reads on another thread; writes here, in input order.
+        let reading = scope.spawn(move || {
+            let read = read_chunks(reader, row_offset, &recycle_rx, |chunk| {
+                work_tx.send(chunk).is_ok()
+            });
+            drop(work_tx);
+            read
+        });
+        let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
+        let mut next = 0;
+        let mut written = Ok(());
+        for (seq, done) in done_rx {
+            if written.is_err() {
+                continue;
+            }
+            pending.insert(seq, done);
+            while let Some(done) = pending.remove(&next) {
+                if let Err(e) = sink(done) {
+                    written = Err(e);
+                    break;
+                }
+                next += 1;
+            }
+        }
+        let read = reading.join().unwrap_or_else(|_| {
+            Err(DataError::io(
+                "the input",
+                &std::io::Error::other("the reader stopped"),
+            ))
+        });
+        let rows = read.map_err(Failure::Data)?;
+        written.map_err(Failure::Output)?;
+        Ok(rows)
+    })
+}
+
+/// Why the pipeline stopped.
+pub enum Failure {
+    /// The input could not be read.
+    Data(DataError),
+    /// The output could not be written.
+    Output(std::io::Error),
+}
+
+fn read_chunks(
+    reader: &mut RecordReader<'_>,
+    row_offset: usize,
+    recycled: &Receiver<Chunk>,
+    mut send: impl FnMut((usize, usize, Chunk)) -> bool,
+) -> Result<usize, DataError> {
+    let (mut seq, mut rows) = (0, 0);
+    loop {
+        let mut chunk = recycled.try_recv().unwrap_or_else(|_| Chunk {
+            raws: Vec::with_capacity(CHUNK),
+            len: 0,
+        });
+        chunk.len = 0;
+        while chunk.len < CHUNK {
+            if chunk.raws.len() == chunk.len {
+                chunk.raws.push(Raw::default());
+            }
+            let raw = &mut chunk.raws[chunk.len];
+            match reader.next_raw(&mut raw.record) {
+                None => break,
+                Some(Err(e)) => return Err(e),
+                Some(Ok(result)) => raw.malformed = result.err(),
+            }
+            chunk.len += 1;
+        }
+        if chunk.len == 0 {
+            return Ok(rows);
+        }
+        let first_row = row_offset + rows + 1;
+        rows += chunk.len;
+        if !send((seq, first_row, chunk)) {
+            return Ok(rows);
+        }
+        seq += 1;
+    }
+}
+
+fn worker(
+    setup: &Setup<'_>,
+    work: &Mutex<Receiver<(usize, usize, Chunk)>>,
+    done: &std::sync::mpsc::SyncSender<(usize, Done)>,
+    recycle: &std::sync::mpsc::SyncSender<Chunk>,
+) {
+    let Setup {
+        policy,
+        layout,
+        format,
+        columns,
+        as_of,
+    } = setup;
+    let (format, as_of) = (*format, *as_of);
+    let plan = &policy.compiled;
+    let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson);
+    let mut values = Vec::new();
+    let mut decision = Decision::default();
+    loop {
+        let next = match work.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok((seq, first_row, chunk)) = next else {
+            return;
+        };
+        let mut bytes = Vec::with_capacity(chunk.len * 64);
+        let mut statuses = Vec::with_capacity(chunk.len);
+        for (i, raw) in chunk.raws[..chunk.len].iter().enumerate() {
+            let row = first_row + i;
+            let converted = match &raw.malformed {
+                None => layout.convert(plan.policy_ref(), &raw.record, row, &mut values),
+                Some(message) => Err(lq::data::RecordError {
+                    row,
+                    key: None,
+                    problems: vec![lq::data::error::RecordProblem::Malformed(message.clone())],
+                }),
+            };
+            match converted {
+                Ok(_) => {
+                    decide_into(plan, &values, as_of, &mut decision);
+                    let rule = decision.rule.and_then(|r| plan.rules.get(r));
+                    let status = if !decision.disqualified_by.is_empty() {
+                        (Status::Disqualified, None)
+                    } else if let Some(rule) = rule {
+                        (Status::Qualified, Some(rule.tier))
+                    } else {
+                        (Status::Unmatched, None)
+                    };
+                    statuses.push(status);
+                    if !lines.write(&mut bytes, row, &values, &decision, plan) {
+                        let o = Outcome::from_decision(plan, row, &values, &decision);
+                        let _ = outcome_line(format, columns, &o, &mut bytes);
+                    }
+                }
+                Err(e) => {
+                    statuses.push((Status::Error, None));
+                    let o = Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
+                    let _ = outcome_line(format, columns, &o, &mut bytes);
+                }
+            }
+        }
+        let _ = recycle.try_send(chunk);
+        if done.send((seq, Done { bytes, statuses })).is_err() {
+            return;
+        }
+    }
+}

@@ -185,4 +185,31 @@ impl Policy {
             }
         }
     }
+
+    /// Reads a lead given as a JSON object (as a service receives it), by
+    /// the schema's column names, with the same conversions as a data file.
+    pub fn read_json(
+        &self,
+        lead: &serde_json::Value,
+    ) -> Result<Vec<Datum>, crate::data::RecordError> {
+        let mut values = Vec::with_capacity(self.checked().schema.fields.len());
+        self.read_json_into(lead, &mut values)?;
+        Ok(values)
+    }
+
+    /// [`Policy::read_json`] into a reused record.
+    pub fn read_json_into(
+        &self,
+        lead: &serde_json::Value,
+        values: &mut Vec<Datum>,
+    ) -> Result<(), crate::data::RecordError> {
+        crate::data::reader::read_json_object(self.checked(), lead, values)
+    }
+
+    /// The decision for one record into `decision`, reusing its storage:
+    /// no allocation on the common path, for services scoring each lead as
+    /// it arrives.
+    pub fn decide_into(&self, record: &[Datum], as_of: i32, decision: &mut Decision) {
+        crate::eval::decide_into(&self.compiled, record, as_of, decision);
+    }
 }

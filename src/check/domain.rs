@@ -369,6 +369,34 @@ pub struct Region {
 /// The most boxes a region may hold before the analysis stays silent.
 pub const MAX_CUBES: usize = 4096;
 
+/// How many box intersections one policy's analysis may do: past it, the
+/// analysis stays silent, so `lq check` stays fast on any policy (the cut is
+/// by count, not time, so every machine reports the same).
+pub const BUDGET: usize = 50_000;
+
+thread_local! {
+    static LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(BUDGET) };
+}
+
+/// Starts a new analysis with the full budget.
+pub fn reset_budget() {
+    LEFT.with(|left| left.set(BUDGET));
+}
+
+/// Takes `cost` from the budget; false when it is spent.
+fn spend(cost: usize) -> bool {
+    LEFT.with(|left| match left.get().checked_sub(cost) {
+        Some(rest) => {
+            left.set(rest);
+            true
+        }
+        None => {
+            left.set(0);
+            false
+        }
+    })
+}
+
 impl Region {
     /// No lead.
     pub fn none() -> Region {
@@ -405,7 +433,8 @@ impl Region {
 
     /// The leads in both; `None` when too large to tell.
     pub fn intersect(&self, o: &Region) -> Option<Region> {
-        if self.cubes.len().saturating_mul(o.cubes.len()) > MAX_CUBES * 4 {
+        let cost = self.cubes.len().saturating_mul(o.cubes.len());
+        if cost > MAX_CUBES * 4 || !spend(cost.max(1)) {
             return None;
         }
         let mut cubes = Vec::new();

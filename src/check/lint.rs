@@ -104,6 +104,7 @@ impl Checker<'_> {
     /// entries a cap makes pointless, and leads that fall through.
     fn dead_rules(&mut self) {
         let policy = self.out.clone();
+        super::domain::reset_budget();
         let mut analyzer = Analyzer::new(&policy);
         let n = policy.schema.fields.len();
         // Leads not disqualified (over-approximated where a disqualifier is
@@ -140,6 +141,8 @@ impl Checker<'_> {
         }
         let rules = policy.rules.clone();
         let mut earlier: Vec<(String, Option<super::analysis::Sets>)> = Vec::new();
+        // Conditions beyond the analysis, written out, to find repeats.
+        let mut seen_conditions: std::collections::HashMap<String, String> = Default::default();
         for rule in &rules {
             let Some(when) = &rule.when else {
                 all_supported = false;
@@ -197,14 +200,12 @@ impl Checker<'_> {
                 }
                 None => {
                     all_supported = false;
-                    let same = earlier.iter().find(|(label, _)| {
-                        rules
-                            .iter()
-                            .find(|r| r.label == *label)
-                            .and_then(|r| r.when.as_ref())
-                            .is_some_and(|w| same(w, when))
-                    });
-                    if let Some((label, _)) = same {
+                    let key = strip(when);
+                    let same = seen_conditions.get(&key).cloned();
+                    seen_conditions
+                        .entry(key)
+                        .or_insert_with(|| rule.label.clone());
+                    if let Some(label) = same {
                         let why =
                             format!("rule `{label}` before it has the same condition and wins");
                         self.diags.push(CheckError::NeverFires {
@@ -293,11 +294,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// Whether two expressions are the same, ignoring where they were written.
-fn same(a: &TExpr, b: &TExpr) -> bool {
-    format!("{:?}", strip(a)) == format!("{:?}", strip(b))
 }
 
 fn strip(e: &TExpr) -> String {

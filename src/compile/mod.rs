@@ -39,7 +39,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
         .disqualifiers
         .iter()
         .map(|d| PlanDisqualifier {
-            when: cx.node(&d.when),
+            when: specialize(cx.node(&d.when)),
             reason: d.reason.clone(),
         })
         .collect();
@@ -56,7 +56,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
                 .map(|e| PlanEntry {
                     points: e.points,
                     per: e.per,
-                    expr: cx.node(&e.expr),
+                    expr: specialize(cx.node(&e.expr)),
                 })
                 .collect(),
         })
@@ -66,7 +66,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
         .iter()
         .map(|r| PlanRule {
             label: r.label.clone(),
-            when: r.when.as_ref().map(|w| cx.node(w)),
+            when: r.when.as_ref().map(|w| specialize(cx.node(w))),
             tier: r.tier,
             route: r.route.clone(),
         })
@@ -81,11 +81,79 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
 
 /// Compiles a single typed expression against a policy (for the REPL).
 pub fn compile_expr(policy: &CheckedPolicy, expr: &TExpr) -> Node {
-    Compiler {
-        policy,
-        lets: vec![None; policy.lets.len()],
+    specialize(
+        Compiler {
+            policy,
+            lets: vec![None; policy.lets.len()],
+        }
+        .node(expr),
+    )
+}
+
+/// Rewrites the commonest conditions (a field against constants) into
+/// forms that read the slot directly, through `and`/`or`/`not`.
+fn specialize(node: Node) -> Node {
+    use crate::syntax::ast::CompareOp;
+    let number = |d: &Datum| match d {
+        Datum::Int(i) => Some(*i as f64),
+        Datum::Num(n) => Some(*n),
+        _ => None,
+    };
+    match node {
+        Node::And(l, r) => Node::And(Box::new(specialize(*l)), Box::new(specialize(*r))),
+        Node::Or(l, r) => Node::Or(Box::new(specialize(*l)), Box::new(specialize(*r))),
+        Node::Not(x) => Node::Not(Box::new(specialize(*x))),
+        Node::Compare(op, l, r) => match (*l, *r) {
+            (Node::Field(s), Node::Const(c)) if number(&c).is_some() => {
+                Node::FieldNum(s, op, number(&c).unwrap_or(0.0))
+            }
+            (Node::Const(c), Node::Field(s)) if number(&c).is_some() => {
+                let flipped = match op {
+                    CompareOp::Lt => CompareOp::Gt,
+                    CompareOp::Le => CompareOp::Ge,
+                    CompareOp::Gt => CompareOp::Lt,
+                    CompareOp::Ge => CompareOp::Le,
+                    other => other,
+                };
+                Node::FieldNum(s, flipped, number(&c).unwrap_or(0.0))
+            }
+            (Node::Field(s), Node::Const(Datum::Text(t)))
+                if matches!(op, CompareOp::Eq | CompareOp::Ne) =>
+            {
+                Node::FieldInTexts(s, op == CompareOp::Ne, vec![t])
+            }
+            (Node::Field(s), Node::Const(Datum::Enum(v)))
+                if matches!(op, CompareOp::Eq | CompareOp::Ne) =>
+            {
+                let mut table = vec![false; v as usize + 1];
+                table[v as usize] = true;
+                Node::FieldInEnum(s, op == CompareOp::Ne, table)
+            }
+            (l, r) => Node::Compare(op, Box::new(l), Box::new(r)),
+        },
+        Node::InSet(negated, v, set) => match (*v, set) {
+            (Node::Field(s), ConstSet::Enum(table)) => Node::FieldInEnum(s, negated, table),
+            (Node::Field(s), ConstSet::Texts(list)) => Node::FieldInTexts(s, negated, list),
+            (v, set) => Node::InSet(negated, Box::new(v), set),
+        },
+        Node::Between(v, lo, hi) => match (*v, *lo, *hi) {
+            (Node::Field(s), Node::Const(a), Node::Const(b))
+                if number(&a).is_some() && number(&b).is_some() =>
+            {
+                Node::FieldBetween(s, number(&a).unwrap_or(0.0), number(&b).unwrap_or(0.0))
+            }
+            (v, lo, hi) => Node::Between(Box::new(v), Box::new(lo), Box::new(hi)),
+        },
+        Node::TextTest(op, l, r) => match (*l, *r) {
+            (Node::Field(s), Node::Const(Datum::Text(t))) => Node::FieldText(s, op, t),
+            (l, r) => Node::TextTest(op, Box::new(l), Box::new(r)),
+        },
+        Node::DateTest(op, l, r) => match (*l, *r) {
+            (Node::Field(s), Node::Ago(d)) => Node::FieldAgo(s, op, d),
+            (l, r) => Node::DateTest(op, Box::new(l), Box::new(r)),
+        },
+        other => other,
     }
-    .node(expr)
 }
 
 struct Compiler<'p> {

@@ -55,6 +55,20 @@ pub enum Node {
     Or(Box<Node>, Box<Node>),
     /// A built-in function.
     Call(Func, Vec<Node>),
+    // Specialised forms of the above, for the commonest conditions: a field
+    // tested against constants, read straight from its slot.
+    /// `field op number`
+    FieldNum(usize, CompareOp, f64),
+    /// `field between lo and hi` (numbers)
+    FieldBetween(usize, f64, f64),
+    /// `field in [variants]` (or `not in`), `field = Variant`
+    FieldInEnum(usize, bool, Vec<bool>),
+    /// `field in ["texts"]` (or `not in`), `field = "text"`
+    FieldInTexts(usize, bool, Vec<String>),
+    /// `field contains / starts with / ends with "text"`
+    FieldText(usize, TextOp, String),
+    /// `field before/after N days ago`
+    FieldAgo(usize, DateOp, i64),
 }
 
 /// The constants of an `in` list, ready for lookup.

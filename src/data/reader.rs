@@ -387,6 +387,31 @@ fn convert_into<'a>(
     Err(RecordError { row, key, problems })
 }
 
+/// Converts one JSON object (by column names) into `values`.
+pub fn read_json_object(
+    policy: &CheckedPolicy,
+    lead: &serde_json::Value,
+    values: &mut Vec<Datum>,
+) -> Result<(), RecordError> {
+    let serde_json::Value::Object(object) = lead else {
+        let problem = RecordProblem::Malformed(format!(
+            "a record is a JSON object, found {}",
+            json_kind(lead)
+        ));
+        return Err(RecordError {
+            row: 1,
+            key: None,
+            problems: vec![problem],
+        });
+    };
+    let cells = policy
+        .schema
+        .fields
+        .iter()
+        .map(|f| Some(Cell::Json(object.get(&f.column))));
+    convert_into(policy, 1, cells, values).map(|_| ())
+}
+
 /// Which CSV column feeds which schema field, for converting raw records
 /// on other threads.
 #[derive(Clone, Debug)]

@@ -109,7 +109,55 @@ pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i
 
 /// The truth value of a condition.
 pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
+    let slot = |s: &usize| env.record.get(*s).unwrap_or(&Datum::Missing);
     match node {
+        Node::FieldNum(s, op, c) => match slot(s) {
+            Datum::Int(i) => Truth::from_bool(op.holds((*i as f64).total_cmp(c))),
+            Datum::Num(n) => n
+                .partial_cmp(c)
+                .map_or(Truth::Unknown, |o| Truth::from_bool(op.holds(o))),
+            _ => Truth::Unknown,
+        },
+        Node::FieldBetween(s, lo, hi) => {
+            let x = match slot(s) {
+                Datum::Int(i) => *i as f64,
+                Datum::Num(n) => *n,
+                _ => return Truth::Unknown,
+            };
+            Truth::from_bool(*lo <= x && x <= *hi)
+        }
+        Node::FieldInEnum(s, negated, table) => match slot(s) {
+            Datum::Enum(v) => {
+                Truth::from_bool(table.get(*v as usize).copied().unwrap_or(false) != *negated)
+            }
+            _ => Truth::Unknown,
+        },
+        Node::FieldInTexts(s, negated, list) => match slot(s) {
+            Datum::Text(t) => Truth::from_bool(list.iter().any(|x| x == t) != *negated),
+            _ => Truth::Unknown,
+        },
+        Node::FieldText(s, op, needle) => match slot(s) {
+            Datum::Text(t) => Truth::from_bool(match op {
+                TextOp::Contains => t.contains(needle.as_str()),
+                TextOp::StartsWith => t.starts_with(needle.as_str()),
+                TextOp::EndsWith => t.ends_with(needle.as_str()),
+            }),
+            Datum::List(items) if *op == TextOp::Contains => {
+                Truth::from_bool(items.iter().any(|i| i == needle))
+            }
+            _ => Truth::Unknown,
+        },
+        Node::FieldAgo(s, op, days) => match slot(s) {
+            Datum::Date(d) => {
+                let limit = i64::from(env.as_of) - days;
+                Truth::from_bool(match op {
+                    DateOp::Before => i64::from(*d) < limit,
+                    DateOp::After => i64::from(*d) > limit,
+                })
+            }
+            _ => Truth::Unknown,
+        },
+
         Node::And(l, r) => match truth(l, env) {
             Truth::False => Truth::False,
             lt => match (lt, truth(r, env)) {

@@ -7,7 +7,7 @@ use pest::Parser as _;
 use super::ast::*;
 use super::error::ParseError;
 use super::rule_names::is_keyword;
-use crate::source::{line_col, Span, Spanned};
+use crate::source::{Span, Spanned};
 
 mod generated {
     #![expect(
@@ -23,16 +23,26 @@ mod generated {
 
 pub use generated::{LqParser, Rule};
 
+/// Runs the grammar; on failure, runs it again with pest's detailed
+/// tracking of what it expected (slower, so only then) for the message.
+fn run_pest(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Vec<ParseError>> {
+    pest::set_error_detail(false);
+    LqParser::parse(rule, text).map_err(|_| {
+        pest::set_error_detail(true);
+        let detailed = LqParser::parse(rule, text).err();
+        pest::set_error_detail(false);
+        match detailed {
+            Some(e) => vec![super::expected::from_pest(&e, text)],
+            None => Vec::new(),
+        }
+    })
+}
+
 /// Parses a policy's text into its syntax tree, or every error found.
 pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
     super::depth::check_depth(text).map_err(|e| vec![e])?;
-    pest::set_error_detail(true);
-    let mut pairs = LqParser::parse(Rule::policy, text)
-        .map_err(|e| vec![super::expected::from_pest(&e, text)])?;
-    let mut lower = Lower {
-        text,
-        errors: Vec::new(),
-    };
+    let mut pairs = run_pest(Rule::policy, text)?;
+    let mut lower = Lower::new(text);
     let items = match pairs.next() {
         Some(policy) => policy
             .into_inner()
@@ -51,13 +61,8 @@ pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
 /// Parses a single expression (for the REPL and tests).
 pub fn parse_expr(text: &str) -> Result<Expr, Vec<ParseError>> {
     super::depth::check_depth(text).map_err(|e| vec![e])?;
-    pest::set_error_detail(true);
-    let wrapped = LqParser::parse(Rule::expr, text)
-        .map_err(|e| vec![super::expected::from_pest(&e, text)])?;
-    let mut lower = Lower {
-        text,
-        errors: Vec::new(),
-    };
+    let wrapped = run_pest(Rule::expr, text)?;
+    let mut lower = Lower::new(text);
     let mut exprs = wrapped.map(|p| lower.expr(p));
     let expr = exprs.next();
     let rest = text.len() - text.trim_end().len();
@@ -118,8 +123,28 @@ fn comment_start(line: &str) -> Option<usize> {
 
 /// Lowering state: the source text (for line numbers) and the errors found.
 struct Lower<'t> {
-    text: &'t str,
+    _text: std::marker::PhantomData<&'t str>,
     errors: Vec<ParseError>,
+    /// Where each line starts, for line numbers without rescanning.
+    line_starts: Vec<usize>,
+}
+
+impl<'t> Lower<'t> {
+    fn new(text: &'t str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lower {
+            _text: std::marker::PhantomData,
+            errors: Vec::new(),
+            line_starts,
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset)
+    }
 }
 
 impl Lower<'_> {
@@ -239,7 +264,7 @@ impl Lower<'_> {
         let mut it = parts(pair);
         let when = self.expr(next(&mut it));
         let because = it.next().map(|b| self.first_text(b));
-        let line = line_col(self.text, span.start).0;
+        let line = self.line(span.start);
         Disqualifier {
             when,
             because,
@@ -304,7 +329,7 @@ impl Lower<'_> {
 
     fn tier_rule(&mut self, pair: Pair<'_, Rule>) -> TierRule {
         let span = span_of(&pair);
-        let line = line_col(self.text, span.start).0;
+        let line = self.line(span.start);
         let mut rule = TierRule {
             name: None,
             when: None,

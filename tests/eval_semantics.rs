@@ -411,3 +411,29 @@ fn lets_may_be_used_before_their_declaration() {
         Some("r")
     );
 }
+
+#[test]
+fn three_valued_laws_hold() {
+    let values = [T, F, U];
+    for a in &values {
+        for b in &values {
+            let fields = [("a", a.clone()), ("b", b.clone())];
+            let same = |x: &str, y: &str| {
+                assert_eq!(
+                    value(x, &fields),
+                    value(y, &fields),
+                    "{x} vs {y} with a={a:?}, b={b:?}"
+                )
+            };
+            same("not (a and b)", "not a or not b");
+            same("not (a or b)", "not a and not b");
+            same("not not a", "a");
+            same("a or (a and b)", "a or (a and b)");
+            same("a and (a or b)", "a and (a or b)");
+            same("a and b", "b and a");
+            same("a or b", "b or a");
+            // `is missing` is never unknown.
+            assert_ne!(value("a is missing or a is present", &fields), U);
+        }
+    }
+}

@@ -63,17 +63,24 @@ pub fn parse_expr(text: &str) -> Result<Expr, Vec<ParseError>> {
     super::depth::check_depth(text).map_err(|e| vec![e])?;
     let wrapped = run_pest(Rule::expr, text)?;
     let mut lower = Lower::new(text);
-    let mut exprs = wrapped.map(|p| lower.expr(p));
+    let mut consumed = 0;
+    let mut exprs = wrapped.map(|p| {
+        consumed = span_of(&p).end;
+        lower.expr(p)
+    });
     let expr = exprs.next();
-    let rest = text.len() - text.trim_end().len();
     match expr {
-        Some(expr) if lower.errors.is_empty() && expr.span.end + rest >= text.len() => Ok(expr),
-        Some(expr) if lower.errors.is_empty() => Err(vec![ParseError::Unexpected {
-            expected: "the end of the expression".into(),
-            found: super::expected::describe_found(text, expr.span.end),
-            span: Span::new(expr.span.end, text.len()),
-            help: None,
-        }]),
+        Some(expr) if lower.errors.is_empty() && text[consumed..].trim().is_empty() => Ok(expr),
+        Some(_) if lower.errors.is_empty() => {
+            let rest = &text[consumed..];
+            let at = consumed + (rest.len() - rest.trim_start().len());
+            Err(vec![ParseError::Unexpected {
+                expected: "the end of the expression".into(),
+                found: super::expected::describe_found(text, at),
+                span: Span::new(at, text.trim_end().len().max(at + 1)),
+                help: None,
+            }])
+        }
         _ => Err(lower.errors),
     }
 }

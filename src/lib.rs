@@ -38,6 +38,7 @@ pub mod fmt;
 mod policy;
 pub mod report;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 pub mod testing;
 

@@ -3,6 +3,7 @@
 //! stderr.
 
 mod check;
+mod compile;
 mod coverage;
 mod eval;
 mod explain;
@@ -63,6 +64,8 @@ enum Command {
     Explain(explain::Args),
     /// Count how often each disqualifier, score entry and rule fires on data.
     Coverage(coverage::Args),
+    /// Compile a policy to SQL that gives the same outcomes in a database.
+    Compile(compile::Args),
     /// Rewrite policies in the canonical layout (`--check` to only compare).
     Fmt(fmt::Args),
     /// Experiment with a policy: evaluate expressions and leads, add rules.
@@ -93,6 +96,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args, &style),
         Command::Explain(args) => explain::run(args, &style),
         Command::Coverage(args) => coverage::run(args, &style),
+        Command::Compile(args) => compile::run(args, &style),
         Command::Fmt(args) => fmt::run(args, &style),
         Command::Repl(args) => repl::run(args, &style),
         Command::Schema(args) => schema::run(args, &style),

@@ -1,0 +1,85 @@
+//! `lq compile POLICY --to sql --dialect D`: the policy as one SQL query.
+
+use lq::sql::{compile_sql, Dialect};
+use lq::Policy;
+
+use super::check::read_policy;
+use super::render::Style;
+use super::Exit;
+
+/// Arguments of `lq compile`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  lq compile examples/inbound-saas.lq --to sql --dialect postgres --table leads --as-of 2026-11-23"
+)]
+pub struct Args {
+    /// The policy file.
+    policy: String,
+    /// What to compile to.
+    #[arg(long, value_enum, default_value_t = Target::Sql)]
+    to: Target,
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    dialect: DialectArg,
+    /// The table (or view) of leads, with the schema's columns.
+    #[arg(long, default_value = "leads")]
+    table: String,
+    /// Write `CREATE VIEW NAME AS ...` instead of a bare query.
+    #[arg(long, value_name = "NAME")]
+    view: Option<String>,
+    /// The evaluation date, fixed in the query [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    as_of: Option<i32>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Target {
+    Sql,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DialectArg {
+    Sqlite,
+    Postgres,
+    Duckdb,
+}
+
+/// Runs `lq compile`.
+pub fn run(args: Args, style: &Style) -> Exit {
+    let Some(source) = read_policy(&args.policy, style) else {
+        return Exit::Usage;
+    };
+    let loaded = Policy::load(source);
+    let Some(policy) = loaded.policy else {
+        for d in &loaded.diagnostics {
+            style.eprint(d, Some(&loaded.source));
+        }
+        return Exit::Failure;
+    };
+    let dialect = match args.dialect {
+        DialectArg::Sqlite => Dialect::Sqlite,
+        DialectArg::Postgres => Dialect::Postgres,
+        DialectArg::Duckdb => Dialect::Duckdb,
+    };
+    let Target::Sql = args.to;
+    match compile_sql(
+        policy.checked(),
+        dialect,
+        &args.table,
+        args.as_of.unwrap_or_else(lq::date::today),
+    ) {
+        Ok(sql) => {
+            match &args.view {
+                Some(view) => println!("CREATE VIEW \"{}\" AS\n{sql};", view.replace('"', "\"\"")),
+                None => println!("{sql};"),
+            }
+            Exit::Success
+        }
+        Err(errors) => {
+            for e in &errors {
+                style.eprint(e, Some(&policy.source));
+            }
+            Exit::Failure
+        }
+    }
+}

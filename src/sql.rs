@@ -1,0 +1,536 @@
+//! `lq compile --to sql`: a checked policy as one SQL query over a table of
+//! leads, giving per lead the interpreter's outcome. The three-valued logic
+//! of lq is SQL's NULL logic, so conditions translate one for one; what a
+//! dialect cannot express is a [`SqlError`] naming the feature, never wrong
+//! SQL.
+//!
+//! The table holds the schema's columns already typed: numbers as numbers,
+//! booleans as booleans (0/1 in SQLite), dates as ISO `YYYY-MM-DD` text or
+//! dates, enums as the variant's name, missing values as NULL.
+
+use std::fmt::Write as _;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::check::tir::{CheckedPolicy, Func, TExpr, TKind};
+use crate::check::types::Type;
+use crate::eval::value::Datum;
+use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+
+/// The code points of Unicode's White_Space property, which `trim` removes.
+const WHITE_SPACE: [u32; 25] = [
+    9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
+    0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+];
+
+/// The SQL dialects lq writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// DuckDB.
+    Duckdb,
+}
+
+impl Dialect {
+    /// The dialect's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::Duckdb => "duckdb",
+        }
+    }
+}
+
+/// A policy that cannot be written in a dialect.
+#[derive(Clone, Debug, Error, Diagnostic, PartialEq)]
+pub enum SqlError {
+    /// A feature the dialect (or lq's SQL back end) does not express.
+    #[error("{feature} cannot be compiled to {dialect} SQL")]
+    #[diagnostic(
+        code(lq::sql_unsupported),
+        help("evaluate this policy with `lq eval`, or rewrite the condition without {feature}")
+    )]
+    Unsupported {
+        /// The feature, in words.
+        feature: &'static str,
+        /// The dialect.
+        dialect: &'static str,
+        /// Where it is used.
+        #[label("used here")]
+        span: crate::source::Span,
+    },
+}
+
+/// Writes the query for `policy` over `table`, as of `as_of` (days since
+/// 1970-01-01: `ago`, `within` and `days_since` become constants).
+pub fn compile_sql(
+    policy: &CheckedPolicy,
+    dialect: Dialect,
+    table: &str,
+    as_of: i32,
+) -> Result<String, Vec<SqlError>> {
+    let mut w = Writer {
+        policy,
+        dialect,
+        as_of,
+        errors: Vec::new(),
+    };
+    let sql = w.query(table);
+    if w.errors.is_empty() {
+        Ok(sql)
+    } else {
+        Err(w.errors)
+    }
+}
+
+struct Writer<'p> {
+    policy: &'p CheckedPolicy,
+    dialect: Dialect,
+    as_of: i32,
+    errors: Vec<SqlError>,
+}
+
+impl Writer<'_> {
+    fn unsupported(&mut self, feature: &'static str, e: &TExpr) -> String {
+        self.errors.push(SqlError::Unsupported {
+            feature,
+            dialect: self.dialect.name(),
+            span: e.span,
+        });
+        "NULL".to_string()
+    }
+
+    fn ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    fn text(&self, t: &str) -> String {
+        format!("'{}'", t.replace('\'', "''"))
+    }
+
+    /// A condition as an integer flag that is 1 only when it is true.
+    fn fires(&mut self, e: &TExpr) -> String {
+        format!("(CASE WHEN {} THEN 1 ELSE 0 END)", self.expr(e))
+    }
+
+    fn query(&mut self, table: &str) -> String {
+        let policy = self.policy;
+        let mut blocks = Vec::new();
+        for (b, block) in policy.blocks.iter().enumerate() {
+            let mut terms = Vec::new();
+            for entry in &block.entries {
+                let term = if entry.per {
+                    format!(
+                        "({} * COALESCE({}, 0))",
+                        entry.points,
+                        self.expr(&entry.expr)
+                    )
+                } else {
+                    format!(
+                        "(CASE WHEN {} THEN {} ELSE 0 END)",
+                        self.expr(&entry.expr),
+                        entry.points
+                    )
+                };
+                terms.push(term);
+            }
+            let mut total = if terms.is_empty() {
+                "0".to_string()
+            } else {
+                format!("({})", terms.join(" + "))
+            };
+            if let Some(cap) = block.cap {
+                total = self.least(&total, &cap.to_string());
+            }
+            if let Some(floor) = block.floor {
+                total = self.greatest(&total, &floor.to_string());
+            }
+            blocks.push(format!("{total} AS {}", self.ident(&format!("__block{b}"))));
+        }
+        let score = if policy.blocks.is_empty() {
+            "0".to_string()
+        } else {
+            (0..policy.blocks.len())
+                .map(|b| self.ident(&format!("__block{b}")))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let mut flags = Vec::new();
+        for (i, d) in policy.disqualifiers.iter().enumerate() {
+            let fires = self.fires(&d.when);
+            flags.push(format!("{fires} AS {}", self.ident(&format!("__d{i}"))));
+        }
+        for (i, r) in policy.rules.iter().enumerate() {
+            let fires = match &r.when {
+                Some(w) => self.fires(w),
+                None => "1".to_string(),
+            };
+            flags.push(format!("{fires} AS {}", self.ident(&format!("__r{i}"))));
+        }
+        let disqualified = if policy.disqualifiers.is_empty() {
+            "0 = 1".to_string()
+        } else {
+            (0..policy.disqualifiers.len())
+                .map(|i| format!("{} = 1", self.ident(&format!("__d{i}"))))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let pick = |w: &Self, value: &dyn Fn(&crate::check::tir::RuleDef) -> String| {
+            let mut case = format!("CASE WHEN {disqualified} THEN NULL");
+            for (i, r) in policy.rules.iter().enumerate() {
+                let _ = write!(
+                    case,
+                    " WHEN {} = 1 THEN {}",
+                    w.ident(&format!("__r{i}")),
+                    value(r)
+                );
+            }
+            case.push_str(" ELSE NULL END");
+            case
+        };
+        let mut status = format!("CASE WHEN {disqualified} THEN 'disqualified'");
+        for i in 0..policy.rules.len() {
+            let _ = write!(
+                status,
+                " WHEN {} = 1 THEN 'qualified'",
+                self.ident(&format!("__r{i}"))
+            );
+        }
+        status.push_str(" ELSE 'unmatched' END");
+        let tier = pick(self, &|r| {
+            policy
+                .tiers
+                .get(r.tier)
+                .map_or("NULL".into(), |t| self.text(t))
+        });
+        let route = pick(self, &|r| {
+            r.route.as_deref().map_or("NULL".into(), |q| self.text(q))
+        });
+        let rule = pick(self, &|r| self.text(&r.label));
+        let reasons = self.reasons();
+        let mut select = Vec::new();
+        if let Some(k) = policy.schema.key {
+            let f = &policy.schema.fields[k];
+            select.push(format!(
+                "{} AS {}",
+                self.ident(&f.column),
+                self.ident(&f.name)
+            ));
+        }
+        select.push(format!("{status} AS \"status\""));
+        select.push(format!("{tier} AS \"tier\""));
+        select.push(format!("({score}) AS \"score\""));
+        for (b, block) in policy.blocks.iter().enumerate() {
+            if let Some(name) = &block.name {
+                select.push(format!(
+                    "{} AS {}",
+                    self.ident(&format!("__block{b}")),
+                    self.ident(&format!("score_{name}"))
+                ));
+            }
+        }
+        select.push(format!("{route} AS \"route\""));
+        select.push(format!("{rule} AS \"rule\""));
+        select.push(format!("{reasons} AS \"reasons\""));
+        let scored_cols = if blocks.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", blocks.join(",\n         "))
+        };
+        let flag_cols = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", flags.join(",\n         "))
+        };
+        format!(
+            "-- {} compiled by lq {} for {}, as of {}\nWITH \"__scored\" AS (\n  SELECT *{scored_cols}\n  FROM {}\n),\n\"__decided\" AS (\n  SELECT *{flag_cols}\n  FROM \"__scored\"\n)\nSELECT {}\nFROM \"__decided\"",
+            policy.name.as_deref().unwrap_or("policy"),
+            env!("CARGO_PKG_VERSION"),
+            self.dialect.name(),
+            crate::date::format(self.as_of),
+            self.table_ident(table),
+            select.join(",\n       ")
+        )
+    }
+
+    fn table_ident(&self, table: &str) -> String {
+        table
+            .split('.')
+            .map(|p| self.ident(p))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// The disqualification reasons as a JSON array text, in order.
+    fn reasons(&mut self) -> String {
+        if self.policy.disqualifiers.is_empty() {
+            return "'[]'".to_string();
+        }
+        let parts: Vec<String> = self
+            .policy
+            .disqualifiers
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let json = serde_json::Value::String(d.reason.clone()).to_string();
+                format!(
+                    "CASE WHEN {} = 1 THEN {} ELSE '' END",
+                    self.ident(&format!("__d{i}")),
+                    self.text(&format!(",{json}"))
+                )
+            })
+            .collect();
+        let joined = parts.join(" || ");
+        format!("('[' || SUBSTR({joined}, 2) || ']')")
+    }
+
+    fn least(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("MIN({a}, {b})"),
+            _ => format!("LEAST({a}, {b})"),
+        }
+    }
+
+    fn greatest(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("MAX({a}, {b})"),
+            _ => format!("GREATEST({a}, {b})"),
+        }
+    }
+
+    /// A date column or value as days since 1970-01-01.
+    fn days(&self, sql: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("CAST(julianday({sql}) - 2440587.5 AS INTEGER)"),
+            _ => format!("(CAST({sql} AS DATE) - DATE '1970-01-01')"),
+        }
+    }
+
+    fn expr(&mut self, e: &TExpr) -> String {
+        match &e.kind {
+            TKind::Const(d) => self.constant(d, &e.ty),
+            TKind::Field(i) => {
+                let f = &self.policy.schema.fields[*i];
+                let col = self.ident(&f.column);
+                match f.ty {
+                    Type::Date => self.days(&col),
+                    // Only `contains`, `count` and `is missing` take a list,
+                    // and the first two write their own SQL.
+                    _ => col,
+                }
+            }
+            TKind::Let(i) => {
+                let value = self.policy.lets[*i].value.clone();
+                format!("({})", self.expr(&value))
+            }
+            TKind::Score => {
+                "(".to_string()
+                    + &(0..self.policy.blocks.len())
+                        .map(|b| self.ident(&format!("__block{b}")))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                    + ")"
+            }
+            TKind::Block(b) => self.ident(&format!("__block{b}")),
+            TKind::Ago(days) => (i64::from(self.as_of) - days).to_string(),
+            TKind::List(_) => self.unsupported("a list outside `in`", e),
+            TKind::Neg(x) => format!("(-{})", self.expr(x)),
+            TKind::Arith(op, l, r) => {
+                let (l, r) = (self.expr(l), self.expr(r));
+                match op {
+                    ArithOp::Add => format!("({l} + {r})"),
+                    ArithOp::Sub => format!("({l} - {r})"),
+                    ArithOp::Mul => format!("({l} * {r})"),
+                    ArithOp::Div => format!("(CAST({l} AS DOUBLE PRECISION) / NULLIF({r}, 0))")
+                        .replace(
+                            "DOUBLE PRECISION",
+                            if self.dialect == Dialect::Sqlite {
+                                "REAL"
+                            } else {
+                                "DOUBLE PRECISION"
+                            },
+                        ),
+                }
+            }
+            TKind::Compare(op, l, r) => {
+                let sym = match op {
+                    CompareOp::Eq => "=",
+                    CompareOp::Ne => "<>",
+                    CompareOp::Lt => "<",
+                    CompareOp::Le => "<=",
+                    CompareOp::Gt => ">",
+                    CompareOp::Ge => ">=",
+                };
+                format!("({} {sym} {})", self.expr(l), self.expr(r))
+            }
+            TKind::In(negated, v, list) => {
+                let TKind::List(items) = &list.kind else {
+                    // `"x" in tags`: whether the list holds it.
+                    let holds = self.list_contains(list, v, e);
+                    return if *negated {
+                        format!("(NOT {holds})")
+                    } else {
+                        holds
+                    };
+                };
+                let v = self.expr(v);
+                let items: Vec<String> = items.iter().map(|i| self.expr(i)).collect();
+                format!(
+                    "({v} {}IN ({}))",
+                    if *negated { "NOT " } else { "" },
+                    items.join(", ")
+                )
+            }
+            TKind::Between(v, lo, hi) => format!(
+                "({} BETWEEN {} AND {})",
+                self.expr(v),
+                self.expr(lo),
+                self.expr(hi)
+            ),
+            TKind::TextTest(op, l, r) => {
+                if l.ty == Type::List {
+                    return self.list_contains(l, r, e);
+                }
+                let (l, r) = (self.expr(l), self.expr(r));
+                match (op, self.dialect) {
+                    (TextOp::Contains, Dialect::Sqlite) => format!("(instr({l}, {r}) > 0)"),
+                    (TextOp::Contains, _) => format!("(strpos({l}, {r}) > 0)"),
+                    (TextOp::StartsWith, _) => format!("(substr({l}, 1, length({r})) = {r})"),
+                    (TextOp::EndsWith, Dialect::Sqlite) => format!(
+                        "(substr({l}, -length({r})) = {r} OR length({r}) = 0 AND {l} IS NOT NULL)"
+                    ),
+                    (TextOp::EndsWith, _) => format!("(right({l}, length({r})) = {r})"),
+                }
+            }
+            TKind::Matches(l, pattern) => {
+                let l = self.expr(l);
+                let p = self.text(&pattern.node);
+                match self.dialect {
+                    Dialect::Sqlite => {
+                        self.unsupported("`matches` (SQLite has no regular expressions)", e)
+                    }
+                    Dialect::Postgres => format!("({l} ~ {p})"),
+                    Dialect::Duckdb => format!("regexp_matches({l}, {p})"),
+                }
+            }
+            TKind::DateTest(op, l, r) => {
+                let sym = if *op == DateOp::Before { "<" } else { ">" };
+                format!("({} {sym} {})", self.expr(l), self.expr(r))
+            }
+            TKind::Within(l, days) => {
+                format!(
+                    "({} BETWEEN {} AND {})",
+                    self.expr(l),
+                    i64::from(self.as_of) - days,
+                    self.as_of
+                )
+            }
+            TKind::IsMissing(present, x) => format!(
+                "({} IS {}NULL)",
+                self.expr(x),
+                if *present { "NOT " } else { "" }
+            ),
+            TKind::Not(x) => format!("(NOT {})", self.expr(x)),
+            TKind::And(l, r) => format!("({} AND {})", self.expr(l), self.expr(r)),
+            TKind::Or(l, r) => format!("({} OR {})", self.expr(l), self.expr(r)),
+            TKind::Call(f, args) => self.call(*f, args, e),
+        }
+    }
+
+    /// `tags contains "x"`: whether the list holds the element, unknown when
+    /// the list is missing. The column is a JSON array text in SQLite, an
+    /// array in PostgreSQL (`text[]`) and DuckDB (`VARCHAR[]`).
+    fn list_contains(&mut self, list: &TExpr, needle: &TExpr, e: &TExpr) -> String {
+        let TKind::Field(i) = &list.kind else {
+            return self.unsupported("`contains` on a computed list", e);
+        };
+        let col = self.ident(&self.policy.schema.fields[*i].column);
+        let needle = self.expr(needle);
+        match self.dialect {
+            Dialect::Sqlite => format!(
+                "(CASE WHEN {col} IS NULL OR {needle} IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each({col}) WHERE json_each.value = {needle}) END)"
+            ),
+            Dialect::Postgres => format!("({needle} = ANY({col}))"),
+            Dialect::Duckdb => format!("list_contains({col}, {needle})"),
+        }
+    }
+
+    /// `count(tags)`: the number of elements, missing when the list is.
+    fn list_count(&mut self, list: &TExpr, e: &TExpr) -> String {
+        let TKind::Field(i) = &list.kind else {
+            return self.unsupported("`count` of a computed list", e);
+        };
+        let col = self.ident(&self.policy.schema.fields[*i].column);
+        match self.dialect {
+            Dialect::Sqlite => format!("json_array_length({col})"),
+            Dialect::Postgres => format!("cardinality({col})"),
+            Dialect::Duckdb => format!("len({col})"),
+        }
+    }
+
+    fn call(&mut self, f: Func, args: &[TExpr], e: &TExpr) -> String {
+        let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
+        match f {
+            Func::Lower => format!("lower({})", a[0]),
+            Func::Trim => {
+                // The characters Rust's `str::trim` removes: Unicode White_Space.
+                let chars = match self.dialect {
+                    Dialect::Sqlite => {
+                        format!("char({})", WHITE_SPACE.map(|c| c.to_string()).join(", "))
+                    }
+                    _ => WHITE_SPACE.map(|c| format!("chr({c})")).join(" || "),
+                };
+                format!("trim({}, {chars})", a[0])
+            }
+            Func::Count => self.list_count(&args[0], e),
+            Func::DaysSince => format!("({} - {})", self.as_of, a[0]),
+            Func::Coalesce => format!("COALESCE({})", a.join(", ")),
+            Func::Min | Func::Max => {
+                let any_null = a
+                    .iter()
+                    .map(|x| format!("{x} IS NULL"))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                let pick = match (f, self.dialect) {
+                    (Func::Min, Dialect::Sqlite) => format!("MIN({})", a.join(", ")),
+                    (Func::Max, Dialect::Sqlite) => format!("MAX({})", a.join(", ")),
+                    (Func::Min, _) => format!("LEAST({})", a.join(", ")),
+                    _ => format!("GREATEST({})", a.join(", ")),
+                };
+                format!("(CASE WHEN {any_null} THEN NULL ELSE {pick} END)")
+            }
+            Func::Round => match self.dialect {
+                Dialect::Sqlite => format!("CAST(round({}) AS INTEGER)", a[0]),
+                _ => format!("CAST(round(CAST({} AS NUMERIC)) AS BIGINT)", a[0]),
+            },
+        }
+    }
+
+    fn constant(&mut self, d: &Datum, ty: &Type) -> String {
+        match (d, ty) {
+            (Datum::Missing, _) => "NULL".into(),
+            (Datum::Bool(b), _) => match self.dialect {
+                Dialect::Sqlite => if *b { "1" } else { "0" }.into(),
+                _ => if *b { "TRUE" } else { "FALSE" }.into(),
+            },
+            (Datum::Int(i), _) => i.to_string(),
+            (Datum::Num(n), _) => format!("{n:?}"),
+            (Datum::Text(t), _) => self.text(t),
+            (Datum::Date(days), _) => days.to_string(),
+            (Datum::Enum(v), Type::Enum(id, _)) => {
+                let name = self.policy.enums[*id]
+                    .variants
+                    .get(*v as usize)
+                    .map_or(String::new(), |x| x.name.clone());
+                self.text(&name)
+            }
+            (Datum::Enum(v), _) => v.to_string(),
+            (Datum::List(_), _) => "NULL".into(),
+        }
+    }
+}

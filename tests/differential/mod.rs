@@ -1,0 +1,301 @@
+//! What every SQL differential test shares: reading the same leads that
+//! `lq eval` reads, comparing an engine's rows with the interpreter's
+//! outcomes lead for lead, and a seeded generator of policies and of leads
+//! with missing values at every threshold.
+
+#![allow(dead_code)]
+
+use lq::data::{ReadOptions, RecordReader};
+use lq::eval::{Datum, Outcome};
+use lq::sql::{compile_sql, Dialect};
+use lq::Policy;
+
+/// The evaluation date of every comparison.
+pub const AS_OF: &str = "2026-11-23";
+
+/// [`AS_OF`] as days since 1970-01-01.
+pub fn as_of() -> i32 {
+    lq::date::parse_iso(AS_OF).expect("a date")
+}
+
+/// One lead's outcome: status, tier, score, block scores, route, rule and
+/// the reasons as JSON text.
+pub type Row = (
+    String,
+    Option<String>,
+    i64,
+    Vec<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+/// A database that loads leads into `leads` and runs a query on them.
+pub trait Engine {
+    /// The dialect the engine speaks.
+    fn dialect(&self) -> Dialect;
+    /// Loads `records` (typed by `policy`'s schema) into the table `leads`,
+    /// runs `sql` and returns its rows in the table's order, with the key
+    /// column (if any) left out.
+    fn run(&mut self, policy: &Policy, records: &[Vec<Datum>], sql: &str) -> Vec<Row>;
+}
+
+/// The outcome's fields as SQL gives them, in the same shape.
+pub fn row_of(o: &Outcome) -> Row {
+    (
+        o.status.as_str().to_string(),
+        o.tier.clone(),
+        o.score.unwrap_or(0),
+        o.scores.iter().map(|(_, s)| *s).collect(),
+        o.route.clone(),
+        o.rule.clone(),
+        serde_json::to_string(&o.reasons).expect("json"),
+    )
+}
+
+/// Compiles `policy` for the engine, runs it over `records`, and asserts the
+/// rows equal the interpreter's outcomes, lead for lead.
+pub fn compare(engine: &mut dyn Engine, policy: &Policy, records: &[Vec<Datum>], what: &str) {
+    let sql = compile_sql(policy.checked(), engine.dialect(), "leads", as_of())
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    let from_sql = engine.run(policy, records, &sql);
+    let from_lq: Vec<Row> = records
+        .iter()
+        .map(|r| row_of(&policy.evaluate(1, r, as_of())))
+        .collect();
+    assert_eq!(from_sql.len(), from_lq.len(), "{what}");
+    let differing: Vec<_> = from_sql
+        .iter()
+        .zip(&from_lq)
+        .enumerate()
+        .filter(|(_, (s, l))| s != l)
+        .map(|(i, pair)| (i, &records[i], pair))
+        .take(3)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{what}: (lead, record, (SQL, lq)) where they differ:\n{differing:#?}\n{sql}"
+    );
+}
+
+/// The records of a data file, read as `lq eval` reads them.
+pub fn read(policy: &Policy, data: &str) -> Vec<Vec<Datum>> {
+    let input = Box::new(std::io::BufReader::new(
+        std::fs::File::open(data).expect("data"),
+    ));
+    let format = lq::data::InputFormat::from_path(data).expect("format");
+    let reader = RecordReader::with_options(
+        policy.checked(),
+        input,
+        format,
+        data,
+        ReadOptions::default(),
+    )
+    .expect("reader");
+    reader
+        .filter_map(|item| item.expect("readable").ok().map(|(_, r)| r))
+        .collect()
+}
+
+/// Every example policy the dialect expresses, over its data and over 2000
+/// generated leads.
+pub fn example_cases(engine: &mut dyn Engine) {
+    let mut compared = 0;
+    for (policy, data) in [
+        (
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-leads.csv",
+        ),
+        (
+            "examples/bank-telemarketing.lq",
+            "examples/data/bank-sample.csv",
+        ),
+        ("examples/pardot-grades.lq", "examples/data/profiles.csv"),
+        ("examples/bant.lq", "examples/data/bant-leads.ndjson"),
+        (
+            "examples/fit-engagement-matrix.lq",
+            "examples/data/hubspot-contacts.csv",
+        ),
+        (
+            "examples/gates-and-routing.lq",
+            "examples/data/web-leads.ndjson",
+        ),
+    ] {
+        let text = std::fs::read_to_string(policy).expect("policy");
+        let p = Policy::from_source(policy, &text).expect("checks");
+        if compile_sql(p.checked(), engine.dialect(), "leads", as_of()).is_err() {
+            continue; // refused, as tests/compile_sql.rs shows
+        }
+        compare(engine, &p, &read(&p, data), policy);
+        let mut out = Vec::new();
+        lq::data::generate::generate(p.checked(), 2000, 7, true, &mut out).expect("generate");
+        let path = std::env::temp_dir().join(format!(
+            "lq-sql-{}-{}.ndjson",
+            engine.dialect().name(),
+            policy.replace('/', "-")
+        ));
+        std::fs::write(&path, out).expect("write");
+        compare(engine, &p, &read(&p, &path.to_string_lossy()), policy);
+        compared += 1;
+    }
+    assert!(compared >= 4, "only {compared} examples compared");
+}
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn pick(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+fn atom(rng: &mut Lcg) -> String {
+    let c = [0, 1, 2, 3, 5][rng.pick(5)];
+    match rng.pick(20) {
+        14 => format!("g contains \"{}\"", ["a", "b", "ab"][rng.pick(3)]),
+        15 => "t in g".to_string(),
+        16 => format!("count(g) >= {}", rng.pick(3)),
+        17 => format!("trim(t) = \"{}\"", ["ab", "Ab", ""][rng.pick(3)]),
+        18 => format!("lower(t) starts with \"{}\"", ["a", "b"][rng.pick(2)]),
+        0 => format!("a > {c}"),
+        1 => format!("a <= {c}"),
+        2 => format!("a between {c} and {}", c + 3),
+        3 => format!("r = V{}", rng.pick(3)),
+        4 => format!("r in [V{}, V{}]", rng.pick(3), rng.pick(3)),
+        5 => "b".to_string(),
+        6 => "a is missing".to_string(),
+        7 => format!("x >= {c}.5"),
+        8 => format!("a + n > {c}"),
+        9 => format!("t ends with \"{}\"", ["a", "ab", "b", ""][rng.pick(4)]),
+        10 => format!("t contains \"{}\"", ["a", "b", "ba"][rng.pick(3)]),
+        11 => format!("x / a > {c}"),
+        12 => format!("coalesce(a, {c}) >= 2"),
+        _ => format!("d before {} days ago", [0, 5, 30][rng.pick(3)]),
+    }
+}
+
+fn condition(rng: &mut Lcg, depth: usize) -> String {
+    if depth == 0 || rng.pick(3) == 0 {
+        return atom(rng);
+    }
+    match rng.pick(3) {
+        0 => format!(
+            "({} and {})",
+            condition(rng, depth - 1),
+            condition(rng, depth - 1)
+        ),
+        1 => format!(
+            "({} or {})",
+            condition(rng, depth - 1),
+            condition(rng, depth - 1)
+        ),
+        _ => format!("not {}", condition(rng, depth - 1)),
+    }
+}
+
+/// Generated policies (disqualifiers, a capped block with `per`, rules)
+/// over a grid of leads with a missing value at every threshold.
+pub fn generated_cases(engine: &mut dyn Engine, cases: usize) {
+    let schema = "enum Role { V0, V1, V2 }\nschema {\n  id: int key\n  a: int?\n  r: Role?\n  b: bool?\n  n: int\n  x: number?\n  t: text?\n  d: date?\n  g: list of text?\n}\ntiers T > U\n";
+    let base = lq::date::parse_iso(AS_OF).expect("date");
+    let mut leads = Vec::new();
+    let mut id = 0;
+    for a in [
+        Datum::Missing,
+        Datum::Int(0),
+        Datum::Int(1),
+        Datum::Int(2),
+        Datum::Int(3),
+        Datum::Int(4),
+        Datum::Int(6),
+    ] {
+        for r in [Datum::Missing, Datum::Enum(0), Datum::Enum(2)] {
+            for b in [Datum::Missing, Datum::Bool(true), Datum::Bool(false)] {
+                let list =
+                    |items: &[&str]| Datum::List(items.iter().map(|i| i.to_string()).collect());
+                for (x, t, d, g) in [
+                    (
+                        Datum::Missing,
+                        Datum::Missing,
+                        Datum::Missing,
+                        Datum::Missing,
+                    ),
+                    (
+                        Datum::Num(2.5),
+                        Datum::Text("ab".into()),
+                        Datum::Date(base - 10),
+                        list(&["a", "b"]),
+                    ),
+                    (
+                        Datum::Num(0.0),
+                        Datum::Text("ba".into()),
+                        Datum::Date(base - 40),
+                        list(&[]),
+                    ),
+                    (
+                        Datum::Num(7.25),
+                        Datum::Text("".into()),
+                        Datum::Date(base),
+                        list(&["ab"]),
+                    ),
+                    (
+                        Datum::Num(1.0),
+                        Datum::Text("\u{a0}Ab\t".into()),
+                        Datum::Date(base - 5),
+                        list(&["ba", "\u{a0}Ab\t"]),
+                    ),
+                ] {
+                    id += 1;
+                    leads.push(vec![
+                        Datum::Int(id),
+                        a.clone(),
+                        r.clone(),
+                        b.clone(),
+                        Datum::Int(id % 4),
+                        x.clone(),
+                        t.clone(),
+                        d.clone(),
+                        g,
+                    ]);
+                }
+            }
+        }
+    }
+    let mut rng = Lcg(99);
+    for case in 0..cases {
+        let mut text = schema.to_string();
+        if rng.pick(2) == 0 {
+            text.push_str(&format!(
+                "disqualify when {} because \"d{case}\"\n",
+                condition(&mut rng, 2)
+            ));
+        }
+        text.push_str(&format!(
+            "score s at least -3 up to 6 {{\n  +{} when {}\n  -{} when {}\n  +1 per n\n}}\n",
+            1 + rng.pick(4),
+            condition(&mut rng, 1),
+            1 + rng.pick(4),
+            condition(&mut rng, 1)
+        ));
+        for i in 0..1 + rng.pick(3) {
+            text.push_str(&format!(
+                "rule r{i}: when {} then tier {}, route \"q{i}\"\n",
+                condition(&mut rng, 2),
+                ["T", "U"][rng.pick(2)]
+            ));
+        }
+        if rng.pick(3) > 0 {
+            text.push_str("when s >= 3 then tier U\n");
+        }
+        if rng.pick(2) == 0 {
+            text.push_str("otherwise tier U\n");
+        }
+        let policy = Policy::from_source("gen.lq", &text)
+            .unwrap_or_else(|e| panic!("case {case}: {e:?}\n{text}"));
+        compare(engine, &policy, &leads, &format!("case {case}:\n{text}"));
+    }
+}

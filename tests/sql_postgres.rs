@@ -1,0 +1,205 @@
+//! `lq compile --to sql --dialect postgres` gives the interpreter's answers,
+//! lead for lead, on a real PostgreSQL reached with `psql`: every example
+//! policy over its data and 2000 generated leads, and 300 generated
+//! policies over a grid of leads with missing values at every threshold.
+//!
+//! The server is named by `LQ_TEST_POSTGRES` (a libpq connection string,
+//! e.g. `postgresql://lq@127.0.0.1:54329/postgres`); `.ci/run` starts one and
+//! sets it. Without it the tests say they were skipped and how to enable
+//! them, unless `LQ_REQUIRE_ENGINES=1` (set by `.ci/run`), which makes a
+//! skip a failure.
+
+mod differential;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use differential::{Engine, Row};
+use lq::check::types::Type;
+use lq::eval::Datum;
+use lq::sql::Dialect;
+use lq::Policy;
+
+const NULL: &str = "<lq-null>";
+
+/// A PostgreSQL server, driven through `psql`.
+struct Postgres {
+    url: String,
+    /// The test's own schema, so tests running at once do not share `leads`.
+    schema: String,
+}
+
+impl Postgres {
+    /// The server of `LQ_TEST_POSTGRES`, or `None` (with a message saying
+    /// how to enable the test) when it is not set.
+    fn from_env(test: &str) -> Option<Self> {
+        match std::env::var("LQ_TEST_POSTGRES") {
+            Ok(url) if !url.is_empty() => Some(Postgres {
+                url,
+                schema: format!("lq_{}", test.split('_').next().unwrap_or("test")),
+            }),
+            _ => {
+                let message = format!(
+                    "{test}: skipped, no PostgreSQL. Set LQ_TEST_POSTGRES to a connection \
+                     string (e.g. postgresql://lq@127.0.0.1:54329/postgres) to run it; \
+                     .ci/run starts a server and sets it."
+                );
+                assert!(
+                    std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
+                    "{message}"
+                );
+                eprintln!("{message}");
+                None
+            }
+        }
+    }
+
+    fn literal(policy: &Policy, ty: &Type, d: &Datum) -> String {
+        let text = |t: &str| format!("'{}'", t.replace('\'', "''"));
+        match d {
+            Datum::Missing => "NULL".to_string(),
+            Datum::Bool(b) => b.to_string(),
+            Datum::Int(i) => i.to_string(),
+            Datum::Num(n) => format!("{n:?}"),
+            Datum::Text(t) => text(t),
+            Datum::Date(d) => format!("DATE {}", text(&lq::date::format(*d))),
+            Datum::Enum(v) => match ty {
+                Type::Enum(id, _) => text(&policy.checked().enums[*id].variants[*v as usize].name),
+                _ => "NULL".to_string(),
+            },
+            Datum::List(items) => format!(
+                "ARRAY[{}]::text[]",
+                items.iter().map(|i| text(i)).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// The script that (re)creates `leads` with the schema's columns, typed,
+    /// and inserts the records.
+    fn load_script(policy: &Policy, records: &[Vec<Datum>]) -> String {
+        let fields = &policy.checked().schema.fields;
+        let columns: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let ty = match f.ty {
+                    Type::Int => "BIGINT",
+                    Type::Bool => "BOOLEAN",
+                    Type::Number | Type::Money => "DOUBLE PRECISION",
+                    Type::Date => "DATE",
+                    Type::List => "TEXT[]",
+                    _ => "TEXT",
+                };
+                format!("\"{}\" {ty}", f.column.replace('"', "\"\""))
+            })
+            .collect();
+        // `__lq_row` keeps the records' order: PostgreSQL returns rows in
+        // no promised order, so the query is run with `ORDER BY "__lq_row"`.
+        let mut script = format!(
+            "DROP TABLE IF EXISTS leads;\nCREATE TABLE leads ({}, \"__lq_row\" BIGINT);\n",
+            columns.join(", ")
+        );
+        let mut row = 0;
+        for chunk in records.chunks(500) {
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|r| {
+                    let values: Vec<String> = fields
+                        .iter()
+                        .zip(r)
+                        .map(|(f, d)| Self::literal(policy, &f.ty, d))
+                        .collect();
+                    row += 1;
+                    format!("({}, {row})", values.join(", "))
+                })
+                .collect();
+            script.push_str(&format!("INSERT INTO leads VALUES {};\n", rows.join(",\n")));
+        }
+        script
+    }
+}
+
+impl Engine for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn run(&mut self, policy: &Policy, records: &[Vec<Datum>], sql: &str) -> Vec<Row> {
+        let script = format!(
+            "SET client_min_messages = warning;\nCREATE SCHEMA IF NOT EXISTS {schema};\nSET search_path = {schema};\n{}\\pset null '{NULL}'\n{sql}\nORDER BY \"__lq_row\";\n",
+            Self::load_script(policy, records),
+            schema = self.schema
+        );
+        let mut child = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--csv",
+                "-t",
+                "-d",
+                &self.url,
+                "-f",
+                "-",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("psql runs (install the PostgreSQL client)");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write the script");
+        let out = child.wait_with_output().expect("psql finishes");
+        assert!(
+            out.status.success(),
+            "psql failed: {}\n{sql}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let keyed = usize::from(policy.checked().schema.key.is_some());
+        let blocks = policy.checked().block_names().count();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(out.stdout.as_slice());
+        reader
+            .records()
+            .map(|r| {
+                let r = r.expect("psql writes CSV");
+                let opt = |i: usize| Some(&r[i]).filter(|v| *v != NULL).map(str::to_string);
+                let int = |i: usize| -> i64 {
+                    r[i].parse()
+                        .unwrap_or_else(|_| panic!("an integer, not {:?}", &r[i]))
+                };
+                (
+                    r[keyed].to_string(),
+                    opt(keyed + 1),
+                    int(keyed + 2),
+                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
+                    opt(keyed + 3 + blocks),
+                    opt(keyed + 4 + blocks),
+                    r[keyed + 5 + blocks].to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn example_policies_give_the_same_outcomes_in_postgres() {
+    if let Some(mut pg) = Postgres::from_env("example_policies_give_the_same_outcomes_in_postgres")
+    {
+        differential::example_cases(&mut pg);
+    }
+}
+
+#[test]
+fn generated_policies_give_the_same_outcomes_in_postgres() {
+    if let Some(mut pg) =
+        Postgres::from_env("generated_policies_give_the_same_outcomes_in_postgres")
+    {
+        differential::generated_cases(&mut pg, 300);
+    }
+}

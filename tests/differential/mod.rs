@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use lq::check::types::Type;
 use lq::data::{ReadOptions, RecordReader};
 use lq::eval::{Datum, Outcome};
 use lq::sql::{compile_sql, Dialect};
@@ -139,6 +140,70 @@ pub fn example_cases(engine: &mut dyn Engine) {
         compared += 1;
     }
     assert!(compared >= 4, "only {compared} examples compared");
+}
+
+/// A record value as a PostgreSQL (and DuckDB) literal.
+fn literal(policy: &Policy, ty: &Type, d: &Datum) -> String {
+    let text = |t: &str| format!("'{}'", t.replace('\'', "''"));
+    match d {
+        Datum::Missing => "NULL".to_string(),
+        Datum::Bool(b) => b.to_string(),
+        Datum::Int(i) => i.to_string(),
+        Datum::Num(n) => format!("{n:?}"),
+        Datum::Text(t) => text(t),
+        Datum::Date(d) => format!("DATE {}", text(&lq::date::format(*d))),
+        Datum::Enum(v) => match ty {
+            Type::Enum(id, _) => text(&policy.checked().enums[*id].variants[*v as usize].name),
+            _ => "NULL".to_string(),
+        },
+        Datum::List(items) => format!(
+            "ARRAY[{}]::text[]",
+            items.iter().map(|i| text(i)).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The script that (re)creates `leads` with the schema's columns, typed,
+/// and inserts the records.
+pub fn load_script(policy: &Policy, records: &[Vec<Datum>]) -> String {
+    let fields = &policy.checked().schema.fields;
+    let columns: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let ty = match f.ty {
+                Type::Int => "BIGINT",
+                Type::Bool => "BOOLEAN",
+                Type::Number | Type::Money => "DOUBLE PRECISION",
+                Type::Date => "DATE",
+                Type::List => "TEXT[]",
+                _ => "TEXT",
+            };
+            format!("\"{}\" {ty}", f.column.replace('"', "\"\""))
+        })
+        .collect();
+    // `__lq_row` keeps the records' order: PostgreSQL returns rows in
+    // no promised order, so the query is run with `ORDER BY "__lq_row"`.
+    let mut script = format!(
+        "DROP TABLE IF EXISTS leads;\nCREATE TABLE leads ({}, \"__lq_row\" BIGINT);\n",
+        columns.join(", ")
+    );
+    let mut row = 0;
+    for chunk in records.chunks(500) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|r| {
+                let values: Vec<String> = fields
+                    .iter()
+                    .zip(r)
+                    .map(|(f, d)| literal(policy, &f.ty, d))
+                    .collect();
+                row += 1;
+                format!("({}, {row})", values.join(", "))
+            })
+            .collect();
+        script.push_str(&format!("INSERT INTO leads VALUES {};\n", rows.join(",\n")));
+    }
+    script
 }
 
 struct Lcg(u64);

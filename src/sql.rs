@@ -33,6 +33,12 @@ pub enum Dialect {
     Postgres,
     /// DuckDB.
     Duckdb,
+    /// Spark SQL (Databricks).
+    Spark,
+    /// Google BigQuery (GoogleSQL).
+    Bigquery,
+    /// Snowflake.
+    Snowflake,
 }
 
 impl Dialect {
@@ -42,6 +48,9 @@ impl Dialect {
             Dialect::Sqlite => "sqlite",
             Dialect::Postgres => "postgres",
             Dialect::Duckdb => "duckdb",
+            Dialect::Spark => "spark",
+            Dialect::Bigquery => "bigquery",
+            Dialect::Snowflake => "snowflake",
         }
     }
 }
@@ -88,6 +97,24 @@ pub fn compile_sql(
     }
 }
 
+/// `name` as a quoted identifier: backticks in Spark and BigQuery, double
+/// quotes elsewhere, with the quote character escaped.
+pub fn quote_ident(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+        Dialect::Bigquery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// A dotted name (`crm.leads`) quoted part by part.
+pub fn quote_name(dialect: Dialect, name: &str) -> String {
+    name.split('.')
+        .map(|p| quote_ident(dialect, p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 struct Writer<'p> {
     policy: &'p CheckedPolicy,
     dialect: Dialect,
@@ -106,11 +133,28 @@ impl Writer<'_> {
     }
 
     fn ident(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        quote_ident(self.dialect, name)
     }
 
+    /// A string literal. Spark, BigQuery and Snowflake read backslash
+    /// escapes in quoted strings, so backslashes are doubled there.
     fn text(&self, t: &str) -> String {
-        format!("'{}'", t.replace('\'', "''"))
+        match self.dialect {
+            Dialect::Spark | Dialect::Bigquery | Dialect::Snowflake => {
+                format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            _ => format!("'{}'", t.replace('\'', "''")),
+        }
+    }
+
+    /// The type that division is done in.
+    fn float_type(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "REAL",
+            Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::Bigquery => "FLOAT64",
+            _ => "DOUBLE",
+        }
     }
 
     /// A condition as an integer flag that is 1 only when it is true.
@@ -247,8 +291,9 @@ impl Writer<'_> {
         } else {
             format!(", {}", flags.join(",\n         "))
         };
+        let (scored, decided) = (self.ident("__scored"), self.ident("__decided"));
         format!(
-            "-- {} compiled by lq {} for {}, as of {}\nWITH \"__scored\" AS (\n  SELECT *{scored_cols}\n  FROM {}\n),\n\"__decided\" AS (\n  SELECT *{flag_cols}\n  FROM \"__scored\"\n)\nSELECT {}\nFROM \"__decided\"",
+            "-- {} compiled by lq {} for {}, as of {}\nWITH {scored} AS (\n  SELECT *{scored_cols}\n  FROM {}\n),\n{decided} AS (\n  SELECT *{flag_cols}\n  FROM {scored}\n)\nSELECT {}\nFROM {decided}",
             policy.name.as_deref().unwrap_or("policy"),
             env!("CARGO_PKG_VERSION"),
             self.dialect.name(),
@@ -259,11 +304,7 @@ impl Writer<'_> {
     }
 
     fn table_ident(&self, table: &str) -> String {
-        table
-            .split('.')
-            .map(|p| self.ident(p))
-            .collect::<Vec<_>>()
-            .join(".")
+        quote_name(self.dialect, table)
     }
 
     /// The disqualification reasons as a JSON array text, in order.
@@ -307,6 +348,8 @@ impl Writer<'_> {
     fn days(&self, sql: &str) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("CAST(julianday({sql}) - 2440587.5 AS INTEGER)"),
+            Dialect::Spark | Dialect::Bigquery => format!("UNIX_DATE(CAST({sql} AS DATE))"),
+            Dialect::Snowflake => format!("DATEDIFF(day, DATE '1970-01-01', CAST({sql} AS DATE))"),
             _ => format!("(CAST({sql} AS DATE) - DATE '1970-01-01')"),
         }
     }
@@ -346,15 +389,9 @@ impl Writer<'_> {
                     ArithOp::Add => format!("({l} + {r})"),
                     ArithOp::Sub => format!("({l} - {r})"),
                     ArithOp::Mul => format!("({l} * {r})"),
-                    ArithOp::Div => format!("(CAST({l} AS DOUBLE PRECISION) / NULLIF({r}, 0))")
-                        .replace(
-                            "DOUBLE PRECISION",
-                            if self.dialect == Dialect::Sqlite {
-                                "REAL"
-                            } else {
-                                "DOUBLE PRECISION"
-                            },
-                        ),
+                    ArithOp::Div => {
+                        format!("(CAST({l} AS {}) / NULLIF({r}, 0))", self.float_type())
+                    }
                 }
             }
             TKind::Compare(op, l, r) => {
@@ -398,7 +435,10 @@ impl Writer<'_> {
                 }
                 let (l, r) = (self.expr(l), self.expr(r));
                 match (op, self.dialect) {
-                    (TextOp::Contains, Dialect::Sqlite) => format!("(instr({l}, {r}) > 0)"),
+                    (TextOp::Contains, Dialect::Sqlite | Dialect::Spark) => {
+                        format!("(instr({l}, {r}) > 0)")
+                    }
+                    (TextOp::Contains, Dialect::Snowflake) => format!("CONTAINS({l}, {r})"),
                     (TextOp::Contains, _) => format!("(strpos({l}, {r}) > 0)"),
                     (TextOp::StartsWith, _) => format!("(substr({l}, 1, length({r})) = {r})"),
                     (TextOp::EndsWith, Dialect::Sqlite) => format!(
@@ -416,6 +456,9 @@ impl Writer<'_> {
                     }
                     Dialect::Postgres => format!("({l} ~ {p})"),
                     Dialect::Duckdb => format!("regexp_matches({l}, {p})"),
+                    Dialect::Spark => format!("({l} RLIKE {p})"),
+                    Dialect::Bigquery => format!("REGEXP_CONTAINS({l}, {p})"),
+                    Dialect::Snowflake => format!("(REGEXP_INSTR({l}, {p}) > 0)"),
                 }
             }
             TKind::DateTest(op, l, r) => {
@@ -457,6 +500,11 @@ impl Writer<'_> {
             ),
             Dialect::Postgres => format!("({needle} = ANY({col}))"),
             Dialect::Duckdb => format!("list_contains({col}, {needle})"),
+            Dialect::Spark => format!("array_contains({col}, {needle})"),
+            Dialect::Bigquery => format!("({needle} IN UNNEST({col}))"),
+            Dialect::Snowflake => {
+                format!("ARRAY_CONTAINS(CAST({needle} AS VARIANT), {col})")
+            }
         }
     }
 
@@ -470,6 +518,9 @@ impl Writer<'_> {
             Dialect::Sqlite => format!("json_array_length({col})"),
             Dialect::Postgres => format!("cardinality({col})"),
             Dialect::Duckdb => format!("len({col})"),
+            Dialect::Spark => format!("(CASE WHEN {col} IS NULL THEN NULL ELSE size({col}) END)"),
+            Dialect::Bigquery => format!("ARRAY_LENGTH({col})"),
+            Dialect::Snowflake => format!("ARRAY_SIZE({col})"),
         }
     }
 
@@ -483,9 +534,19 @@ impl Writer<'_> {
                     Dialect::Sqlite => {
                         format!("char({})", WHITE_SPACE.map(|c| c.to_string()).join(", "))
                     }
+                    Dialect::Bigquery => format!(
+                        "CODE_POINTS_TO_STRING([{}])",
+                        WHITE_SPACE.map(|c| c.to_string()).join(", ")
+                    ),
+                    Dialect::Spark => {
+                        format!("'{}'", WHITE_SPACE.map(|c| format!("\\u{c:04X}")).join(""))
+                    }
                     _ => WHITE_SPACE.map(|c| format!("chr({c})")).join(" || "),
                 };
-                format!("trim({}, {chars})", a[0])
+                match self.dialect {
+                    Dialect::Spark => format!("trim(BOTH {chars} FROM {})", a[0]),
+                    _ => format!("trim({}, {chars})", a[0]),
+                }
             }
             Func::Count => self.list_count(&args[0], e),
             Func::DaysSince => format!("({} - {})", self.as_of, a[0]),
@@ -506,6 +567,10 @@ impl Writer<'_> {
             }
             Func::Round => match self.dialect {
                 Dialect::Sqlite => format!("CAST(round({}) AS INTEGER)", a[0]),
+                Dialect::Bigquery => format!("CAST(ROUND({}) AS INT64)", a[0]),
+                Dialect::Spark | Dialect::Snowflake => {
+                    format!("CAST(ROUND({}) AS BIGINT)", a[0])
+                }
                 _ => format!("CAST(round(CAST({} AS NUMERIC)) AS BIGINT)", a[0]),
             },
         }

@@ -26,7 +26,14 @@ fn examples() -> Vec<String> {
 fn every_example_compiles_to_each_dialect_and_the_sql_is_snapshotted() {
     let mut compiled = 0;
     for name in examples() {
-        for dialect in ["sqlite", "postgres", "duckdb"] {
+        for dialect in [
+            "sqlite",
+            "postgres",
+            "duckdb",
+            "spark",
+            "bigquery",
+            "snowflake",
+        ] {
             let out = lq()
                 .args([
                     "compile",
@@ -61,7 +68,7 @@ fn every_example_compiles_to_each_dialect_and_the_sql_is_snapshotted() {
         }
     }
     assert!(
-        compiled >= 15,
+        compiled >= 30,
         "only {compiled} example/dialect pairs compiled"
     );
 }

@@ -42,6 +42,9 @@ enum DialectArg {
     Sqlite,
     Postgres,
     Duckdb,
+    Spark,
+    Bigquery,
+    Snowflake,
 }
 
 /// Runs `lq compile`.
@@ -60,6 +63,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
         DialectArg::Sqlite => Dialect::Sqlite,
         DialectArg::Postgres => Dialect::Postgres,
         DialectArg::Duckdb => Dialect::Duckdb,
+        DialectArg::Spark => Dialect::Spark,
+        DialectArg::Bigquery => Dialect::Bigquery,
+        DialectArg::Snowflake => Dialect::Snowflake,
     };
     let Target::Sql = args.to;
     match compile_sql(
@@ -70,7 +76,10 @@ pub fn run(args: Args, style: &Style) -> Exit {
     ) {
         Ok(sql) => {
             match &args.view {
-                Some(view) => println!("CREATE VIEW \"{}\" AS\n{sql};", view.replace('"', "\"\"")),
+                Some(view) => println!(
+                    "CREATE VIEW {} AS\n{sql};",
+                    lq::sql::quote_name(dialect, view)
+                ),
                 None => println!("{sql};"),
             }
             Exit::Success

@@ -265,7 +265,6 @@ fn condition(rng: &mut Lcg, depth: usize) -> String {
 /// Generated policies (disqualifiers, a capped block with `per`, rules)
 /// over a grid of leads with a missing value at every threshold.
 pub fn generated_cases(engine: &mut dyn Engine, cases: usize) {
-    let schema = "enum Role { V0, V1, V2 }\nschema {\n  id: int key\n  a: int?\n  r: Role?\n  b: bool?\n  n: int\n  x: number?\n  t: text?\n  d: date?\n  g: list of text?\n}\ntiers T > U\n";
     let base = lq::date::parse_iso(AS_OF).expect("date");
     let mut leads = Vec::new();
     let mut id = 0;
@@ -330,37 +329,49 @@ pub fn generated_cases(engine: &mut dyn Engine, cases: usize) {
             }
         }
     }
-    let mut rng = Lcg(99);
-    for case in 0..cases {
-        let mut text = schema.to_string();
-        if rng.pick(2) == 0 {
-            text.push_str(&format!(
-                "disqualify when {} because \"d{case}\"\n",
-                condition(&mut rng, 2)
-            ));
-        }
-        text.push_str(&format!(
-            "score s at least -3 up to 6 {{\n  +{} when {}\n  -{} when {}\n  +1 per n\n}}\n",
-            1 + rng.pick(4),
-            condition(&mut rng, 1),
-            1 + rng.pick(4),
-            condition(&mut rng, 1)
-        ));
-        for i in 0..1 + rng.pick(3) {
-            text.push_str(&format!(
-                "rule r{i}: when {} then tier {}, route \"q{i}\"\n",
-                condition(&mut rng, 2),
-                ["T", "U"][rng.pick(2)]
-            ));
-        }
-        if rng.pick(3) > 0 {
-            text.push_str("when s >= 3 then tier U\n");
-        }
-        if rng.pick(2) == 0 {
-            text.push_str("otherwise tier U\n");
-        }
-        let policy = Policy::from_source("gen.lq", &text)
+    for (case, text) in generated_policies(cases).iter().enumerate() {
+        let policy = Policy::from_source("gen.lq", text)
             .unwrap_or_else(|e| panic!("case {case}: {e:?}\n{text}"));
         compare(engine, &policy, &leads, &format!("case {case}:\n{text}"));
     }
+}
+
+/// The schema every generated policy declares.
+const GENERATED_SCHEMA: &str = "enum Role { V0, V1, V2 }\nschema {\n  id: int key\n  a: int?\n  r: Role?\n  b: bool?\n  n: int\n  x: number?\n  t: text?\n  d: date?\n  g: list of text?\n}\ntiers T > U\n";
+
+/// The text of `cases` generated policies (the same ones every run).
+pub fn generated_policies(cases: usize) -> Vec<String> {
+    let mut rng = Lcg(99);
+    (0..cases)
+        .map(|case| {
+            let mut text = GENERATED_SCHEMA.to_string();
+            if rng.pick(2) == 0 {
+                text.push_str(&format!(
+                    "disqualify when {} because \"d{case}\"\n",
+                    condition(&mut rng, 2)
+                ));
+            }
+            text.push_str(&format!(
+                "score s at least -3 up to 6 {{\n  +{} when {}\n  -{} when {}\n  +1 per n\n}}\n",
+                1 + rng.pick(4),
+                condition(&mut rng, 1),
+                1 + rng.pick(4),
+                condition(&mut rng, 1)
+            ));
+            for i in 0..1 + rng.pick(3) {
+                text.push_str(&format!(
+                    "rule r{i}: when {} then tier {}, route \"q{i}\"\n",
+                    condition(&mut rng, 2),
+                    ["T", "U"][rng.pick(2)]
+                ));
+            }
+            if rng.pick(3) > 0 {
+                text.push_str("when s >= 3 then tier U\n");
+            }
+            if rng.pick(2) == 0 {
+                text.push_str("otherwise tier U\n");
+            }
+            text
+        })
+        .collect()
 }

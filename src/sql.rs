@@ -266,9 +266,9 @@ impl Writer<'_> {
                 self.ident(&f.name)
             ));
         }
-        select.push(format!("{status} AS \"status\""));
-        select.push(format!("{tier} AS \"tier\""));
-        select.push(format!("({score}) AS \"score\""));
+        select.push(format!("{status} AS {}", self.ident("status")));
+        select.push(format!("{tier} AS {}", self.ident("tier")));
+        select.push(format!("({score}) AS {}", self.ident("score")));
         for (b, block) in policy.blocks.iter().enumerate() {
             if let Some(name) = &block.name {
                 select.push(format!(
@@ -278,9 +278,9 @@ impl Writer<'_> {
                 ));
             }
         }
-        select.push(format!("{route} AS \"route\""));
-        select.push(format!("{rule} AS \"rule\""));
-        select.push(format!("{reasons} AS \"reasons\""));
+        select.push(format!("{route} AS {}", self.ident("route")));
+        select.push(format!("{rule} AS {}", self.ident("rule")));
+        select.push(format!("{reasons} AS {}", self.ident("reasons")));
         let scored_cols = if blocks.is_empty() {
             String::new()
         } else {

@@ -1,0 +1,218 @@
+//! `lq compile --to sql --dialect spark` gives the interpreter's answers,
+//! lead for lead, on Spark SQL in local mode (the pyspark package and a
+//! Java 17 runtime, in one `python3` process): every example policy over
+//! its data and 2000 generated leads, and 300 generated policies over a
+//! grid of leads with missing values at every threshold.
+//!
+//! Without `python3 -c "import pyspark"` and `java` the test says it was
+//! skipped and how to enable it (`python3 -m pip install pyspark`), unless
+//! `LQ_REQUIRE_ENGINES=1` (set by `.ci/run`, which installs it), which
+//! makes a skip a failure.
+
+mod differential;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use differential::{Engine, Row};
+use lq::check::types::Type;
+use lq::eval::Datum;
+use lq::sql::Dialect;
+use lq::Policy;
+
+/// Reads jobs (one JSON line: columns, rows, sql), makes `leads` a typed
+/// temporary view of the rows, runs the query and prints each row as a JSON
+/// array, then `END` (or an `{"error": ...}` line, then `END`).
+const RUNNER: &str = r#"
+import datetime, json, sys
+from pyspark.sql import SparkSession
+from pyspark.sql import types as T
+spark = (SparkSession.builder.master("local[1]").appName("lq-differential")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+kinds = {"bigint": T.LongType(), "double": T.DoubleType(), "boolean": T.BooleanType(),
+         "date": T.DateType(), "string": T.StringType(), "array": T.ArrayType(T.StringType())}
+for line in sys.stdin:
+    job = json.loads(line)
+    try:
+        schema = T.StructType([T.StructField(n, kinds[k], True) for n, k in job["columns"]])
+        dates = [i for i, (_, k) in enumerate(job["columns"]) if k == "date"]
+        rows = []
+        for r in job["rows"]:
+            for i in dates:
+                if r[i] is not None:
+                    r[i] = datetime.date.fromisoformat(r[i])
+            rows.append(tuple(r))
+        spark.createDataFrame(rows, schema).createOrReplaceTempView("leads")
+        for row in spark.sql(job["sql"]).collect():
+            print(json.dumps(list(row)))
+    except Exception as e:
+        print(json.dumps({"error": str(e)[:2000]}))
+    print("END", flush=True)
+"#;
+
+/// Spark in local mode in one Python process.
+struct Spark {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Spark {
+    /// Spark, or `None` (with a message saying how to enable the test).
+    fn available(test: &str) -> Option<Self> {
+        let found = |cmd: &str, args: &[&str]| {
+            Command::new(cmd)
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !found("python3", &["-c", "import pyspark"]) || !found("java", &["-version"]) {
+            let message = format!(
+                "{test}: skipped, no Spark. Install Java 17 and run \
+                 `python3 -m pip install pyspark` to run it; .ci/run installs them."
+            );
+            assert!(
+                std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
+                "{message}"
+            );
+            eprintln!("{message}");
+            return None;
+        }
+        let mut child = Command::new("python3")
+            .args(["-c", RUNNER])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let input = child.stdin.take().expect("stdin");
+        let output = BufReader::new(child.stdout.take().expect("stdout"));
+        Some(Spark {
+            child,
+            input,
+            output,
+        })
+    }
+}
+
+impl Drop for Spark {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn json_of(policy: &Policy, ty: &Type, d: &Datum) -> serde_json::Value {
+    use serde_json::Value as J;
+    match d {
+        Datum::Missing => J::Null,
+        Datum::Bool(b) => J::Bool(*b),
+        Datum::Int(i) => J::from(*i),
+        Datum::Num(n) => J::from(*n),
+        Datum::Text(t) => J::from(t.as_str()),
+        Datum::Date(d) => J::from(lq::date::format(*d)),
+        Datum::Enum(v) => match ty {
+            Type::Enum(id, _) => J::from(
+                policy.checked().enums[*id].variants[*v as usize]
+                    .name
+                    .as_str(),
+            ),
+            _ => J::Null,
+        },
+        Datum::List(items) => J::from(items.clone()),
+    }
+}
+
+impl Engine for Spark {
+    fn dialect(&self) -> Dialect {
+        Dialect::Spark
+    }
+
+    fn run(&mut self, policy: &Policy, records: &[Vec<Datum>], sql: &str) -> Vec<Row> {
+        let fields = &policy.checked().schema.fields;
+        let mut columns: Vec<(String, &str)> = fields
+            .iter()
+            .map(|f| {
+                let kind = match f.ty {
+                    Type::Int => "bigint",
+                    Type::Number | Type::Money => "double",
+                    Type::Bool => "boolean",
+                    Type::Date => "date",
+                    Type::List => "array",
+                    _ => "string",
+                };
+                (f.column.clone(), kind)
+            })
+            .collect();
+        columns.push(("__lq_row".to_string(), "bigint"));
+        let rows: Vec<serde_json::Value> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut row: Vec<serde_json::Value> = fields
+                    .iter()
+                    .zip(r)
+                    .map(|(f, d)| json_of(policy, &f.ty, d))
+                    .collect();
+                row.push(serde_json::Value::from(i));
+                serde_json::Value::Array(row)
+            })
+            .collect();
+        let job = serde_json::json!({
+            "columns": columns,
+            "rows": rows,
+            "sql": format!("{sql}\nORDER BY `__lq_row`"),
+        });
+        writeln!(self.input, "{job}").expect("send the job");
+        self.input.flush().expect("send the job");
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            let read = self.output.read_line(&mut line).expect("Spark answers");
+            assert!(read > 0, "Spark's runner stopped");
+            let line = line.trim_end().to_string();
+            if line == "END" {
+                break;
+            }
+            lines.push(line);
+        }
+        if let Some(error) = lines.first().filter(|l| l.starts_with('{')) {
+            panic!("Spark failed: {error}\n{sql}");
+        }
+        let keyed = usize::from(policy.checked().schema.key.is_some());
+        let blocks = policy.checked().block_names().count();
+        lines
+            .iter()
+            .map(|line| {
+                let r: Vec<serde_json::Value> = serde_json::from_str(line).expect("a JSON row");
+                let text = |i: usize| r[i].as_str().map(str::to_string);
+                let int = |i: usize| -> i64 {
+                    r[i].as_i64()
+                        .unwrap_or_else(|| panic!("an integer, not {}", r[i]))
+                };
+                (
+                    text(keyed).expect("a status"),
+                    text(keyed + 1),
+                    int(keyed + 2),
+                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
+                    text(keyed + 3 + blocks),
+                    text(keyed + 4 + blocks),
+                    text(keyed + 5 + blocks).expect("reasons"),
+                )
+            })
+            .collect()
+    }
+}
+
+/// One test, so one Spark session starts (it takes several seconds).
+#[test]
+fn policies_give_the_same_outcomes_in_spark() {
+    if let Some(mut spark) = Spark::available("policies_give_the_same_outcomes_in_spark") {
+        differential::example_cases(&mut spark);
+        differential::generated_cases(&mut spark, 300);
+    }
+}

@@ -11,10 +11,7 @@
 
 mod differential;
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
-use differential::{Engine, Row};
+use differential::{Engine, PythonRunner, Row};
 use lq::eval::Datum;
 use lq::sql::Dialect;
 use lq::Policy;
@@ -42,53 +39,18 @@ while True:
 "#;
 
 /// DuckDB in one Python process, kept for all of a test's queries.
-struct Duckdb {
-    child: Child,
-    input: ChildStdin,
-    output: BufReader<ChildStdout>,
-}
+struct Duckdb(PythonRunner);
 
 impl Duckdb {
     /// DuckDB, or `None` (with a message saying how to enable the test)
     /// when its Python package is not installed.
     fn available(test: &str) -> Option<Self> {
-        let found = Command::new("python3")
-            .args(["-c", "import duckdb"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            let message = format!(
-                "{test}: skipped, no DuckDB. Run `python3 -m pip install duckdb` to run it; \
-                 .ci/run installs it."
-            );
-            assert!(
-                std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
-                "{message}"
-            );
-            eprintln!("{message}");
-            return None;
-        }
-        let mut child = Command::new("python3")
-            .args(["-c", RUNNER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        let input = child.stdin.take().expect("stdin");
-        let output = BufReader::new(child.stdout.take().expect("stdout"));
-        Some(Duckdb {
-            child,
-            input,
-            output,
-        })
-    }
-}
-
-impl Drop for Duckdb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        differential::engine_present(
+            test,
+            differential::runs("python3", &["-c", "import duckdb"]),
+            "No DuckDB: run `python3 -m pip install duckdb` to run it",
+        )
+        .then(|| Duckdb(PythonRunner::start(RUNNER)))
     }
 }
 
@@ -102,44 +64,8 @@ impl Engine for Duckdb {
             "{}\n-- lq: query\n{sql}\nORDER BY \"__lq_row\"",
             differential::load_script(policy, records)
         );
-        write!(self.input, "{}\n{script}", script.len()).expect("send the script");
-        self.input.flush().expect("send the script");
-        let mut lines = Vec::new();
-        loop {
-            let mut line = String::new();
-            let read = self.output.read_line(&mut line).expect("DuckDB answers");
-            assert!(read > 0, "DuckDB's runner stopped");
-            let line = line.trim_end().to_string();
-            if line == "END" {
-                break;
-            }
-            lines.push(line);
-        }
-        let keyed = usize::from(policy.checked().schema.key.is_some());
-        let blocks = policy.checked().block_names().count();
-        if let Some(error) = lines.first().filter(|l| l.starts_with('{')) {
-            panic!("DuckDB failed: {error}\n{sql}");
-        }
-        lines
-            .iter()
-            .map(|line| {
-                let r: Vec<serde_json::Value> = serde_json::from_str(line).expect("a JSON row");
-                let text = |i: usize| r[i].as_str().map(str::to_string);
-                let int = |i: usize| -> i64 {
-                    r[i].as_i64()
-                        .unwrap_or_else(|| panic!("an integer, not {}", r[i]))
-                };
-                (
-                    text(keyed).expect("a status"),
-                    text(keyed + 1),
-                    int(keyed + 2),
-                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
-                    text(keyed + 3 + blocks),
-                    text(keyed + 4 + blocks),
-                    text(keyed + 5 + blocks).expect("reasons"),
-                )
-            })
-            .collect()
+        let job = format!("{}\n{script}", script.len());
+        self.0.rows(job.as_bytes(), policy, sql)
     }
 }
 

@@ -47,19 +47,11 @@ const DIALECTS: [Dialect; 6] = [
 
 #[test]
 fn every_dialects_sql_parses_with_sqlglot() {
-    let found = Command::new("python3")
-        .args(["-c", "import sqlglot"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        let message = "every_dialects_sql_parses_with_sqlglot: skipped, no sqlglot. Run \
-                       `python3 -m pip install sqlglot` to run it; .ci/run installs it.";
-        assert!(
-            std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
-            "{message}"
-        );
-        eprintln!("{message}");
+    if !differential::engine_present(
+        "every_dialects_sql_parses_with_sqlglot",
+        differential::runs("python3", &["-c", "import sqlglot"]),
+        "No sqlglot: run `python3 -m pip install sqlglot` to run it",
+    ) {
         return;
     }
     let mut policies: Vec<(String, String)> = std::fs::read_dir("examples")

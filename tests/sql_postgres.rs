@@ -32,25 +32,19 @@ impl Postgres {
     /// The server of `LQ_TEST_POSTGRES`, or `None` (with a message saying
     /// how to enable the test) when it is not set.
     fn from_env(test: &str) -> Option<Self> {
-        match std::env::var("LQ_TEST_POSTGRES") {
-            Ok(url) if !url.is_empty() => Some(Postgres {
-                url,
-                schema: format!("lq_{}", test.split('_').next().unwrap_or("test")),
-            }),
-            _ => {
-                let message = format!(
-                    "{test}: skipped, no PostgreSQL. Set LQ_TEST_POSTGRES to a connection \
-                     string (e.g. postgresql://lq@127.0.0.1:54329/postgres) to run it; \
-                     .ci/run starts a server and sets it."
-                );
-                assert!(
-                    std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
-                    "{message}"
-                );
-                eprintln!("{message}");
-                None
-            }
-        }
+        let url = std::env::var("LQ_TEST_POSTGRES")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let present = differential::engine_present(
+            test,
+            url.is_some(),
+            "No PostgreSQL: set LQ_TEST_POSTGRES to a connection string \
+             (e.g. postgresql://lq@127.0.0.1:54329/postgres) to run it",
+        );
+        url.filter(|_| present).map(|url| Postgres {
+            url,
+            schema: format!("lq_{}", test.split('_').next().unwrap_or("test")),
+        })
     }
 }
 

@@ -11,10 +11,7 @@
 
 mod differential;
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
-use differential::{Engine, Row};
+use differential::{Engine, PythonRunner, Row};
 use lq::check::types::Type;
 use lq::eval::Datum;
 use lq::sql::Dialect;
@@ -53,56 +50,18 @@ for line in sys.stdin:
 "#;
 
 /// Spark in local mode in one Python process.
-struct Spark {
-    child: Child,
-    input: ChildStdin,
-    output: BufReader<ChildStdout>,
-}
+struct Spark(PythonRunner);
 
 impl Spark {
     /// Spark, or `None` (with a message saying how to enable the test).
     fn available(test: &str) -> Option<Self> {
-        let found = |cmd: &str, args: &[&str]| {
-            Command::new(cmd)
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !found("python3", &["-c", "import pyspark"]) || !found("java", &["-version"]) {
-            let message = format!(
-                "{test}: skipped, no Spark. Install Java 17 and run \
-                 `python3 -m pip install pyspark` to run it; .ci/run installs them."
-            );
-            assert!(
-                std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
-                "{message}"
-            );
-            eprintln!("{message}");
-            return None;
-        }
-        let mut child = Command::new("python3")
-            .args(["-c", RUNNER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs");
-        let input = child.stdin.take().expect("stdin");
-        let output = BufReader::new(child.stdout.take().expect("stdout"));
-        Some(Spark {
-            child,
-            input,
-            output,
-        })
-    }
-}
-
-impl Drop for Spark {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        differential::engine_present(
+            test,
+            differential::runs("python3", &["-c", "import pyspark"])
+                && differential::runs("java", &["-version"]),
+            "No Spark: install Java 17 and run `python3 -m pip install pyspark` to run it",
+        )
+        .then(|| Spark(PythonRunner::start(RUNNER)))
     }
 }
 
@@ -167,44 +126,7 @@ impl Engine for Spark {
             "rows": rows,
             "sql": format!("{sql}\nORDER BY `__lq_row`"),
         });
-        writeln!(self.input, "{job}").expect("send the job");
-        self.input.flush().expect("send the job");
-        let mut lines = Vec::new();
-        loop {
-            let mut line = String::new();
-            let read = self.output.read_line(&mut line).expect("Spark answers");
-            assert!(read > 0, "Spark's runner stopped");
-            let line = line.trim_end().to_string();
-            if line == "END" {
-                break;
-            }
-            lines.push(line);
-        }
-        if let Some(error) = lines.first().filter(|l| l.starts_with('{')) {
-            panic!("Spark failed: {error}\n{sql}");
-        }
-        let keyed = usize::from(policy.checked().schema.key.is_some());
-        let blocks = policy.checked().block_names().count();
-        lines
-            .iter()
-            .map(|line| {
-                let r: Vec<serde_json::Value> = serde_json::from_str(line).expect("a JSON row");
-                let text = |i: usize| r[i].as_str().map(str::to_string);
-                let int = |i: usize| -> i64 {
-                    r[i].as_i64()
-                        .unwrap_or_else(|| panic!("an integer, not {}", r[i]))
-                };
-                (
-                    text(keyed).expect("a status"),
-                    text(keyed + 1),
-                    int(keyed + 2),
-                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
-                    text(keyed + 3 + blocks),
-                    text(keyed + 4 + blocks),
-                    text(keyed + 5 + blocks).expect("reasons"),
-                )
-            })
-            .collect()
+        self.0.rows(format!("{job}\n").as_bytes(), policy, sql)
     }
 }
 

@@ -108,3 +108,20 @@ pub fn read_source(path: &str) -> Result<Source, lq::data::DataError> {
 pub fn read_policy(path: &str, style: &Style) -> Option<Source> {
     read_source(path).map_err(|e| style.eprint(&e, None)).ok()
 }
+
+/// Reads and checks the policy at `path`, for the commands that need a
+/// checked one: an unreadable file is a usage error; a policy with errors
+/// has its diagnostics printed and is a failure.
+pub fn load_checked(path: &str, style: &Style) -> Result<Policy, Exit> {
+    let source = read_policy(path, style).ok_or(Exit::Usage)?;
+    let loaded = Policy::load(source);
+    match loaded.policy {
+        Some(policy) => Ok(policy),
+        None => {
+            for d in &loaded.diagnostics {
+                style.eprint(d, Some(&loaded.source));
+            }
+            Err(Exit::Failure)
+        }
+    }
+}

@@ -1,9 +1,8 @@
 //! `lq compile POLICY --to sql --dialect D`: the policy as one SQL query.
 
 use lq::sql::{compile_sql, Dialect};
-use lq::Policy;
 
-use super::check::read_policy;
+use super::check::load_checked;
 use super::render::Style;
 use super::Exit;
 
@@ -49,15 +48,9 @@ enum DialectArg {
 
 /// Runs `lq compile`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let Some(source) = read_policy(&args.policy, style) else {
-        return Exit::Usage;
-    };
-    let loaded = Policy::load(source);
-    let Some(policy) = loaded.policy else {
-        for d in &loaded.diagnostics {
-            style.eprint(d, Some(&loaded.source));
-        }
-        return Exit::Failure;
+    let policy = match load_checked(&args.policy, style) {
+        Ok(policy) => policy,
+        Err(exit) => return exit,
     };
     let dialect = match args.dialect {
         DialectArg::Sqlite => Dialect::Sqlite,

@@ -3,9 +3,8 @@
 
 use lq::coverage::Coverage;
 use lq::data::{ReadOptions, RecordReader};
-use lq::Policy;
 
-use super::check::read_policy;
+use super::check::load_checked;
 use super::input::{open_input, InputArg};
 use super::render::Style;
 use super::Exit;
@@ -40,15 +39,9 @@ enum Format {
 
 /// Runs `lq coverage`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let Some(source) = read_policy(&args.policy, style) else {
-        return Exit::Usage;
-    };
-    let loaded = Policy::load(source);
-    let Some(policy) = loaded.policy else {
-        for d in &loaded.diagnostics {
-            style.eprint(d, Some(&loaded.source));
-        }
-        return Exit::Failure;
+    let policy = match load_checked(&args.policy, style) {
+        Ok(policy) => policy,
+        Err(exit) => return exit,
     };
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
     let mut coverage = Coverage::new(&policy);

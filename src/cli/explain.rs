@@ -4,7 +4,7 @@
 use lq::data::{ReadOptions, RecordReader};
 use lq::Policy;
 
-use super::check::read_policy;
+use super::check::load_checked;
 use super::input::open_input;
 use super::render::Style;
 use super::Exit;
@@ -41,15 +41,9 @@ enum Format {
 
 /// Runs `lq explain`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let Some(source) = read_policy(&args.policy, style) else {
-        return Exit::Usage;
-    };
-    let loaded = Policy::load(source);
-    let Some(policy) = loaded.policy else {
-        for d in &loaded.diagnostics {
-            style.eprint(d, Some(&loaded.source));
-        }
-        return Exit::Failure;
+    let policy = match load_checked(&args.policy, style) {
+        Ok(policy) => policy,
+        Err(exit) => return exit,
     };
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
     let (row, record) = match (&args.lead, args.row, &args.data) {

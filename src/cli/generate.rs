@@ -2,9 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use lq::Policy;
-
-use super::check::read_policy;
+use super::check::load_checked;
 use super::render::Style;
 use super::Exit;
 
@@ -38,15 +36,9 @@ enum Format {
 
 /// Runs `lq generate`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let Some(source) = read_policy(&args.policy, style) else {
-        return Exit::Usage;
-    };
-    let loaded = Policy::load(source);
-    let Some(policy) = loaded.policy else {
-        for d in &loaded.diagnostics {
-            style.eprint(d, Some(&loaded.source));
-        }
-        return Exit::Failure;
+    let policy = match load_checked(&args.policy, style) {
+        Ok(policy) => policy,
+        Err(exit) => return exit,
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {

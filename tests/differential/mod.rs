@@ -79,6 +79,118 @@ pub fn compare(engine: &mut dyn Engine, policy: &Policy, records: &[Vec<Datum>],
     );
 }
 
+/// Whether an engine's prerequisites are here: when `found` is false, says
+/// the test was skipped and `how` to enable it, or fails the test when
+/// `LQ_REQUIRE_ENGINES=1` (as `.ci/run` sets).
+pub fn engine_present(test: &str, found: bool, how: &str) -> bool {
+    if !found {
+        let message = format!("{test}: skipped. {how}; .ci/run does.");
+        assert!(
+            std::env::var("LQ_REQUIRE_ENGINES").as_deref() != Ok("1"),
+            "{message}"
+        );
+        // Written to stderr directly, past the test harness's capture, so
+        // that a plain `cargo test` shows it.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{message}");
+    }
+    found
+}
+
+/// Whether `cmd args` runs and succeeds.
+pub fn runs(cmd: &str, args: &[&str]) -> bool {
+    std::process::Command::new(cmd)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A Python process that answers each job sent on its stdin with rows, one
+/// JSON array per line, then `END` (an `{"error": ...}` line reports a
+/// failure).
+pub struct PythonRunner {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl PythonRunner {
+    /// Starts `python3 -c program`.
+    pub fn start(program: &str) -> Self {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("python3")
+            .args(["-c", program])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let input = child.stdin.take().expect("stdin");
+        let output = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        PythonRunner {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// Sends `job` and returns the rows of the answer as `Row`s of `policy`'s
+    /// outcome columns; panics with the engine's error and the query.
+    pub fn rows(&mut self, job: &[u8], policy: &Policy, sql: &str) -> Vec<Row> {
+        use std::io::{BufRead as _, Write as _};
+        self.input.write_all(job).expect("send the job");
+        self.input.flush().expect("send the job");
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            let read = self
+                .output
+                .read_line(&mut line)
+                .expect("the engine answers");
+            assert!(read > 0, "the engine's runner stopped");
+            let line = line.trim_end().to_string();
+            if line == "END" {
+                break;
+            }
+            lines.push(line);
+        }
+        if let Some(error) = lines.first().filter(|l| l.starts_with('{')) {
+            panic!("the engine failed: {error}\n{sql}");
+        }
+        let keyed = usize::from(policy.checked().schema.key.is_some());
+        let blocks = policy.checked().block_names().count();
+        lines
+            .iter()
+            .map(|line| {
+                let r: Vec<serde_json::Value> = serde_json::from_str(line).expect("a JSON row");
+                let text = |i: usize| r[i].as_str().map(str::to_string);
+                let int = |i: usize| -> i64 {
+                    r[i].as_i64()
+                        .unwrap_or_else(|| panic!("an integer, not {}", r[i]))
+                };
+                (
+                    text(keyed).expect("a status"),
+                    text(keyed + 1),
+                    int(keyed + 2),
+                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
+                    text(keyed + 3 + blocks),
+                    text(keyed + 4 + blocks),
+                    text(keyed + 5 + blocks).expect("reasons"),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for PythonRunner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The records of a data file, read as `lq eval` reads them.
 pub fn read(policy: &Policy, data: &str) -> Vec<Vec<Datum>> {
     let input = Box::new(std::io::BufReader::new(

@@ -4,20 +4,11 @@
 //! evaluating every lead of a grid that covers every boundary. And the
 //! witness lead it prints really falls through.
 
+mod support;
+
 use lq::eval::{Datum, Status};
 use lq::{Policy, Source};
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn pick(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n
-    }
-}
+use support::{condition, Lcg};
 
 const SCHEMA: &str =
     "enum Role { V0, V1, V2 }\nschema {\n  a: int?\n  r: Role?\n  b: bool?\n  n: int\n}\ntiers T\n";
@@ -38,25 +29,6 @@ fn atom(rng: &mut Lcg) -> String {
         9 => format!("n >= {c}"),
         10 => format!("a != {c}"),
         _ => format!("r not in [V{}]", rng.pick(3)),
-    }
-}
-
-fn condition(rng: &mut Lcg, depth: usize) -> String {
-    if depth == 0 || rng.pick(3) == 0 {
-        return atom(rng);
-    }
-    match rng.pick(3) {
-        0 => format!(
-            "({} and {})",
-            condition(rng, depth - 1),
-            condition(rng, depth - 1)
-        ),
-        1 => format!(
-            "({} or {})",
-            condition(rng, depth - 1),
-            condition(rng, depth - 1)
-        ),
-        _ => format!("not {}", condition(rng, depth - 1)),
     }
 }
 
@@ -93,13 +65,13 @@ fn the_analysis_agrees_with_exhaustive_evaluation() {
         if rng.pick(3) == 0 {
             text.push_str(&format!(
                 "disqualify when {} because \"d\"\n",
-                condition(&mut rng, 2)
+                condition(&mut rng, 2, atom)
             ));
         }
         for i in 0..rules {
             text.push_str(&format!(
                 "rule r{i}: when {} then tier T\n",
-                condition(&mut rng, 2)
+                condition(&mut rng, 2, atom)
             ));
         }
         let loaded = Policy::load(Source::new("gen.lq", text.clone()));

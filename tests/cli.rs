@@ -3,14 +3,11 @@
 
 use std::fs;
 
+mod support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn lq() -> Command {
-    let mut cmd = Command::cargo_bin("lq").expect("the lq binary");
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "80");
-    cmd
-}
+use support::lq;
 
 fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(cmd.output().expect("lq runs").stdout).expect("UTF-8 output")

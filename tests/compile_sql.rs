@@ -3,13 +3,9 @@
 //! reviewed change), a view wraps the same query, and a feature a dialect
 //! cannot express is a diagnostic with exit code 1.
 
-use assert_cmd::Command;
+mod support;
 
-fn lq() -> Command {
-    let mut cmd = Command::cargo_bin("lq").expect("the lq binary");
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "80");
-    cmd
-}
+use support::lq;
 
 fn examples() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir("examples")

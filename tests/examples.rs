@@ -1,8 +1,11 @@
 //! Every example policy checks without a warning, passes its own tests, and
 //! evaluates its data to the outcomes worked out by hand (and snapshotted).
 
+mod support;
+
 use lq::testing::run_tests;
 use lq::{Policy, Source};
+use support::{lq, success_stdout};
 
 /// Tests without `as of` run as of this date, so the suite never rots.
 const AS_OF: &str = "2026-11-23";
@@ -85,17 +88,7 @@ fn outcomes(policy: &str, data: &str) -> Vec<serde_json::Value> {
 }
 
 fn ndjson(policy: &str, data: &str) -> String {
-    let out = assert_cmd::Command::cargo_bin("lq")
-        .expect("the binary")
-        .args(["eval", policy, data, "--as-of", AS_OF, "--format", "ndjson"])
-        .output()
-        .expect("lq runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    success_stdout(lq().args(["eval", policy, data, "--as-of", AS_OF, "--format", "ndjson"]))
 }
 
 #[test]

@@ -3,7 +3,11 @@
 //! formatted policy decides every lead exactly as the original does (the
 //! `line N` of an unnamed rule moves with it, and the formatter says where).
 
+mod support;
+
 use std::collections::HashMap;
+
+use support::Lcg;
 
 use lq::check::types::Type;
 use lq::eval::{Datum, Outcome};
@@ -67,19 +71,6 @@ fn formatter_cases() {
         let out = format(&text).unwrap_or_else(|e| panic!("{e:?}"));
         insta::assert_snapshot!(out.text);
     });
-}
-
-/// A small deterministic generator (no dependency needed for this).
-struct Lcg(u64);
-
-impl Lcg {
-    fn pick(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n
-    }
 }
 
 fn sample(policy: &Policy, rng: &mut Lcg) -> Vec<Datum> {

@@ -1,20 +1,13 @@
 //! `lq schema infer`: names, types, placeholders, sentinels and enums
 //! proposed from data, and a proposal that reads its own data with no error.
 
+mod support;
+
 use assert_cmd::Command;
+use support::{lq, success_stdout};
 
 fn infer(path: &str) -> String {
-    let out = Command::cargo_bin("lq")
-        .expect("bin")
-        .args(["schema", "infer", path])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    success_stdout(lq().args(["schema", "infer", path]))
 }
 
 #[test]

@@ -2,24 +2,18 @@
 //! transcript) and through a real pseudo-terminal (completion, history,
 //! multi-line input, Ctrl-C and Ctrl-D).
 
+mod support;
+
 use std::process::Command;
 
 use assert_cmd::cargo::cargo_bin;
+use support::{lq, success_stdout};
 
 fn piped(script: &str) -> String {
-    let out = assert_cmd::Command::cargo_bin("lq")
-        .expect("the binary")
-        .args(["repl", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
-        .env("NO_COLOR", "1")
-        .write_stdin(script)
-        .output()
-        .expect("lq runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    success_stdout(
+        lq().args(["repl", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+            .write_stdin(script),
+    )
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //! which makes a skip a failure.
 
 mod differential;
+mod support;
 
 use differential::{Engine, PythonRunner, Row};
 use lq::eval::Datum;

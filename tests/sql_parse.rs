@@ -9,6 +9,7 @@
 //! `LQ_REQUIRE_ENGINES=1` (set by `.ci/run`, which installs it).
 
 mod differential;
+mod support;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

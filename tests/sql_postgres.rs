@@ -10,6 +10,7 @@
 //! skip a failure.
 
 mod differential;
+mod support;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

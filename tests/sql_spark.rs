@@ -10,6 +10,7 @@
 //! makes a skip a failure.
 
 mod differential;
+mod support;
 
 use differential::{Engine, PythonRunner, Row};
 use lq::check::types::Type;

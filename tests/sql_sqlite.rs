@@ -5,6 +5,7 @@
 //! threshold.
 
 mod differential;
+mod support;
 
 use differential::{Engine, Row};
 use lq::check::types::Type;

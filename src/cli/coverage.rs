@@ -6,7 +6,7 @@ use lq::data::{ReadOptions, RecordReader};
 
 use super::check::load_checked;
 use super::input::{open_input, InputArg};
-use super::render::Style;
+use super::render::{HumanOrJson as Format, Style};
 use super::Exit;
 
 /// Arguments of `lq coverage`.
@@ -29,12 +29,6 @@ pub struct Args {
     /// human (a table with a bar per tier) or json.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 /// Runs `lq coverage`.

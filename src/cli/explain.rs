@@ -6,7 +6,7 @@ use lq::Policy;
 
 use super::check::load_checked;
 use super::input::open_input;
-use super::render::Style;
+use super::render::{HumanOrJson as Format, Style};
 use super::Exit;
 
 /// Arguments of `lq explain`.
@@ -31,12 +31,6 @@ pub struct Args {
     /// human (an indented tree) or json (the outcome with its trace).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 /// Runs `lq explain`.

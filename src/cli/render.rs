@@ -78,3 +78,12 @@ pub fn counts(errors: usize, warnings: usize) -> String {
         plural(warnings, "warning")
     )
 }
+
+/// `--format` of the commands that print either for people or for programs.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HumanOrJson {
+    /// Text for people.
+    Human,
+    /// JSON for programs.
+    Json,
+}

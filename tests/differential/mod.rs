@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use crate::support::{condition, Lcg};
 use lq::check::types::Type;
 use lq::data::{ReadOptions, RecordReader};
 use lq::eval::{Datum, Outcome};
@@ -318,18 +319,6 @@ pub fn load_script(policy: &Policy, records: &[Vec<Datum>]) -> String {
     script
 }
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn pick(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n
-    }
-}
-
 fn atom(rng: &mut Lcg) -> String {
     let c = [0, 1, 2, 3, 5][rng.pick(5)];
     match rng.pick(20) {
@@ -352,25 +341,6 @@ fn atom(rng: &mut Lcg) -> String {
         11 => format!("x / a > {c}"),
         12 => format!("coalesce(a, {c}) >= 2"),
         _ => format!("d before {} days ago", [0, 5, 30][rng.pick(3)]),
-    }
-}
-
-fn condition(rng: &mut Lcg, depth: usize) -> String {
-    if depth == 0 || rng.pick(3) == 0 {
-        return atom(rng);
-    }
-    match rng.pick(3) {
-        0 => format!(
-            "({} and {})",
-            condition(rng, depth - 1),
-            condition(rng, depth - 1)
-        ),
-        1 => format!(
-            "({} or {})",
-            condition(rng, depth - 1),
-            condition(rng, depth - 1)
-        ),
-        _ => format!("not {}", condition(rng, depth - 1)),
     }
 }
 
@@ -460,20 +430,20 @@ pub fn generated_policies(cases: usize) -> Vec<String> {
             if rng.pick(2) == 0 {
                 text.push_str(&format!(
                     "disqualify when {} because \"d{case}\"\n",
-                    condition(&mut rng, 2)
+                    condition(&mut rng, 2, atom)
                 ));
             }
             text.push_str(&format!(
                 "score s at least -3 up to 6 {{\n  +{} when {}\n  -{} when {}\n  +1 per n\n}}\n",
                 1 + rng.pick(4),
-                condition(&mut rng, 1),
+                condition(&mut rng, 1, atom),
                 1 + rng.pick(4),
-                condition(&mut rng, 1)
+                condition(&mut rng, 1, atom)
             ));
             for i in 0..1 + rng.pick(3) {
                 text.push_str(&format!(
                     "rule r{i}: when {} then tier {}, route \"q{i}\"\n",
-                    condition(&mut rng, 2),
+                    condition(&mut rng, 2, atom),
                     ["T", "U"][rng.pick(2)]
                 ));
             }

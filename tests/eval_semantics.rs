@@ -437,3 +437,18 @@ fn three_valued_laws_hold() {
         }
     }
 }
+
+#[test]
+fn an_unnamed_block_can_have_a_floor_and_a_cap() {
+    // `at` and `up` start the bounds here, not a block name (found by the
+    // policy generator in tests/properties.rs).
+    let p = policy(
+        "score at least -2 up to 3 {\n  -5 when a\n  +9 when b\n}\ntiers A\notherwise tier A\n",
+    );
+    assert_eq!(p.checked().blocks[0].name, None);
+    let score = |fields: &[(&str, Datum)]| p.evaluate(1, &record(&p, fields), as_of()).score;
+    assert_eq!(score(&[("a", T)]), Some(-2), "the floor");
+    assert_eq!(score(&[("b", T)]), Some(3), "the cap");
+    let p = policy("score up to 3 {\n  +9 when b\n}\ntiers A\notherwise tier A\n");
+    assert_eq!(p.checked().blocks[0].cap, Some(3));
+}

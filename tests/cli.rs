@@ -364,6 +364,13 @@ fn output_is_written_atomically() {
     .stdout("");
     let written = fs::read_to_string(&target).expect("the output file");
     assert_eq!(written.lines().count(), 9);
+    #[cfg(unix)]
+    {
+        // Not the temporary file's private mode.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&target).expect("there").permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
     // A run that fails leaves the previous file untouched and no temp file.
     lq().args([
         "eval",
@@ -442,7 +449,17 @@ fn fmt_rewrites_files_and_filters_stdin() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("messy.lq");
     fs::copy("tests/cases/fmt/messy.lq", &path).expect("copy");
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
     lq().arg("fmt").arg(&path).assert().success();
+    #[cfg(unix)]
+    assert_eq!(
+        fs::metadata(&path).expect("there").permissions().mode() & 0o777,
+        0o640,
+        "formatting keeps the file's mode"
+    );
     lq().args(["fmt", "--check"]).arg(&path).assert().success();
     let text = fs::read_to_string("tests/cases/fmt/messy.lq").expect("the case");
     let out = lq()
@@ -688,4 +705,90 @@ fn coverage_of_data_and_of_tests() {
             && lcov.ends_with("end_of_record\n"),
         "{lcov}"
     );
+}
+
+/// The temporary files `--output` left in `dir`, with their sizes.
+fn partial_files(dir: &std::path::Path) -> Vec<(String, u64)> {
+    fs::read_dir(dir)
+        .expect("the dir")
+        .map(|e| e.expect("an entry"))
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".lq-partial"))
+        .map(|e| {
+            let size = e.metadata().map_or(0, |m| m.len());
+            (e.file_name().to_string_lossy().into_owned(), size)
+        })
+        .collect()
+}
+
+/// Kills or interrupts `lq eval --output` in the middle of its output
+/// (records come from a pipe that stays open, so the run is certainly
+/// unfinished): the previous file is untouched every time, and an interrupt
+/// (as opposed to a kill) also removes the temporary file and exits 130.
+#[cfg(unix)]
+#[test]
+fn a_killed_or_interrupted_run_leaves_the_old_output() {
+    use std::io::Write as _;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let data = fs::read_to_string(INBOUND_DATA).expect("the data");
+    let (header, rows) = data.split_once('\n').expect("a header");
+    let batch = rows.repeat(500);
+    for signal in ["KILL", "INT", "TERM"] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let target = dir.path().join("outcomes.csv");
+        fs::write(&target, "the previous run's outcomes\n").expect("written");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lq"))
+            .args([
+                "eval",
+                INBOUND,
+                "-",
+                "--as-of",
+                "2026-11-23",
+                "--format",
+                "csv",
+            ])
+            .arg("--output")
+            .arg(&target)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("lq starts");
+        let mut stdin = child.stdin.take().expect("a pipe");
+        writeln!(stdin, "{header}").expect("written");
+        // Feed records until part of the output has reached the temporary
+        // file: the run is then half done.
+        let mut fed = 0;
+        while !partial_files(dir.path()).iter().any(|(_, size)| *size > 0) {
+            stdin
+                .write_all(batch.as_bytes())
+                .expect("lq reads its input");
+            fed += 1;
+            assert!(fed < 400, "no output reached the temporary file");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = child.wait().expect("lq ends");
+        drop(stdin);
+        assert_eq!(
+            fs::read_to_string(&target).expect("still there"),
+            "the previous run's outcomes\n",
+            "SIG{signal} left a changed output file"
+        );
+        if signal == "KILL" {
+            assert_eq!(status.signal(), Some(9));
+        } else {
+            assert_eq!(status.code(), Some(130), "SIG{signal}");
+            assert_eq!(
+                partial_files(dir.path()),
+                vec![],
+                "SIG{signal} left a temp file"
+            );
+        }
+    }
 }

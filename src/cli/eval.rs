@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
 
 use lq::data::errors::ErrorReport;
 use lq::data::fast::DecisionWriter;
@@ -10,6 +9,7 @@ use lq::data::{Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, Rec
 use lq::eval::{decide_into, Decision, Outcome, Status};
 use lq::Policy;
 
+use super::atomic::write_atomically;
 use super::check::read_policy;
 use super::input::{open_input, parse_delimiter, InputArg};
 use super::render::Style;
@@ -109,7 +109,8 @@ pub fn run(args: Args, style: &Style) -> Exit {
         format,
     };
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| run.all(out)),
+        Some(path) => write_atomically(path, |out| run.all(Box::new(out)))
+            .unwrap_or_else(|e| Err(Failed::Output(Some(path.clone()), e))),
         None => run.all(Box::new(BufWriter::new(io::stdout().lock()))),
     };
     match result {
@@ -369,22 +370,4 @@ fn status_of<'p>(plan: &'p lq::compile::Compiled, d: &Decision) -> (Status, Opti
         ),
         None => (Status::Unmatched, None),
     }
-}
-
-/// Writes through a temporary file in the target's folder, renamed over the
-/// target only when everything succeeded.
-fn write_atomically<T>(
-    path: &str,
-    body: impl FnOnce(Box<dyn Write + '_>) -> Result<T, Failed>,
-) -> Result<T, Failed> {
-    let target = Path::new(path);
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let fail = |e| Failed::Output(Some(path.to_string()), e);
-    let temp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
-    let result = body(Box::new(BufWriter::new(temp.as_file())))?;
-    temp.persist(target).map_err(|e| fail(e.error))?;
-    Ok(result)
 }

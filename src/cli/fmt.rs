@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use lq::fmt::format;
 use lq::Source;
 
+use super::atomic::write_atomically;
 use super::check::read_policy;
 use super::render::Style;
 use super::Exit;
@@ -73,7 +74,8 @@ fn file(path: &str, check: bool, style: &Style) -> Exit {
         return report(&source, &out);
     }
     if out != source.text {
-        if let Err(e) = write_atomically(path, &out) {
+        let written = write_atomically(path, |file| file.write_all(out.as_bytes()));
+        if let Err(e) = written.and_then(|inner| inner) {
             style.eprint(&lq::data::DataError::io(path, &e), None);
             return Exit::Usage;
         }
@@ -112,16 +114,4 @@ fn report(source: &Source, out: &str) -> Exit {
         source.name, source.name
     );
     Exit::Failure
-}
-
-fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
-    let target = std::path::Path::new(path);
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.persist(target).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -2,6 +2,7 @@
 //! function returning the exit code. Data goes to stdout, diagnostics to
 //! stderr.
 
+mod atomic;
 mod check;
 mod compile;
 mod coverage;

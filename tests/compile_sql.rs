@@ -7,6 +7,16 @@ mod support;
 
 use support::lq;
 
+/// Every dialect lq writes.
+const DIALECTS: [&str; 6] = [
+    "sqlite",
+    "postgres",
+    "duckdb",
+    "spark",
+    "bigquery",
+    "snowflake",
+];
+
 fn examples() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir("examples")
         .expect("examples/")
@@ -22,14 +32,7 @@ fn examples() -> Vec<String> {
 fn every_example_compiles_to_each_dialect_and_the_sql_is_snapshotted() {
     let mut compiled = 0;
     for name in examples() {
-        for dialect in [
-            "sqlite",
-            "postgres",
-            "duckdb",
-            "spark",
-            "bigquery",
-            "snowflake",
-        ] {
+        for dialect in DIALECTS {
             let out = lq()
                 .args([
                     "compile",
@@ -152,4 +155,62 @@ fn a_broken_policy_or_missing_file_is_reported_not_compiled() {
         .expect("lq runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
+}
+
+/// The load step (`--load`) for an example in every dialect, and the query
+/// over what it loads (`--loaded`), are snapshotted too.
+#[test]
+fn the_load_step_is_snapshotted_for_each_dialect() {
+    for dialect in DIALECTS {
+        let load = support::success_stdout(lq().args([
+            "compile",
+            "examples/inbound-saas.lq",
+            "--to",
+            "sql",
+            "--dialect",
+            dialect,
+            "--load",
+            "--table",
+            "crm.raw_leads",
+            "--keep",
+            "row",
+            "--view",
+            "crm.leads",
+        ]));
+        assert!(load.starts_with("CREATE VIEW "), "{load}");
+        insta::assert_snapshot!(format!("load_inbound-saas_{dialect}"), load);
+    }
+    let loaded = support::success_stdout(lq().args([
+        "compile",
+        "examples/inbound-saas.lq",
+        "--to",
+        "sql",
+        "--dialect",
+        "postgres",
+        "--loaded",
+        "--as-of",
+        "2026-11-23",
+    ]));
+    assert!(
+        loaded.contains("\"__lq_errors\" IS NOT NULL THEN 'error'"),
+        "{loaded}"
+    );
+    insta::assert_snapshot!("loaded_inbound-saas_postgres", loaded);
+}
+
+#[test]
+fn load_options_that_do_not_go_together_are_usage_errors() {
+    for args in [
+        &["--load", "--loaded"][..],
+        &["--load", "--as-of", "2026-11-23"],
+        &["--keep", "row"],
+    ] {
+        let out = lq()
+            .args(["compile", "examples/inbound-saas.lq", "--dialect", "duckdb"])
+            .args(args)
+            .output()
+            .expect("lq runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -12,7 +12,7 @@
 mod differential;
 mod support;
 
-use differential::{Engine, PythonRunner, Row};
+use differential::{Engine, PythonRunner, Row, ScriptEngine};
 use lq::eval::Datum;
 use lq::sql::Dialect;
 use lq::Policy;
@@ -67,6 +67,23 @@ impl Engine for Duckdb {
         );
         let job = format!("{}\n{script}", script.len());
         self.0.rows(job.as_bytes(), policy, sql)
+    }
+}
+
+impl ScriptEngine for Duckdb {
+    fn run_script(&mut self, policy: &Policy, script: &str, sql: &str) -> Vec<Row> {
+        let text = format!("{script}\n-- lq: query\n{sql}\nORDER BY \"__lq_row\"");
+        let job = format!("{}\n{text}", text.len());
+        self.0.rows(job.as_bytes(), policy, sql)
+    }
+}
+
+#[test]
+fn raw_exports_load_and_evaluate_as_lq_eval_reads_them_in_duckdb() {
+    if let Some(mut db) =
+        Duckdb::available("raw_exports_load_and_evaluate_as_lq_eval_reads_them_in_duckdb")
+    {
+        differential::load_cases(&mut db);
     }
 }
 

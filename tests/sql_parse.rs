@@ -14,7 +14,7 @@ mod support;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use lq::sql::{compile_sql, Dialect};
+use lq::sql::{compile_load_sql, compile_sql, compile_sql_loaded, Dialect};
 use lq::Policy;
 
 /// Reads JSON lines `[dialect, name, sql]`; prints one line per query that
@@ -74,6 +74,17 @@ fn every_dialects_sql_parses_with_sqlglot() {
     for (name, text) in &policies {
         let policy = Policy::from_source(name, text).expect("checks");
         for dialect in DIALECTS {
+            // The load step and the query over what it loads (they depend
+            // on the schema only, so the examples' are enough).
+            if !name.starts_with("generated") {
+                let load = compile_load_sql(policy.checked(), dialect, "crm.raw", &["row".into()]);
+                let loaded = compile_sql_loaded(policy.checked(), dialect, "crm.leads", 0);
+                for sql in std::iter::once(load).chain(loaded) {
+                    input.push_str(&serde_json::json!([dialect.name(), name, sql]).to_string());
+                    input.push('\n');
+                    sent += 1;
+                }
+            }
             if let Ok(sql) = compile_sql(
                 policy.checked(),
                 dialect,

@@ -7,7 +7,7 @@
 mod differential;
 mod support;
 
-use differential::{Engine, Row};
+use differential::{Engine, Row, ScriptEngine};
 use lq::check::types::Type;
 use lq::eval::Datum;
 use lq::sql::{compile_sql, Dialect};
@@ -87,18 +87,37 @@ impl Engine for Sqlite {
 
     fn run(&mut self, policy: &Policy, records: &[Vec<Datum>], sql: &str) -> Vec<Row> {
         self.load(policy, records);
+        self.query(policy, sql)
+    }
+}
+
+impl ScriptEngine for Sqlite {
+    fn run_script(&mut self, policy: &Policy, script: &str, sql: &str) -> Vec<Row> {
+        self.0
+            .execute_batch(script)
+            .unwrap_or_else(|e| panic!("{e}\n{script}"));
+        self.query(policy, &format!("{sql}\nORDER BY \"__lq_row\""))
+    }
+}
+
+impl Sqlite {
+    /// The rows of `sql`, as outcomes (an error outcome has no scores).
+    fn query(&self, policy: &Policy, sql: &str) -> Vec<Row> {
         let keyed = usize::from(policy.checked().schema.key.is_some());
         let blocks = policy.checked().block_names().count();
         let mut stmt = self.0.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
         stmt.query_map([], |r| {
+            let status = r.get::<_, String>(keyed)?;
             let mut scores = Vec::new();
             for b in 0..blocks {
-                scores.push(r.get::<_, i64>(keyed + 3 + b)?);
+                if status != "error" {
+                    scores.push(r.get::<_, i64>(keyed + 3 + b)?);
+                }
             }
             Ok((
-                r.get::<_, String>(keyed)?,
+                status,
                 r.get::<_, Option<String>>(keyed + 1)?,
-                r.get::<_, i64>(keyed + 2)?,
+                r.get::<_, Option<i64>>(keyed + 2)?.unwrap_or(0),
                 scores,
                 r.get::<_, Option<String>>(keyed + 3 + blocks)?,
                 r.get::<_, Option<String>>(keyed + 4 + blocks)?,
@@ -134,4 +153,9 @@ fn policies_sqlite_cannot_express_are_refused() {
         "{errors:?}"
     );
     assert!(compile_sql(p.checked(), Dialect::Postgres, "leads", as_of).is_ok());
+}
+
+#[test]
+fn raw_exports_load_and_evaluate_as_lq_eval_reads_them_in_sqlite() {
+    differential::load_cases(&mut Sqlite::new());
 }

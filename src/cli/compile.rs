@@ -1,6 +1,6 @@
 //! `lq compile POLICY --to sql --dialect D`: the policy as one SQL query.
 
-use lq::sql::{compile_sql, Dialect};
+use lq::sql::{compile_load_sql, compile_sql, compile_sql_loaded, Dialect};
 
 use super::check::load_checked;
 use super::render::Style;
@@ -9,7 +9,7 @@ use super::Exit;
 /// Arguments of `lq compile`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example:\n  lq compile examples/inbound-saas.lq --to sql --dialect postgres --table leads --as-of 2026-11-23"
+    after_help = "Examples:\n  lq compile examples/inbound-saas.lq --to sql --dialect postgres --table leads --as-of 2026-11-23\n\n  # a raw export (text columns) loaded into typed columns, then evaluated:\n  lq compile examples/inbound-saas.lq --to sql --dialect duckdb --load --table raw_leads --view leads\n  lq compile examples/inbound-saas.lq --to sql --dialect duckdb --loaded --table leads"
 )]
 pub struct Args {
     /// The policy file.
@@ -20,9 +20,24 @@ pub struct Args {
     /// The SQL dialect.
     #[arg(long, value_enum)]
     dialect: DialectArg,
-    /// The table (or view) of leads, with the schema's columns.
+    /// The table (or view) of leads, with the schema's columns (with
+    /// `--load`: the raw export, every column text).
     #[arg(long, default_value = "leads")]
     table: String,
+    /// Write the load step instead: the raw export's text cells converted
+    /// to the schema's types as `lq eval` reads them (missing markers to
+    /// NULL, number forms, yes/no, dates, enum spellings, lists), with a
+    /// `__lq_errors` column listing what did not convert.
+    #[arg(long, conflicts_with_all = ["loaded", "as_of"])]
+    load: bool,
+    /// With `--load`: raw columns to pass through unchanged (a row number
+    /// or an id to join the outcomes back on). Repeatable.
+    #[arg(long, value_name = "COLUMN", requires = "load")]
+    keep: Vec<String>,
+    /// The table was written by the load step: a row with conversion
+    /// errors is an `error` outcome, as in `lq eval`.
+    #[arg(long)]
+    loaded: bool,
     /// Write `CREATE VIEW NAME AS ...` instead of a bare query.
     #[arg(long, value_name = "NAME")]
     view: Option<String>,
@@ -61,12 +76,20 @@ pub fn run(args: Args, style: &Style) -> Exit {
         DialectArg::Snowflake => Dialect::Snowflake,
     };
     let Target::Sql = args.to;
-    match compile_sql(
-        policy.checked(),
-        dialect,
-        &args.table,
-        args.as_of.unwrap_or_else(lq::date::today),
-    ) {
+    let as_of = args.as_of.unwrap_or_else(lq::date::today);
+    let compiled = if args.load {
+        Ok(compile_load_sql(
+            policy.checked(),
+            dialect,
+            &args.table,
+            &args.keep,
+        ))
+    } else if args.loaded {
+        compile_sql_loaded(policy.checked(), dialect, &args.table, as_of)
+    } else {
+        compile_sql(policy.checked(), dialect, &args.table, as_of)
+    };
+    match compiled {
         Ok(sql) => {
             match &args.view {
                 Some(view) => println!(

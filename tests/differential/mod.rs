@@ -80,6 +80,414 @@ pub fn compare(engine: &mut dyn Engine, policy: &Policy, records: &[Vec<Datum>],
     );
 }
 
+/// An engine that runs a setup script of its own dialect: what the load
+/// step (`lq compile --to sql --load`) is tested with.
+pub trait ScriptEngine: Engine {
+    /// Runs `script` (which creates the table or view `leads`), then `sql`
+    /// ordered by `__lq_row`; returns its rows.
+    fn run_script(&mut self, policy: &Policy, script: &str, sql: &str) -> Vec<Row>;
+}
+
+/// A raw export: the columns the schema reads and every row's cells, as
+/// text, as a warehouse holds a file loaded without conversions.
+pub struct RawExport {
+    /// The column names.
+    pub columns: Vec<String>,
+    /// Each row's cells, in column order.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl RawExport {
+    /// The columns `policy` reads from a CSV file (the first of duplicate
+    /// headers), for every row with as many cells as the header (`lq eval`
+    /// makes the others error outcomes; a warehouse loader refuses them).
+    pub fn from_csv(policy: &Policy, path: &str) -> RawExport {
+        let bytes = std::fs::read(path).expect("the data");
+        let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        let count = |c: u8| header.iter().filter(|b| **b == c).count();
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        let headers: Vec<String> = reader
+            .headers()
+            .expect("a header")
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let fields = &policy.checked().schema.fields;
+        let index: Vec<usize> = fields
+            .iter()
+            .map(|f| {
+                headers
+                    .iter()
+                    .position(|h| *h == f.column)
+                    .unwrap_or_else(|| panic!("{path}: no column {}", f.column))
+            })
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| r.expect("a CSV record"))
+            .filter(|r| r.len() == headers.len())
+            .map(|r| index.iter().map(|&i| r[i].to_string()).collect())
+            .collect();
+        RawExport {
+            columns: fields.iter().map(|f| f.column.clone()).collect(),
+            rows,
+        }
+    }
+
+    /// The export as CSV bytes.
+    fn csv(&self) -> Vec<u8> {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(&self.columns).expect("written");
+        for row in &self.rows {
+            out.write_record(row).expect("written");
+        }
+        out.into_inner().expect("flushed")
+    }
+}
+
+/// SQL that creates `raw_leads` (every column text, plus `__lq_row`)
+/// holding `raw`, and the view `leads` over it: the load step.
+pub fn raw_script(dialect: Dialect, policy: &Policy, raw: &RawExport) -> String {
+    let quote = |name: &str| lq::sql::quote_ident(dialect, name);
+    let text = |t: &str| format!("'{}'", t.replace('\'', "''"));
+    let columns: Vec<String> = raw
+        .columns
+        .iter()
+        .map(|c| format!("{} VARCHAR", quote(c)))
+        .collect();
+    let mut script = format!(
+        "DROP VIEW IF EXISTS leads;\nDROP TABLE IF EXISTS raw_leads;\nCREATE TABLE raw_leads ({}, \"__lq_row\" BIGINT);\n",
+        columns.join(", ")
+    );
+    for (chunk_start, chunk) in raw.rows.chunks(500).enumerate() {
+        let rows: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let cells: Vec<String> = r.iter().map(|c| text(c)).collect();
+                format!("({}, {})", cells.join(", "), chunk_start * 500 + i + 1)
+            })
+            .collect();
+        script.push_str(&format!(
+            "INSERT INTO raw_leads VALUES {};\n",
+            rows.join(",\n")
+        ));
+    }
+    let load = lq::sql::compile_load_sql(
+        policy.checked(),
+        dialect,
+        "raw_leads",
+        &["__lq_row".to_string()],
+    );
+    script.push_str(&format!("CREATE VIEW leads AS\n{load};\n"));
+    script
+}
+
+/// An `lq eval` error message in the words of the load step, which does
+/// not know the row and does not quote the value: `row 3, column budget:
+/// "ten" is not a number` is `column budget: the value is not a number`.
+fn as_load_message(message: &str) -> String {
+    let message = message.split_once(", ").map_or(message, |(_, m)| m);
+    match (message.find(": \""), message.rfind("\" is not a ")) {
+        (Some(start), Some(end)) if start < end => format!(
+            "{}: the value is not a {}",
+            &message[..start],
+            &message[end + "\" is not a ".len()..]
+        ),
+        _ => message.to_string(),
+    }
+}
+
+/// Loads `raw` with the load step, evaluates it with the query for loaded
+/// tables, and asserts the rows equal what `lq eval` gives for the same
+/// export read as a CSV file, lead for lead: error outcomes included.
+/// Returns the number of error outcomes.
+pub fn compare_load(
+    engine: &mut dyn ScriptEngine,
+    policy: &Policy,
+    raw: &RawExport,
+    what: &str,
+) -> usize {
+    let checked = policy.checked();
+    let bytes = raw.csv();
+    let reader = RecordReader::with_options(
+        checked,
+        Box::new(std::io::Cursor::new(bytes)),
+        lq::data::InputFormat::Csv,
+        what,
+        ReadOptions {
+            delimiter: Some(b','),
+        },
+    )
+    .expect("the header matches");
+    let from_lq: Vec<Row> = reader
+        .map(|item| match item.expect("readable") {
+            Ok((row, record)) => row_of(&policy.evaluate(row, &record, as_of())),
+            Err(e) => {
+                let messages: Vec<String> =
+                    e.messages().iter().map(|m| as_load_message(m)).collect();
+                row_of(&Outcome::error(checked, e.row, e.key.clone(), messages))
+            }
+        })
+        .collect();
+    let sql = lq::sql::compile_sql_loaded(checked, engine.dialect(), "leads", as_of())
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    let script = raw_script(engine.dialect(), policy, raw);
+    let from_sql = engine.run_script(policy, &script, &sql);
+    assert_eq!(from_sql.len(), from_lq.len(), "{what}");
+    let errors = from_lq.iter().filter(|r| r.0 == "error").count();
+    let differing: Vec<_> = from_sql
+        .iter()
+        .zip(&from_lq)
+        .enumerate()
+        .filter(|(_, (s, l))| s != l)
+        .map(|(i, pair)| (i, &raw.rows[i], pair))
+        .take(3)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{what} ({errors} error outcomes): (lead, cells, (SQL, lq)) where they differ:\n{differing:#?}\n{script}"
+    );
+    errors
+}
+
+/// A policy with every kind of conversion the load step does: schema and
+/// field missing markers, number forms in `int`, `money` and `number`
+/// fields, yes/no, dates, an enum with spellings, `trim` and `ignore case`,
+/// trimmed text, a list, required fields.
+const LOAD_POLICY: &str = r#"policy "load"
+enum Role trim ignore case { VP ("Vice President", "vp."), Director ("Dir"), Other }
+enum Stage { Lead, Customer ("cust") }
+schema {
+  missing ["n/a", "-"]
+  id:        int       key
+  employees: int?
+  budget:    money?    missing ["unknown"]
+  ratio:     number?
+  role:      Role?
+  stage:     Stage?
+  active:    bool?
+  since:     date?
+  name:      text?     trim
+  tags:      list of text?
+  visits:    int       from "Total Visits"
+}
+tiers A > B > C
+disqualify when stage = Customer because "already a customer"
+score fit up to 60 {
+  +20 when budget >= 10k
+  +10 when employees between 50 and 5000
+  +5  when ratio > 0.5
+  +2  per visits
+}
+rule big: when budget >= 25k and role in [VP, Director] then tier A, route "ae"
+when active and since within 30 days then tier B
+when tags contains "webinar" or name starts with "a" then tier B
+otherwise tier C
+"#;
+
+/// Cells a messy export holds, per kind of field: good spellings, blanks,
+/// markers and bad values.
+const NUMBER_CELLS: [&str; 44] = [
+    "5",
+    "-5",
+    "+5",
+    "$5",
+    "-$5",
+    "$-5",
+    "+$-5",
+    "-$-5",
+    "1,000",
+    "$25,000",
+    "10k",
+    "2.5k",
+    "1.25k",
+    "1.2345k",
+    "12K",
+    ".5",
+    "5.",
+    "5.k",
+    ".k",
+    "1.5M",
+    "2B",
+    "0.1",
+    "-0.0",
+    "007",
+    "1e5",
+    "NaN",
+    "ten",
+    "1.2.3",
+    "$",
+    "5kk",
+    "k5",
+    ",5",
+    " 12 ",
+    "\u{a0}12",
+    "12\u{a0}",
+    "1,2,3",
+    "123456789012345678",
+    "",
+    " ",
+    "n/a",
+    "-",
+    "unknown",
+    "3.75",
+    "60",
+];
+const BOOL_CELLS: [&str; 14] = [
+    "yes",
+    "Y",
+    "1",
+    "no",
+    "N",
+    "0",
+    "TRUE",
+    "false",
+    " yes ",
+    "yes\u{a0}",
+    "maybe",
+    "",
+    "n/a",
+    "Yes",
+];
+const DATE_CELLS: [&str; 16] = [
+    "2026-11-20",
+    "2026-11-20T10:00:00Z",
+    "2026-11-20 10:00",
+    "2026-02-29",
+    "2024-02-29",
+    "2026-13-01",
+    "2026-11-31",
+    "20/11/2026",
+    " 2026-11-20",
+    "2026-11-20x",
+    "2026-1-20",
+    "",
+    "2026-10-01",
+    "1900-02-29",
+    "2000-02-29",
+    "n/a",
+];
+const ROLE_CELLS: [&str; 11] = [
+    "VP",
+    "vp",
+    " VP ",
+    "Vice President",
+    "VICE PRESIDENT",
+    "vp.",
+    "Dir",
+    "director",
+    "Other",
+    "Intern",
+    "",
+];
+const STAGE_CELLS: [&str; 6] = ["Lead", "lead", "cust", "Customer", "", "-"];
+const TEXT_CELLS: [&str; 7] = ["ab", " ab ", "", "n/a", "Ana", "\u{a0}anna", "b"];
+const LIST_CELLS: [&str; 7] = [
+    "webinar",
+    "a;webinar",
+    " a ; ;webinar ",
+    ";",
+    "",
+    "ab",
+    "Webinar",
+];
+
+/// `count` rows of cells for [`LOAD_POLICY`]: every other row is clean
+/// (each cell one that `lq eval` reads), the others anything, so both the
+/// conversions and the evaluation of converted rows are compared.
+fn messy_rows(policy: &Policy, count: usize) -> Vec<Vec<String>> {
+    let checked = policy.checked();
+    let cells: [&[&str]; 11] = [
+        &["1", "2", "x", "3.5"],
+        &NUMBER_CELLS,
+        &NUMBER_CELLS,
+        &NUMBER_CELLS,
+        &ROLE_CELLS,
+        &STAGE_CELLS,
+        &BOOL_CELLS,
+        &DATE_CELLS,
+        &TEXT_CELLS,
+        &LIST_CELLS,
+        &["3", "0", "12", "", "2.5", "1k", "-", " 7"],
+    ];
+    let mut rng = Lcg(2026);
+    (0..count)
+        .map(|row| {
+            let clean = row % 2 == 0;
+            let mut cells: Vec<String> = checked
+                .schema
+                .fields
+                .iter()
+                .zip(cells)
+                .map(|(field, choices)| loop {
+                    let cell = choices[rng.pick(choices.len())];
+                    let reads = lq::data::convert::convert_text(checked, field, cell).is_ok();
+                    if reads || !clean {
+                        break cell.to_string();
+                    }
+                })
+                .collect();
+            cells[0] = if clean {
+                (row + 1).to_string()
+            } else {
+                cells[0].clone()
+            };
+            cells
+        })
+        .collect()
+}
+
+/// The load step against `lq eval` on the example exports (CSV) and on
+/// 2000 rows of messy cells in every field type.
+pub fn load_cases(engine: &mut dyn ScriptEngine) {
+    let mut compared = 0;
+    for (policy, data) in EXAMPLE_DATA
+        .into_iter()
+        .filter(|(_, data)| data.ends_with(".csv"))
+        .chain([
+            (
+                "examples/inbound-saas.lq",
+                "examples/data/inbound-leads-messy.csv",
+            ),
+            ("tests/data/crm.lq", "tests/data/crm.csv"),
+        ])
+    {
+        let text = std::fs::read_to_string(policy).expect("policy");
+        let p = Policy::from_source(policy, &text).expect("checks");
+        if compile_sql(p.checked(), engine.dialect(), "leads", as_of()).is_err() {
+            continue; // refused, as tests/compile_sql.rs shows
+        }
+        compare_load(engine, &p, &RawExport::from_csv(&p, data), data);
+        compared += 1;
+    }
+    assert!(compared >= 5, "only {compared} exports compared");
+    let p = Policy::from_source("load.lq", LOAD_POLICY).expect("checks");
+    let raw = RawExport {
+        columns: p
+            .checked()
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.column.clone())
+            .collect(),
+        rows: messy_rows(&p, 2000),
+    };
+    let errors = compare_load(engine, &p, &raw, "messy cells");
+    assert!(
+        (500..1500).contains(&errors),
+        "{errors} of 2000 rows are error outcomes: the cells are too clean or too messy"
+    );
+}
+
 /// Whether an engine's prerequisites are here: when `found` is false, says
 /// the test was skipped and `how` to enable it, or fails the test when
 /// `LQ_REQUIRE_ENGINES=1` (as `.ci/run` sets).
@@ -171,11 +579,17 @@ impl PythonRunner {
                     r[i].as_i64()
                         .unwrap_or_else(|| panic!("an integer, not {}", r[i]))
                 };
+                let status = text(keyed).expect("a status");
+                // An error outcome (from a loaded table) has no scores.
+                let error = status == "error";
                 (
-                    text(keyed).expect("a status"),
+                    status,
                     text(keyed + 1),
-                    int(keyed + 2),
-                    (0..blocks).map(|b| int(keyed + 3 + b)).collect(),
+                    if error { 0 } else { int(keyed + 2) },
+                    (0..blocks)
+                        .filter(|_| !error)
+                        .map(|b| int(keyed + 3 + b))
+                        .collect(),
                     text(keyed + 3 + blocks),
                     text(keyed + 4 + blocks),
                     text(keyed + 5 + blocks).expect("reasons"),
@@ -211,30 +625,33 @@ pub fn read(policy: &Policy, data: &str) -> Vec<Vec<Datum>> {
         .collect()
 }
 
+/// Each example policy and the data shipped for it.
+const EXAMPLE_DATA: [(&str, &str); 6] = [
+    (
+        "examples/inbound-saas.lq",
+        "examples/data/inbound-leads.csv",
+    ),
+    (
+        "examples/bank-telemarketing.lq",
+        "examples/data/bank-sample.csv",
+    ),
+    ("examples/pardot-grades.lq", "examples/data/profiles.csv"),
+    ("examples/bant.lq", "examples/data/bant-leads.ndjson"),
+    (
+        "examples/fit-engagement-matrix.lq",
+        "examples/data/hubspot-contacts.csv",
+    ),
+    (
+        "examples/gates-and-routing.lq",
+        "examples/data/web-leads.ndjson",
+    ),
+];
+
 /// Every example policy the dialect expresses, over its data and over 2000
 /// generated leads.
 pub fn example_cases(engine: &mut dyn Engine) {
     let mut compared = 0;
-    for (policy, data) in [
-        (
-            "examples/inbound-saas.lq",
-            "examples/data/inbound-leads.csv",
-        ),
-        (
-            "examples/bank-telemarketing.lq",
-            "examples/data/bank-sample.csv",
-        ),
-        ("examples/pardot-grades.lq", "examples/data/profiles.csv"),
-        ("examples/bant.lq", "examples/data/bant-leads.ndjson"),
-        (
-            "examples/fit-engagement-matrix.lq",
-            "examples/data/hubspot-contacts.csv",
-        ),
-        (
-            "examples/gates-and-routing.lq",
-            "examples/data/web-leads.ndjson",
-        ),
-    ] {
+    for (policy, data) in EXAMPLE_DATA {
         let text = std::fs::read_to_string(policy).expect("policy");
         let p = Policy::from_source(policy, &text).expect("checks");
         if compile_sql(p.checked(), engine.dialect(), "leads", as_of()).is_err() {

@@ -8,6 +8,8 @@
 //! booleans as booleans (0/1 in SQLite), dates as ISO `YYYY-MM-DD` text or
 //! dates, enums as the variant's name, missing values as NULL.
 
+mod load;
+
 use std::fmt::Write as _;
 
 use miette::Diagnostic;
@@ -17,6 +19,8 @@ use crate::check::tir::{CheckedPolicy, Func, TExpr, TKind};
 use crate::check::types::Type;
 use crate::eval::value::Datum;
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+
+pub use load::{compile_load_sql, ERRORS_COLUMN};
 
 /// The code points of Unicode's White_Space property, which `trim` removes.
 const WHITE_SPACE: [u32; 25] = [
@@ -83,10 +87,33 @@ pub fn compile_sql(
     table: &str,
     as_of: i32,
 ) -> Result<String, Vec<SqlError>> {
+    write_query(policy, dialect, table, as_of, false)
+}
+
+/// [`compile_sql`] over a table written by the load step
+/// ([`compile_load_sql`]): a row it could not convert is an `error`
+/// outcome whose reasons are the conversion errors, as in `lq eval`.
+pub fn compile_sql_loaded(
+    policy: &CheckedPolicy,
+    dialect: Dialect,
+    table: &str,
+    as_of: i32,
+) -> Result<String, Vec<SqlError>> {
+    write_query(policy, dialect, table, as_of, true)
+}
+
+fn write_query(
+    policy: &CheckedPolicy,
+    dialect: Dialect,
+    table: &str,
+    as_of: i32,
+    loaded: bool,
+) -> Result<String, Vec<SqlError>> {
     let mut w = Writer {
         policy,
         dialect,
         as_of,
+        loaded,
         errors: Vec::new(),
     };
     let sql = w.query(table);
@@ -119,6 +146,9 @@ struct Writer<'p> {
     policy: &'p CheckedPolicy,
     dialect: Dialect,
     as_of: i32,
+    /// The table came from the load step: rows with conversion errors
+    /// (in [`load::ERRORS_COLUMN`]) are `error` outcomes.
+    loaded: bool,
     errors: Vec<SqlError>,
 }
 
@@ -266,20 +296,48 @@ impl Writer<'_> {
                 self.ident(&f.name)
             ));
         }
+        // Over a loaded table, a row with conversion errors is an `error`
+        // outcome: no tier, scores, route or rule; its errors are the reasons.
+        let errors = self.ident(ERRORS_COLUMN);
+        let unless_error = |value: String| {
+            if self.loaded {
+                format!("CASE WHEN {errors} IS NOT NULL THEN NULL ELSE {value} END")
+            } else {
+                value
+            }
+        };
+        let status = if self.loaded {
+            format!("CASE WHEN {errors} IS NOT NULL THEN 'error' ELSE {status} END")
+        } else {
+            status
+        };
+        let reasons = if self.loaded {
+            format!("COALESCE({errors}, {reasons})")
+        } else {
+            reasons
+        };
         select.push(format!("{status} AS {}", self.ident("status")));
-        select.push(format!("{tier} AS {}", self.ident("tier")));
-        select.push(format!("({score}) AS {}", self.ident("score")));
+        select.push(format!("{} AS {}", unless_error(tier), self.ident("tier")));
+        select.push(format!(
+            "{} AS {}",
+            unless_error(format!("({score})")),
+            self.ident("score")
+        ));
         for (b, block) in policy.blocks.iter().enumerate() {
             if let Some(name) = &block.name {
                 select.push(format!(
                     "{} AS {}",
-                    self.ident(&format!("__block{b}")),
+                    unless_error(self.ident(&format!("__block{b}"))),
                     self.ident(&format!("score_{name}"))
                 ));
             }
         }
-        select.push(format!("{route} AS {}", self.ident("route")));
-        select.push(format!("{rule} AS {}", self.ident("rule")));
+        select.push(format!(
+            "{} AS {}",
+            unless_error(route),
+            self.ident("route")
+        ));
+        select.push(format!("{} AS {}", unless_error(rule), self.ident("rule")));
         select.push(format!("{reasons} AS {}", self.ident("reasons")));
         let scored_cols = if blocks.is_empty() {
             String::new()
@@ -524,30 +582,33 @@ impl Writer<'_> {
         }
     }
 
+    /// `text` without the characters Rust's `str::trim` removes: Unicode's
+    /// White_Space, spelled out for each dialect.
+    fn trim(&self, text: &str) -> String {
+        let chars = match self.dialect {
+            Dialect::Sqlite => {
+                format!("char({})", WHITE_SPACE.map(|c| c.to_string()).join(", "))
+            }
+            Dialect::Bigquery => format!(
+                "CODE_POINTS_TO_STRING([{}])",
+                WHITE_SPACE.map(|c| c.to_string()).join(", ")
+            ),
+            Dialect::Spark => {
+                format!("'{}'", WHITE_SPACE.map(|c| format!("\\u{c:04X}")).join(""))
+            }
+            _ => WHITE_SPACE.map(|c| format!("chr({c})")).join(" || "),
+        };
+        match self.dialect {
+            Dialect::Spark => format!("trim(BOTH {chars} FROM {text})"),
+            _ => format!("trim({text}, {chars})"),
+        }
+    }
+
     fn call(&mut self, f: Func, args: &[TExpr], e: &TExpr) -> String {
         let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
         match f {
             Func::Lower => format!("lower({})", a[0]),
-            Func::Trim => {
-                // The characters Rust's `str::trim` removes: Unicode White_Space.
-                let chars = match self.dialect {
-                    Dialect::Sqlite => {
-                        format!("char({})", WHITE_SPACE.map(|c| c.to_string()).join(", "))
-                    }
-                    Dialect::Bigquery => format!(
-                        "CODE_POINTS_TO_STRING([{}])",
-                        WHITE_SPACE.map(|c| c.to_string()).join(", ")
-                    ),
-                    Dialect::Spark => {
-                        format!("'{}'", WHITE_SPACE.map(|c| format!("\\u{c:04X}")).join(""))
-                    }
-                    _ => WHITE_SPACE.map(|c| format!("chr({c})")).join(" || "),
-                };
-                match self.dialect {
-                    Dialect::Spark => format!("trim(BOTH {chars} FROM {})", a[0]),
-                    _ => format!("trim({}, {chars})", a[0]),
-                }
-            }
+            Func::Trim => self.trim(&a[0]),
             Func::Count => self.list_count(&args[0], e),
             Func::DaysSince => format!("({} - {})", self.as_of, a[0]),
             Func::Coalesce => format!("COALESCE({})", a.join(", ")),

@@ -12,7 +12,7 @@
 mod differential;
 mod support;
 
-use differential::{Engine, PythonRunner, Row, ScriptEngine};
+use differential::{Engine, PythonRunner, RawEngine, RawExport, Row};
 use lq::eval::Datum;
 use lq::sql::Dialect;
 use lq::Policy;
@@ -70,8 +70,9 @@ impl Engine for Duckdb {
     }
 }
 
-impl ScriptEngine for Duckdb {
-    fn run_script(&mut self, policy: &Policy, script: &str, sql: &str) -> Vec<Row> {
+impl RawEngine for Duckdb {
+    fn run_raw(&mut self, policy: &Policy, raw: &RawExport, sql: &str) -> Vec<Row> {
+        let script = differential::raw_script(Dialect::Duckdb, policy, raw);
         let text = format!("{script}\n-- lq: query\n{sql}\nORDER BY \"__lq_row\"");
         let job = format!("{}\n{text}", text.len());
         self.0.rows(job.as_bytes(), policy, sql)

@@ -15,7 +15,7 @@ mod support;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use differential::{Engine, Row, ScriptEngine};
+use differential::{Engine, RawEngine, RawExport, Row};
 use lq::eval::Datum;
 use lq::sql::Dialect;
 use lq::Policy;
@@ -59,7 +59,16 @@ impl Engine for Postgres {
     }
 }
 
-impl ScriptEngine for Postgres {
+impl RawEngine for Postgres {
+    fn run_raw(&mut self, policy: &Policy, raw: &RawExport, sql: &str) -> Vec<Row> {
+        let setup = differential::raw_script(Dialect::Postgres, policy, raw);
+        self.run_script(policy, &setup, sql)
+    }
+}
+
+impl Postgres {
+    /// Runs `setup` (which creates `leads`) in the test's schema, then `sql`
+    /// ordered by `__lq_row`.
     fn run_script(&mut self, policy: &Policy, setup: &str, sql: &str) -> Vec<Row> {
         let script = format!(
             "SET client_min_messages = warning;\nCREATE SCHEMA IF NOT EXISTS {schema};\nSET search_path = {schema};\n{setup}\\pset null '{NULL}'\n{sql}\nORDER BY \"__lq_row\";\n",

@@ -12,15 +12,17 @@
 mod differential;
 mod support;
 
-use differential::{Engine, PythonRunner, Row};
+use differential::{Engine, PythonRunner, RawEngine, RawExport, Row};
 use lq::check::types::Type;
 use lq::eval::Datum;
 use lq::sql::Dialect;
 use lq::Policy;
 
 /// Reads jobs (one JSON line: columns, rows, sql), makes `leads` a typed
-/// temporary view of the rows, runs the query and prints each row as a JSON
-/// array, then `END` (or an `{"error": ...}` line, then `END`).
+/// temporary view of the rows (or, when the job has a `load` query, makes
+/// the rows `raw_leads` and `leads` the load query's view of them), runs
+/// the query and prints each row as a JSON array, then `END` (or an
+/// `{"error": ...}` line, then `END`).
 const RUNNER: &str = r#"
 import datetime, json, sys
 from pyspark.sql import SparkSession
@@ -42,7 +44,12 @@ for line in sys.stdin:
                 if r[i] is not None:
                     r[i] = datetime.date.fromisoformat(r[i])
             rows.append(tuple(r))
-        spark.createDataFrame(rows, schema).createOrReplaceTempView("leads")
+        if "load" in job:
+            # A raw export: its text columns, then the load step's view.
+            spark.createDataFrame(rows, schema).createOrReplaceTempView("raw_leads")
+            spark.sql(job["load"]).createOrReplaceTempView("leads")
+        else:
+            spark.createDataFrame(rows, schema).createOrReplaceTempView("leads")
         for row in spark.sql(job["sql"]).collect():
             print(json.dumps(list(row)))
     except Exception as e:
@@ -131,11 +138,47 @@ impl Engine for Spark {
     }
 }
 
-/// One test, so one Spark session starts (it takes several seconds).
+impl RawEngine for Spark {
+    fn run_raw(&mut self, policy: &Policy, raw: &RawExport, sql: &str) -> Vec<Row> {
+        let mut columns: Vec<(String, &str)> =
+            raw.columns.iter().map(|c| (c.clone(), "string")).collect();
+        columns.push(("__lq_row".to_string(), "bigint"));
+        let rows: Vec<serde_json::Value> = raw
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut row: Vec<serde_json::Value> = r
+                    .iter()
+                    .map(|c| serde_json::Value::from(c.as_str()))
+                    .collect();
+                row.push(serde_json::Value::from(i));
+                serde_json::Value::Array(row)
+            })
+            .collect();
+        let load = lq::sql::compile_load_sql(
+            policy.checked(),
+            Dialect::Spark,
+            "raw_leads",
+            &["__lq_row".to_string()],
+        );
+        let job = serde_json::json!({
+            "columns": columns,
+            "rows": rows,
+            "load": load,
+            "sql": format!("{sql}\nORDER BY `__lq_row`"),
+        });
+        self.0.rows(format!("{job}\n").as_bytes(), policy, sql)
+    }
+}
+
+/// One test, so one Spark session starts (it takes several seconds): the
+/// typed comparisons, then the load step's.
 #[test]
 fn policies_give_the_same_outcomes_in_spark() {
     if let Some(mut spark) = Spark::available("policies_give_the_same_outcomes_in_spark") {
         differential::example_cases(&mut spark);
         differential::generated_cases(&mut spark, 300);
+        differential::load_cases(&mut spark);
     }
 }

@@ -7,7 +7,7 @@
 mod differential;
 mod support;
 
-use differential::{Engine, Row, ScriptEngine};
+use differential::{Engine, RawEngine, RawExport, Row};
 use lq::check::types::Type;
 use lq::eval::Datum;
 use lq::sql::{compile_sql, Dialect};
@@ -91,10 +91,11 @@ impl Engine for Sqlite {
     }
 }
 
-impl ScriptEngine for Sqlite {
-    fn run_script(&mut self, policy: &Policy, script: &str, sql: &str) -> Vec<Row> {
+impl RawEngine for Sqlite {
+    fn run_raw(&mut self, policy: &Policy, raw: &RawExport, sql: &str) -> Vec<Row> {
+        let script = differential::raw_script(Dialect::Sqlite, policy, raw);
         self.0
-            .execute_batch(script)
+            .execute_batch(&script)
             .unwrap_or_else(|e| panic!("{e}\n{script}"));
         self.query(policy, &format!("{sql}\nORDER BY \"__lq_row\""))
     }

@@ -44,8 +44,9 @@ fn same_value(lq: &Value<'_>, reference: &reference::Val) -> bool {
 }
 
 /// Checks one policy against the reference over `leads`: every
-/// disqualifier's and rule's truth value (unknown is not false), every
-/// entry's contribution, and the decision.
+/// disqualifier's and rule's truth value (unknown is not false), as the
+/// tree interpreter and the compiled closures compute it, every entry's
+/// contribution, and the decision.
 fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), TestCaseError> {
     let checked = policy.checked();
     let plan = &policy.compiled;
@@ -82,13 +83,15 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
         };
         let unscored = reference_lead(None);
         for (d, def) in plan.disqualifiers.iter().zip(&checked.disqualifiers) {
+            let expected = reference::truth(&unscored, &def.when);
             prop_assert_eq!(
                 tv(interp::truth(&d.when, &before)),
-                reference::truth(&unscored, &def.when),
+                expected,
                 "disqualifier {:?} for {:?}",
                 def.reason,
                 lead
             );
+            prop_assert_eq!(tv(d.cond.truth(&before)), expected, "compiled, {:?}", lead);
         }
         for (b, def) in plan.blocks.iter().zip(&checked.blocks) {
             for (e, edef) in b.entries.iter().zip(&def.entries) {
@@ -103,12 +106,15 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
                         lead
                     );
                 } else {
+                    let expected = reference::truth(&unscored, &edef.expr);
                     prop_assert_eq!(
                         tv(interp::truth(&e.expr, &before)),
-                        reference::truth(&unscored, &edef.expr),
+                        expected,
                         "score entry for {:?}",
                         lead
                     );
+                    let compiled = e.cond.as_ref().map(|c| tv(c.truth(&before)));
+                    prop_assert_eq!(compiled, Some(expected), "compiled, {:?}", lead);
                 }
             }
         }
@@ -121,13 +127,16 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
         let scored = reference_lead(Some((expected.blocks.clone(), expected.score)));
         for (r, def) in plan.rules.iter().zip(&checked.rules) {
             if let (Some(when), Some(def_when)) = (&r.when, &def.when) {
+                let expected = reference::truth(&scored, def_when);
                 prop_assert_eq!(
                     tv(interp::truth(when, &after)),
-                    reference::truth(&scored, def_when),
+                    expected,
                     "rule {} for {:?}",
                     def.label,
                     lead
                 );
+                let compiled = r.cond.as_ref().map(|c| tv(c.truth(&after)));
+                prop_assert_eq!(compiled, Some(expected), "compiled, {:?}", lead);
             }
         }
     }

@@ -1,13 +1,17 @@
 //! Stage 3, checked policy → evaluation plan (see [`plan`]).
 
+pub mod closure;
 pub mod plan;
+pub mod text_key;
 
 use regex::RegexBuilder;
 
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
 use crate::check::types::Type;
 use crate::eval::value::Datum;
+use closure::compile_cond;
 use plan::*;
+use text_key::{Affix, TextList};
 
 /// A policy ready to evaluate: the checked declarations and their plan.
 #[derive(Clone, Debug)]
@@ -38,9 +42,13 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
     let disqualifiers = policy
         .disqualifiers
         .iter()
-        .map(|d| PlanDisqualifier {
-            when: specialize(cx.node(&d.when)),
-            reason: d.reason.clone(),
+        .map(|d| {
+            let when = specialize(cx.node(&d.when));
+            PlanDisqualifier {
+                cond: compile_cond(&when),
+                when,
+                reason: d.reason.clone(),
+            }
         })
         .collect();
     let blocks = policy
@@ -53,10 +61,14 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
             entries: b
                 .entries
                 .iter()
-                .map(|e| PlanEntry {
-                    points: e.points,
-                    per: e.per,
-                    expr: specialize(cx.node(&e.expr)),
+                .map(|e| {
+                    let expr = specialize(cx.node(&e.expr));
+                    PlanEntry {
+                        points: e.points,
+                        per: e.per,
+                        cond: (!e.per).then(|| compile_cond(&expr)),
+                        expr,
+                    }
                 })
                 .collect(),
         })
@@ -64,11 +76,15 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
     let rules = policy
         .rules
         .iter()
-        .map(|r| PlanRule {
-            label: r.label.clone(),
-            when: r.when.as_ref().map(|w| specialize(cx.node(w))),
-            tier: r.tier,
-            route: r.route.clone(),
+        .map(|r| {
+            let when = r.when.as_ref().map(|w| specialize(cx.node(w)));
+            PlanRule {
+                label: r.label.clone(),
+                cond: when.as_ref().map(compile_cond),
+                when,
+                tier: r.tier,
+                route: r.route.clone(),
+            }
         })
         .collect();
     Compiled {
@@ -104,10 +120,10 @@ fn specialize(node: Node) -> Node {
         Node::Or(l, r) => Node::Or(Box::new(specialize(*l)), Box::new(specialize(*r))),
         Node::Not(x) => Node::Not(Box::new(specialize(*x))),
         Node::Compare(op, l, r) => match (*l, *r) {
-            (Node::Field(s), Node::Const(c)) if number(&c).is_some() => {
-                Node::FieldNum(s, op, number(&c).unwrap_or(0.0))
-            }
-            (Node::Const(c), Node::Field(s)) if number(&c).is_some() => {
+            // A constant first is the same test flipped: `10k <= budget`.
+            (Node::Const(c), r @ (Node::Field(_) | Node::Score | Node::Block(_)))
+                if number(&c).is_some() =>
+            {
                 let flipped = match op {
                     CompareOp::Lt => CompareOp::Gt,
                     CompareOp::Le => CompareOp::Ge,
@@ -115,12 +131,25 @@ fn specialize(node: Node) -> Node {
                     CompareOp::Ge => CompareOp::Le,
                     other => other,
                 };
-                Node::FieldNum(s, flipped, number(&c).unwrap_or(0.0))
+                specialize(Node::Compare(
+                    flipped,
+                    Box::new(r),
+                    Box::new(Node::Const(c)),
+                ))
+            }
+            (Node::Field(s), Node::Const(c)) if number(&c).is_some() => {
+                Node::FieldNum(s, op, number(&c).unwrap_or(0.0))
+            }
+            (Node::Score, Node::Const(c)) if number(&c).is_some() => {
+                Node::ScoreNum(None, op, number(&c).unwrap_or(0.0))
+            }
+            (Node::Block(b), Node::Const(c)) if number(&c).is_some() => {
+                Node::ScoreNum(Some(b), op, number(&c).unwrap_or(0.0))
             }
             (Node::Field(s), Node::Const(Datum::Text(t)))
                 if matches!(op, CompareOp::Eq | CompareOp::Ne) =>
             {
-                Node::FieldInTexts(s, op == CompareOp::Ne, vec![t])
+                Node::FieldInTexts(s, op == CompareOp::Ne, TextList::new(vec![t]))
             }
             (Node::Field(s), Node::Const(Datum::Enum(v)))
                 if matches!(op, CompareOp::Eq | CompareOp::Ne) =>
@@ -145,7 +174,7 @@ fn specialize(node: Node) -> Node {
             (v, lo, hi) => Node::Between(Box::new(v), Box::new(lo), Box::new(hi)),
         },
         Node::TextTest(op, l, r) => match (*l, *r) {
-            (Node::Field(s), Node::Const(Datum::Text(t))) => Node::FieldText(s, op, t),
+            (Node::Field(s), Node::Const(Datum::Text(t))) => Node::FieldText(s, op, Affix::new(t)),
             (l, r) => Node::TextTest(op, Box::new(l), Box::new(r)),
         },
         Node::DateTest(op, l, r) => match (*l, *r) {
@@ -169,6 +198,7 @@ impl Compiler<'_> {
     fn node(&mut self, e: &TExpr) -> Node {
         match &e.kind {
             TKind::Const(d) => Node::Const(d.clone()),
+            TKind::Field(i) if e.ty == Type::Bool => Node::FieldBool(*i),
             TKind::Field(i) => Node::Field(*i),
             TKind::Let(i) => self.let_node(*i),
             TKind::Score => Node::Score,
@@ -253,7 +283,7 @@ impl Compiler<'_> {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 if texts.len() <= 16 {
-                    ConstSet::Texts(texts)
+                    ConstSet::Texts(TextList::new(texts))
                 } else {
                     ConstSet::Text(texts.into_iter().collect())
                 }

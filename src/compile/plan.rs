@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use regex::Regex;
 
+use super::closure::Cond;
+use super::text_key::{Affix, TextList};
 use crate::check::tir::Func;
 use crate::eval::value::Datum;
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
@@ -64,11 +66,15 @@ pub enum Node {
     /// `field in [variants]` (or `not in`), `field = Variant`
     FieldInEnum(usize, bool, Vec<bool>),
     /// `field in ["texts"]` (or `not in`), `field = "text"`
-    FieldInTexts(usize, bool, Vec<String>),
+    FieldInTexts(usize, bool, TextList),
     /// `field contains / starts with / ends with "text"`
-    FieldText(usize, TextOp, String),
+    FieldText(usize, TextOp, Affix),
     /// `field before/after N days ago`
     FieldAgo(usize, DateOp, i64),
+    /// A `bool` field as a condition.
+    FieldBool(usize),
+    /// `score op number`, or a block's score (`Some(block)`) against one.
+    ScoreNum(Option<usize>, CompareOp, f64),
 }
 
 /// The constants of an `in` list, ready for lookup.
@@ -77,7 +83,7 @@ pub enum ConstSet {
     /// Enum variants, as a membership table indexed by variant.
     Enum(Vec<bool>),
     /// A few texts, compared one by one (faster than hashing for short lists).
-    Texts(Vec<String>),
+    Texts(TextList),
     /// Many texts.
     Text(HashSet<String>),
     /// Numbers (few, so a linear scan).
@@ -93,6 +99,8 @@ pub enum ConstSet {
 pub struct PlanDisqualifier {
     /// The condition.
     pub when: Node,
+    /// The condition, compiled for evaluation.
+    pub cond: Cond,
     /// The reason reported.
     pub reason: String,
 }
@@ -106,6 +114,8 @@ pub struct PlanEntry {
     pub per: bool,
     /// The condition or multiplier.
     pub expr: Node,
+    /// The condition compiled for evaluation (`None` for `per`).
+    pub cond: Option<Cond>,
 }
 
 /// A compiled score block.
@@ -128,6 +138,8 @@ pub struct PlanRule {
     pub label: String,
     /// The condition; `None` for `otherwise`.
     pub when: Option<Node>,
+    /// The condition compiled for evaluation.
+    pub cond: Option<Cond>,
     /// The tier's index.
     pub tier: usize,
     /// The routing queue.

@@ -53,7 +53,7 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
     };
     d.disqualified_by.clear();
     for (i, q) in plan.disqualifiers.iter().enumerate() {
-        if truth(&q.when, &env) == Truth::True {
+        if q.cond.truth(&env) == Truth::True {
             d.disqualified_by.push(i);
         }
     }
@@ -68,11 +68,9 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
             blocks: &d.blocks,
             total: d.score,
         };
-        plan.rules.iter().position(|r| {
-            r.when
-                .as_ref()
-                .is_none_or(|w| truth(w, &env) == Truth::True)
-        })
+        plan.rules
+            .iter()
+            .position(|r| r.cond.as_ref().is_none_or(|c| c.truth(&env) == Truth::True))
     } else {
         None
     };
@@ -96,11 +94,23 @@ pub fn block_total(block: &crate::compile::plan::PlanBlock, env: &Env<'_>) -> i6
 /// The points one entry adds.
 pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i64 {
     if entry.per {
+        if let Node::Field(s) = &entry.expr {
+            // `+2 per visits`: the commonest multiplier, read from its slot.
+            return match env.record.get(*s) {
+                Some(Datum::Int(n)) => entry.points.saturating_mul(*n),
+                _ => 0,
+            };
+        }
         match eval(&entry.expr, env) {
             Value::Int(n) => entry.points.saturating_mul(n),
             _ => 0,
         }
-    } else if truth(&entry.expr, env) == Truth::True {
+    } else if entry
+        .cond
+        .as_ref()
+        .map_or_else(|| truth(&entry.expr, env), |c| c.truth(env))
+        == Truth::True
+    {
         entry.points
     } else {
         0
@@ -133,20 +143,34 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
             _ => Truth::Unknown,
         },
         Node::FieldInTexts(s, negated, list) => match slot(s) {
-            Datum::Text(t) => Truth::from_bool(list.iter().any(|x| x == t) != *negated),
+            Datum::Text(t) => Truth::from_bool(list.contains(t) != *negated),
             _ => Truth::Unknown,
         },
         Node::FieldText(s, op, needle) => match slot(s) {
             Datum::Text(t) => Truth::from_bool(match op {
-                TextOp::Contains => t.contains(needle.as_str()),
-                TextOp::StartsWith => t.starts_with(needle.as_str()),
-                TextOp::EndsWith => t.ends_with(needle.as_str()),
+                TextOp::Contains => t.contains(needle.text.as_str()),
+                TextOp::StartsWith => needle.starts(t),
+                TextOp::EndsWith => needle.ends(t),
             }),
             Datum::List(items) if *op == TextOp::Contains => {
-                Truth::from_bool(items.iter().any(|i| i == needle))
+                Truth::from_bool(items.contains(&needle.text))
             }
             _ => Truth::Unknown,
         },
+        Node::FieldBool(s) => match slot(s) {
+            Datum::Bool(b) => Truth::from_bool(*b),
+            _ => Truth::Unknown,
+        },
+        Node::ScoreNum(block, op, c) => {
+            let score = match block {
+                None => env.total,
+                Some(b) => match env.blocks.get(*b) {
+                    Some(score) => *score,
+                    None => return Truth::Unknown,
+                },
+            };
+            Truth::from_bool(op.holds((score as f64).total_cmp(c)))
+        }
         Node::FieldAgo(s, op, days) => match slot(s) {
             Datum::Date(d) => {
                 let limit = i64::from(env.as_of) - days;
@@ -242,7 +266,7 @@ fn in_set(v: &Value<'_>, set: &ConstSet) -> Truth {
     let found = match (v, set) {
         (Value::Missing, _) => return Truth::Unknown,
         (Value::Enum(e), ConstSet::Enum(table)) => table.get(*e as usize).copied().unwrap_or(false),
-        (Value::Text(t), ConstSet::Texts(list)) => list.iter().any(|x| x == t.as_ref()),
+        (Value::Text(t), ConstSet::Texts(list)) => list.contains(t),
         (Value::Text(t), ConstSet::Text(set)) => set.contains(t.as_ref()),
         (Value::Date(d), ConstSet::Date(ds)) => ds.contains(d),
         (Value::Bool(b), ConstSet::Bool(bs)) => bs.contains(b),

@@ -1,0 +1,171 @@
+//! Short texts as fixed-size keys, so the commonest text conditions —
+//! a field `in` a few constants, `=` one, `starts with` / `ends with` one —
+//! compare machine words instead of calling `memcmp` once per constant.
+//!
+//! A text of up to 16 bytes is covered entirely by its first and last
+//! eight bytes (overlapping when it is shorter), read as two integers; with
+//! its length, they identify it exactly.
+
+/// A text of at most [`TextKey::MAX`] bytes, as two words and a length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextKey {
+    head: u64,
+    tail: u64,
+    len: u8,
+}
+
+impl TextKey {
+    /// The longest text that has a key.
+    pub const MAX: usize = 16;
+
+    /// The key of `bytes`, or `None` when it is longer than [`Self::MAX`].
+    #[inline]
+    pub fn of(bytes: &[u8]) -> Option<TextKey> {
+        let n = bytes.len();
+        let word = |at: usize, width: usize| -> u64 {
+            let mut buf = [0u8; 8];
+            buf[..width].copy_from_slice(&bytes[at..at + width]);
+            u64::from_le_bytes(buf)
+        };
+        let (head, tail) = match n {
+            0 => (0, 0),
+            1..=3 => (
+                u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
+                0,
+            ),
+            4..=7 => (word(0, 4), word(n - 4, 4)),
+            8..=16 => (word(0, 8), word(n - 8, 8)),
+            _ => return None,
+        };
+        Some(TextKey {
+            head,
+            tail,
+            len: n as u8,
+        })
+    }
+}
+
+/// Constant texts, for membership: short ones as keys, long ones as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextList {
+    keys: Vec<TextKey>,
+    long: Vec<String>,
+}
+
+impl TextList {
+    /// The list of `texts`.
+    pub fn new(texts: Vec<String>) -> TextList {
+        let mut list = TextList {
+            keys: Vec::new(),
+            long: Vec::new(),
+        };
+        for t in texts {
+            match TextKey::of(t.as_bytes()) {
+                Some(key) => list.keys.push(key),
+                None => list.long.push(t),
+            }
+        }
+        list
+    }
+
+    /// Whether `text` is one of the list.
+    #[inline]
+    pub fn contains(&self, text: &str) -> bool {
+        match TextKey::of(text.as_bytes()) {
+            Some(key) => self.keys.contains(&key),
+            None => self.long.iter().any(|l| l == text),
+        }
+    }
+}
+
+/// A constant for `starts with` / `ends with`, with its key when short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Affix {
+    /// The text.
+    pub text: String,
+    key: Option<TextKey>,
+}
+
+impl Affix {
+    /// The affix `text`.
+    pub fn new(text: String) -> Affix {
+        let key = TextKey::of(text.as_bytes());
+        Affix { text, key }
+    }
+
+    /// Whether `text` starts with this.
+    #[inline]
+    pub fn starts(&self, text: &str) -> bool {
+        let n = self.text.len();
+        match (self.key, text.as_bytes().get(..n)) {
+            (_, None) => false,
+            (Some(key), Some(head)) => TextKey::of(head) == Some(key),
+            (None, Some(head)) => head == self.text.as_bytes(),
+        }
+    }
+
+    /// Whether `text` ends with this.
+    #[inline]
+    pub fn ends(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let Some(start) = bytes.len().checked_sub(self.text.len()) else {
+            return false;
+        };
+        let tail = &bytes[start..];
+        match self.key {
+            Some(key) => TextKey::of(tail) == Some(key),
+            None => tail == self.text.as_bytes(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text of up to 17 bytes over a small alphabet: two texts have
+    /// the same key exactly when they are equal.
+    #[test]
+    fn keys_identify_texts_exactly() {
+        let mut texts = vec![String::new()];
+        for t in ["a", "b", "ab", "ba", "aab", "abab", "\u{e9}", "x\u{e9}y"] {
+            for n in 1..=6 {
+                texts.push(t.repeat(n));
+                texts.push(format!("{}z", t.repeat(n)));
+            }
+        }
+        for a in &texts {
+            for b in &texts {
+                let (ka, kb) = (TextKey::of(a.as_bytes()), TextKey::of(b.as_bytes()));
+                if a.len() <= TextKey::MAX && b.len() <= TextKey::MAX {
+                    assert_eq!(ka == kb, a == b, "{a:?} {b:?}");
+                } else {
+                    assert_eq!(ka.is_none(), a.len() > TextKey::MAX);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lists_and_affixes_agree_with_str() {
+        let long = "a text longer than sixteen bytes";
+        let list = TextList::new(vec!["US".into(), "".into(), long.into()]);
+        for t in [
+            "US",
+            "U",
+            "",
+            "USA",
+            long,
+            "a text longer than sixteen byte",
+        ] {
+            assert_eq!(list.contains(t), ["US", "", long].contains(&t), "{t:?}");
+        }
+        for affix in ["", ".edu", "a", long, "edu.edu.edu.edu.edu"] {
+            let a = Affix::new(affix.to_string());
+            for t in ["ivy@campus.edu", "", "a", long, "x.edu.edu.edu.edu.edu"] {
+                assert_eq!(a.starts(t), t.starts_with(affix), "{t:?} starts {affix:?}");
+                assert_eq!(a.ends(t), t.ends_with(affix), "{t:?} ends {affix:?}");
+            }
+        }
+    }
+}

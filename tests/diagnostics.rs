@@ -20,6 +20,9 @@ const POLICY_CODES: &[&str] = &[
     "lq::fractional_points",
     "lq::too_deep",
     "lq::too_long",
+    "lq::line_too_long",
+    "lq::policy_too_large",
+    "lq::too_many_rules",
     "lq::unknown_name",
     "lq::unknown_variant",
     "lq::unknown_field",
@@ -129,9 +132,45 @@ fn check_errors_and_warnings() {
     });
 }
 
+/// Codes whose case is too large to keep as a file: [`size_limits`]
+/// generates them.
+const GENERATED_CASES: &[&str] = &["lq::policy_too_large", "lq::too_many_rules"];
+
+/// A policy over 8 MiB, and one with 50,001 rules: each is refused with a
+/// diagnostic and exit 1 (snapshotted as `lq check` prints it).
+#[test]
+fn size_limits() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut many = String::from("schema { id: int key  a: int? }\ntiers A\n");
+    for i in 0..=lq::syntax::limits::MAX_RULES {
+        many.push_str(&format!("rule r{i}: when a > {i} then tier A\n"));
+    }
+    let huge = format!("# {}\n", "x".repeat(lq::syntax::limits::MAX_POLICY_BYTES));
+    for (name, text, code) in [
+        ("huge.lq", huge, "lq::policy_too_large"),
+        ("many.lq", many, "lq::too_many_rules"),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("written");
+        let out = Command::cargo_bin("lq")
+            .expect("the binary")
+            .current_dir(dir.path())
+            .args(["check", "--color", "never", name])
+            .env("COLUMNS", "80")
+            .output()
+            .expect("lq runs");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(code), "{stderr}");
+        insta::assert_snapshot!(
+            format!("size_limit_{}", code.trim_start_matches("lq::")),
+            stderr
+        );
+    }
+}
+
 #[test]
 fn every_policy_code_has_a_case() {
-    let mut covered = BTreeSet::new();
+    let mut covered: BTreeSet<String> = GENERATED_CASES.iter().map(|c| c.to_string()).collect();
     for folder in ["tests/cases/parse", "tests/cases/check"] {
         for entry in std::fs::read_dir(folder).expect("the cases folder") {
             let path = entry.expect("an entry").path();

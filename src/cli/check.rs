@@ -96,7 +96,21 @@ fn report(
 
 /// Reads a policy file as UTF-8 text.
 pub fn read_source(path: &str) -> Result<Source, lq::data::DataError> {
-    let bytes = std::fs::read(path).map_err(|e| lq::data::DataError::io(path, &e))?;
+    // A file far larger than any policy is not read into memory: reading
+    // its first bytes past the limit is enough for the parser to say so.
+    let limit = lq::syntax::limits::MAX_POLICY_BYTES as u64;
+    let file = std::fs::File::open(path).map_err(|e| lq::data::DataError::io(path, &e))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(|e| lq::data::DataError::io(path, &e))?;
+    if bytes.len() as u64 > limit {
+        // Cut at the limit, perhaps inside a character: the parser refuses
+        // the size whatever the text.
+        return Ok(Source::new(
+            path,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
     String::from_utf8(bytes)
         .map(|text| Source::new(path, text))
         .map_err(|_| {

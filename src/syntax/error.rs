@@ -80,6 +80,47 @@ pub enum ParseError {
         #[label("too long")]
         span: Span,
     },
+    /// A text too large to be a policy.
+    #[error("this policy is larger than {limit} bytes")]
+    #[diagnostic(
+        code(lq::policy_too_large),
+        help("is this a data file? The policy comes first: `lq eval POLICY DATA`")
+    )]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+        /// The start of the text (not shown: the text is not a policy).
+        span: Span,
+    },
+    /// A line too long to be read (or shown in a message).
+    #[error("line {line} is {length} bytes long; a policy line may be at most {limit}")]
+    #[diagnostic(
+        code(lq::line_too_long),
+        help("break it: a condition may continue on the next line, and long lists may span lines")
+    )]
+    LineTooLong {
+        /// The 1-based line.
+        line: usize,
+        /// Its length.
+        length: usize,
+        /// The limit.
+        limit: usize,
+        /// The start of the line (not shown: the line would fill the screen).
+        span: Span,
+    },
+    /// More rules than lq accepts in one policy.
+    #[error("this policy has more than {limit} rules")]
+    #[diagnostic(
+        code(lq::too_many_rules),
+        help("tier rules, disqualifiers and score entries count together; split the policy by segment")
+    )]
+    TooManyRules {
+        /// The limit.
+        limit: usize,
+        /// The declaration past the limit.
+        #[label("rules past the limit start here")]
+        span: Span,
+    },
     /// Points in a score block, or a bound, that are not whole numbers.
     #[error("points must be whole numbers")]
     #[diagnostic(
@@ -102,6 +143,9 @@ impl ParseError {
             | ParseError::InvalidDate { span, .. }
             | ParseError::TooDeep { span, .. }
             | ParseError::TooLong { span, .. }
+            | ParseError::TooLarge { span, .. }
+            | ParseError::LineTooLong { span, .. }
+            | ParseError::TooManyRules { span, .. }
             | ParseError::InvalidDuration { span }
             | ParseError::FractionalPoints { span } => *span,
         }

@@ -4,6 +4,7 @@ pub mod ast;
 mod depth;
 pub mod error;
 mod expected;
+pub mod limits;
 pub mod parser;
 mod rule_names;
 

@@ -40,6 +40,7 @@ fn run_pest(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, 
 
 /// Parses a policy's text into its syntax tree, or every error found.
 pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
+    super::limits::check_size(text).map_err(|e| vec![e])?;
     super::depth::check_depth(text).map_err(|e| vec![e])?;
     let mut pairs = run_pest(Rule::policy, text)?;
     let mut lower = Lower::new(text);
@@ -51,15 +52,17 @@ pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
             .collect(),
         None => Vec::new(),
     };
-    if lower.errors.is_empty() {
-        Ok(Policy { items })
-    } else {
-        Err(lower.errors)
+    if !lower.errors.is_empty() {
+        return Err(lower.errors);
     }
+    let policy = Policy { items };
+    super::limits::check_rules(&policy).map_err(|e| vec![e])?;
+    Ok(policy)
 }
 
 /// Parses a single expression (for the REPL and tests).
 pub fn parse_expr(text: &str) -> Result<Expr, Vec<ParseError>> {
+    super::limits::check_size(text).map_err(|e| vec![e])?;
     super::depth::check_depth(text).map_err(|e| vec![e])?;
     let wrapped = run_pest(Rule::expr, text)?;
     let mut lower = Lower::new(text);

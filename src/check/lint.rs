@@ -103,9 +103,16 @@ impl Checker<'_> {
     /// rules that never (or always) fire, rules shadowed by earlier ones,
     /// entries a cap makes pointless, and leads that fall through.
     fn dead_rules(&mut self) {
-        let policy = self.out.clone();
+        // Taken out for the analysis, so findings can be pushed while it
+        // is read; put back after.
+        let policy = std::mem::take(&mut self.out);
+        self.dead_rules_in(&policy);
+        self.out = policy;
+    }
+
+    fn dead_rules_in(&mut self, policy: &super::tir::CheckedPolicy) {
         super::domain::reset_budget();
-        let mut analyzer = Analyzer::new(&policy);
+        let mut analyzer = Analyzer::new(policy);
         let n = policy.schema.fields.len();
         // Leads not disqualified (over-approximated where a disqualifier is
         // beyond the analysis).
@@ -134,16 +141,16 @@ impl Checker<'_> {
                 None => all_supported = false,
             }
         }
-        self.score_entries(&mut analyzer, &policy);
+        self.score_entries(&mut analyzer, policy);
         // Every lead disqualified: that is the one finding, not each rule.
         if open.as_ref().is_some_and(Region::is_empty) {
             return;
         }
-        let rules = policy.rules.clone();
+        let rules = &policy.rules;
         let mut earlier: Vec<(String, Option<super::analysis::Sets>)> = Vec::new();
         // Conditions beyond the analysis, written out, to find repeats.
         let mut seen_conditions: std::collections::HashMap<String, String> = Default::default();
-        for rule in &rules {
+        for rule in rules {
             let Some(when) = &rule.when else {
                 all_supported = false;
                 continue;
@@ -228,7 +235,7 @@ impl Checker<'_> {
                 };
             }
             if let Some(fall) = fall.filter(|f| !f.is_empty()) {
-                if let Some(witness) = witness(&policy, &fall) {
+                if let Some(witness) = witness(policy, &fall) {
                     let span = rules.last().map_or_else(Default::default, |r| r.span);
                     self.diags.push(CheckError::FallsThrough { witness, span });
                 }
@@ -296,15 +303,46 @@ impl Checker<'_> {
     }
 }
 
+/// A condition written out without its positions, to find repeats: the
+/// same text for the same condition wherever it is written.
 fn strip(e: &TExpr) -> String {
-    let text = format!("{:?}", e.kind);
-    // Spans print as `Span { start: N, end: M }`; drop them.
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("span: Span {") {
-        out.push_str(&rest[..i]);
-        rest = rest[i..].split_once('}').map_or("", |(_, r)| r);
-    }
-    out.push_str(rest);
+    let mut out = String::new();
+    write_key(e, &mut out);
     out
+}
+
+fn write_key(e: &TExpr, out: &mut String) {
+    use super::tir::TKind as K;
+    let (head, parts): (String, Vec<&TExpr>) = match &e.kind {
+        K::Const(d) => (format!("{d:?}"), vec![]),
+        K::Field(i) => (format!("f{i}"), vec![]),
+        K::Let(i) => (format!("l{i}"), vec![]),
+        K::Score => ("score".into(), vec![]),
+        K::Block(i) => (format!("b{i}"), vec![]),
+        K::Ago(d) => (format!("ago{d}"), vec![]),
+        K::List(items) => ("list".into(), items.iter().collect()),
+        K::Call(f, args) => (format!("{f:?}"), args.iter().collect()),
+        K::Neg(x) => ("neg".into(), vec![x]),
+        K::Not(x) => ("not".into(), vec![x]),
+        K::Within(x, d) => (format!("within{d}"), vec![x]),
+        K::Matches(x, p) => (format!("matches{:?}", p.node), vec![x]),
+        K::IsMissing(present, x) => (format!("missing{present}"), vec![x]),
+        K::Arith(op, l, r) => (format!("{op:?}"), vec![l, r]),
+        K::Compare(op, l, r) => (format!("{op:?}"), vec![l, r]),
+        K::In(negated, l, r) => (format!("in{negated}"), vec![l, r]),
+        K::TextTest(op, l, r) => (format!("{op:?}"), vec![l, r]),
+        K::DateTest(op, l, r) => (format!("{op:?}"), vec![l, r]),
+        K::And(l, r) => ("and".into(), vec![l, r]),
+        K::Or(l, r) => ("or".into(), vec![l, r]),
+        K::Between(x, lo, hi) => ("between".into(), vec![x, lo, hi]),
+    };
+    out.push_str(&head);
+    if !parts.is_empty() {
+        out.push('(');
+        for p in parts {
+            write_key(p, out);
+            out.push(',');
+        }
+        out.push(')');
+    }
 }

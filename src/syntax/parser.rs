@@ -105,6 +105,10 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 fn exact_end(text: &str, start: usize, mut end: usize) -> usize {
     loop {
         let trimmed = text[start..end].trim_end().len() + start;
+        // Most spans hold no `#` at all: no comment to look for.
+        if !text.as_bytes()[start..trimmed].contains(&b'#') {
+            return trimmed;
+        }
         let line_start = text[start..trimmed]
             .rfind('\n')
             .map_or(start, |n| start + n + 1);

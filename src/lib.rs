@@ -41,6 +41,7 @@ pub mod source;
 pub mod sql;
 pub mod syntax;
 pub mod testing;
+pub mod text_key;
 
 pub use error::Error;
 pub use policy::{Expression, Loaded, Policy};

@@ -243,11 +243,18 @@ impl<'a> Checker<'a> {
         self.enum_index
             .insert(e.name.node.clone(), self.out.enums.len());
         self.enum_spans.push(e.name.span);
+        let mut spelled = crate::text_key::TextMap::default();
+        for (i, v) in variants.iter().enumerate() {
+            for text in std::iter::once(&v.name).chain(&v.spellings) {
+                spelled.insert(text, i as u32);
+            }
+        }
         self.out.enums.push(EnumDef {
             name: e.name.node.clone(),
             variants,
             trim: e.trim.is_some(),
             ignore_case: e.ignore_case.is_some(),
+            spelled,
         });
     }
 

@@ -108,6 +108,8 @@ pub struct EnumDef {
     pub trim: bool,
     /// Data values match variants and spellings in any case.
     pub ignore_case: bool,
+    /// Each variant's name and spellings, for reading data exactly.
+    pub spelled: crate::text_key::TextMap,
 }
 
 /// An enum variant.

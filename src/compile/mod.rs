@@ -2,16 +2,15 @@
 
 pub mod closure;
 pub mod plan;
-pub mod text_key;
 
 use regex::RegexBuilder;
 
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
 use crate::check::types::Type;
 use crate::eval::value::Datum;
+use crate::text_key::{Affix, TextList};
 use closure::compile_cond;
 use plan::*;
-use text_key::{Affix, TextList};
 
 /// A policy ready to evaluate: the checked declarations and their plan.
 #[derive(Clone, Debug)]

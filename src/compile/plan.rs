@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use regex::Regex;
 
 use super::closure::Cond;
-use super::text_key::{Affix, TextList};
 use crate::check::tir::Func;
 use crate::eval::value::Datum;
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+use crate::text_key::{Affix, TextList};
 
 /// One node of a compiled expression.
 #[derive(Clone, Debug)]

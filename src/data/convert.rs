@@ -132,18 +132,15 @@ pub fn convert_text(
             .ok_or_else(|| CellProblem::NotDate(cell.to_string())),
         Type::Enum(id, name) => {
             let def = &policy.enums[*id];
-            def.variants
-                .iter()
-                .position(|v| {
-                    let same = |s: &str| {
-                        if field.ignore_case {
-                            same_ignoring_case(s, cell)
-                        } else {
-                            s == cell
-                        }
-                    };
-                    same(&v.name) || v.spellings.iter().any(|s| same(s))
+            let found = if field.ignore_case {
+                def.variants.iter().position(|v| {
+                    same_ignoring_case(&v.name, cell)
+                        || v.spellings.iter().any(|s| same_ignoring_case(s, cell))
                 })
+            } else {
+                def.spelled.get(cell).map(|v| v as usize)
+            };
+            found
                 .map(|v| Datum::Enum(v as u32))
                 .ok_or_else(|| CellProblem::NotVariant {
                     value: cell.to_string(),

@@ -1,6 +1,7 @@
 //! Short texts as fixed-size keys, so the commonest text conditions —
 //! a field `in` a few constants, `=` one, `starts with` / `ends with` one —
-//! compare machine words instead of calling `memcmp` once per constant.
+//! and the reading of enum cells compare machine words instead of calling
+//! `memcmp` once per constant.
 //!
 //! A text of up to 16 bytes is covered entirely by its first and last
 //! eight bytes (overlapping when it is shorter), read as two integers; with
@@ -78,6 +79,33 @@ impl TextList {
     }
 }
 
+/// Texts mapped to numbers (an enum's names and spellings to the variant),
+/// looked up by key; the first text listed wins.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextMap {
+    keys: Vec<(TextKey, u32)>,
+    long: Vec<(String, u32)>,
+}
+
+impl TextMap {
+    /// Adds `text` for `value`.
+    pub fn insert(&mut self, text: &str, value: u32) {
+        match TextKey::of(text.as_bytes()) {
+            Some(key) => self.keys.push((key, value)),
+            None => self.long.push((text.to_string(), value)),
+        }
+    }
+
+    /// The value of the first entry for `text`.
+    #[inline]
+    pub fn get(&self, text: &str) -> Option<u32> {
+        match TextKey::of(text.as_bytes()) {
+            Some(key) => self.keys.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+            None => self.long.iter().find(|(t, _)| t == text).map(|(_, v)| *v),
+        }
+    }
+}
+
 /// A constant for `starts with` / `ends with`, with its key when short.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Affix {
@@ -144,6 +172,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn maps_find_the_first_entry() {
+        let long = "a text longer than sixteen bytes";
+        let mut map = TextMap::default();
+        for (t, v) in [("VP", 0), ("vp", 0), ("Dir", 1), ("VP", 2), (long, 3)] {
+            map.insert(t, v);
+        }
+        assert_eq!(map.get("VP"), Some(0));
+        assert_eq!(map.get("Dir"), Some(1));
+        assert_eq!(map.get(long), Some(3));
+        assert_eq!(map.get("Vp"), None);
+        assert_eq!(map.get(""), None);
     }
 
     #[test]

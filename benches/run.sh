@@ -21,17 +21,26 @@ DATA=target/bench/leads-$N.csv
 # /usr/bin/time writes to stderr after the command; run through sh so the
 # command's own stderr is dropped and time's line is kept.
 timed() { /usr/bin/time -f "%e %M" sh -c "$* > /dev/null 2> /dev/null" 2>&1 | tail -1; }
+# The four programs run in turn, round after round, so that a change in the
+# machine's speed during the run touches each alike.
+LQ="./target/release/lq eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv"
+PROGRAMS=("$LQ --threads 1" "$LQ --threads 2" "./target/release/examples/native_inbound $AS_OF $DATA" "./target/release/examples/io_floor $DATA")
+RESULTS=$(mktemp)
+for _ in $(seq "$RUNS"); do
+  for i in "${!PROGRAMS[@]}"; do echo "$i $(timed "${PROGRAMS[$i]}")" >> "$RESULTS"; done
+done
+# The median time and the peak memory of program $1.
 median() {
-  local out=()
-  for _ in $(seq "$RUNS"); do out+=("$(timed "$@")"); done
-  printf '%s\n' "${out[@]}" | sort -n | awk '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((NR+1)/2)], m}'
+  awk -v p="$1" '$1 == p {print $2, $3}' "$RESULTS" | sort -n |
+    awk '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((NR+1)/2)], m}'
 }
 
 echo "$N leads, $(du -h "$DATA" | cut -f1) CSV, median of $RUNS runs, $(nproc) cores"
-read -r A AM < <(median ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 1)
-read -r A2 A2M < <(median ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 2)
-read -r B BM < <(median ./target/release/examples/native_inbound $AS_OF "$DATA")
-read -r C CM < <(median ./target/release/examples/io_floor "$DATA")
+read -r A AM < <(median 0)
+read -r A2 A2M < <(median 1)
+read -r B BM < <(median 2)
+read -r C CM < <(median 3)
+rm -f "$RESULTS"
 printf '%-36s %8s s %8s MB\n' "(a) lq eval, 1 thread" "$A" "$((AM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(a2) lq eval, 2 threads" "$A2" "$((A2M / 1024))"
 printf '%-36s %8s s %8s MB\n' "(b) native Rust (hand-written)" "$B" "$((BM / 1024))"

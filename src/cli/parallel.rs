@@ -59,12 +59,16 @@ pub fn run(
     reader: &mut RecordReader<'_>,
     threads: usize,
     row_offset: usize,
-    mut sink: impl FnMut(Done) -> std::io::Result<()>,
+    mut sink: impl FnMut(&Done) -> std::io::Result<()>,
 ) -> Result<usize, Failure> {
     let (work_tx, work_rx) = sync_channel::<(usize, usize, Chunk)>(threads * 2);
     let (recycle_tx, recycle_rx) = sync_channel::<Chunk>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
+    // Written chunks go back to the workers, so their buffers are reused
+    // rather than allocated (and faulted in) for every chunk.
+    let (spent_tx, spent_rx) = sync_channel::<Done>(threads * 4);
     let work_rx = Arc::new(Mutex::new(work_rx));
+    let spent_rx = Arc::new(Mutex::new(spent_rx));
     // `threads` workers, and a reader that mostly waits on the disk and the
     // CSV parser.
     let workers = threads.max(1);
@@ -73,7 +77,8 @@ pub fn run(
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             let recycle_tx = recycle_tx.clone();
-            scope.spawn(move || worker(setup, &work_rx, &done_tx, &recycle_tx));
+            let spent_rx = Arc::clone(&spent_rx);
+            scope.spawn(move || worker(setup, &work_rx, &done_tx, &recycle_tx, &spent_rx));
         }
         drop(done_tx);
         drop(recycle_tx);
@@ -93,11 +98,14 @@ pub fn run(
                 continue;
             }
             pending.insert(seq, done);
-            while let Some(done) = pending.remove(&next) {
-                if let Err(e) = sink(done) {
+            while let Some(mut done) = pending.remove(&next) {
+                if let Err(e) = sink(&done) {
                     written = Err(e);
                     break;
                 }
+                done.bytes.clear();
+                done.statuses.clear();
+                let _ = spent_tx.try_send(done);
                 next += 1;
             }
         }
@@ -163,6 +171,7 @@ fn worker(
     work: &Mutex<Receiver<(usize, usize, Chunk)>>,
     done: &std::sync::mpsc::SyncSender<(usize, Done)>,
     recycle: &std::sync::mpsc::SyncSender<Chunk>,
+    spent: &Mutex<Receiver<Done>>,
 ) {
     let Setup {
         policy,
@@ -184,8 +193,14 @@ fn worker(
         let Ok((seq, first_row, chunk)) = next else {
             return;
         };
-        let mut bytes = Vec::with_capacity(chunk.len * 64);
-        let mut statuses = Vec::with_capacity(chunk.len);
+        let reused = spent.lock().ok().and_then(|rx| rx.try_recv().ok());
+        let Done {
+            mut bytes,
+            mut statuses,
+        } = reused.unwrap_or_else(|| Done {
+            bytes: Vec::with_capacity(chunk.len * 64),
+            statuses: Vec::with_capacity(chunk.len),
+        });
         for (i, raw) in chunk.raws[..chunk.len].iter().enumerate() {
             let row = first_row + i;
             let converted = match &raw.malformed {

@@ -452,3 +452,19 @@ fn an_unnamed_block_can_have_a_floor_and_a_cap() {
     let p = policy("score up to 3 {\n  +9 when b\n}\ntiers A\notherwise tier A\n");
     assert_eq!(p.checked().blocks[0].cap, Some(3));
 }
+
+#[test]
+fn a_nan_from_a_services_record_compares_as_unknown() {
+    // Files never give a NaN, but a record built by a service might.
+    for condition in ["x > 1", "x between 0 and 2"] {
+        let p = policy(&format!(
+            "tiers A > B\nrule yes: when {condition} then tier A\nrule no: when not ({condition}) then tier B\n"
+        ));
+        let o = p.evaluate(1, &record(&p, &[("x", Datum::Num(f64::NAN))]), as_of());
+        assert_eq!(
+            o.status,
+            Status::Unmatched,
+            "neither `{condition}` nor its negation is true"
+        );
+    }
+}

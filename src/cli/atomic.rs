@@ -24,12 +24,15 @@ fn remove_pending_on_interrupt() {
         // If a handler cannot be installed, an interrupt still leaves the
         // target whole; only the temporary file stays behind.
         let _ = ctrlc::set_handler(|| {
+            let mut removed = false;
             if let Ok(pending) = PENDING.lock() {
                 for path in pending.iter() {
-                    let _ = std::fs::remove_file(path);
+                    removed |= std::fs::remove_file(path).is_ok();
                 }
             }
-            eprintln!("interrupted: the output file was left as it was");
+            if removed {
+                eprintln!("interrupted: the output file was left as it was");
+            }
             std::process::exit(INTERRUPTED);
         });
     });

@@ -74,8 +74,9 @@ fn bool3(b: bool) -> Truth {
 fn field_num<const OP: u8>(slot: usize, c: f64) -> Cond {
     Cond::new(move |env| match env.record.get(slot) {
         Some(Datum::Int(i)) => bool3(holds::<OP>(*i as f64, c)),
-        // A NaN never reaches a record: numbers are read finite.
-        Some(Datum::Num(n)) => bool3(holds::<OP>(*n, c)),
+        // Files never give a NaN, but a service's own record might: it
+        // compares as unknown, as in the interpreter.
+        Some(Datum::Num(n)) if !n.is_nan() => bool3(holds::<OP>(*n, c)),
         _ => Truth::Unknown,
     })
 }
@@ -116,7 +117,7 @@ pub fn compile_cond(node: &Node) -> Cond {
         &Node::FieldBetween(slot, lo, hi) => Cond::new(move |env| {
             let x = match env.record.get(slot) {
                 Some(Datum::Int(i)) => *i as f64,
-                Some(Datum::Num(n)) => *n,
+                Some(Datum::Num(n)) if !n.is_nan() => *n,
                 _ => return Truth::Unknown,
             };
             bool3(lo <= x && x <= hi)

@@ -131,7 +131,7 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
         Node::FieldBetween(s, lo, hi) => {
             let x = match slot(s) {
                 Datum::Int(i) => *i as f64,
-                Datum::Num(n) => *n,
+                Datum::Num(n) if !n.is_nan() => *n,
                 _ => return Truth::Unknown,
             };
             Truth::from_bool(*lo <= x && x <= *hi)

@@ -51,6 +51,22 @@ impl Loaded {
         self.diagnostics.iter().filter(|d| !d.is_warning()).count()
     }
 
+    /// The policy, or its errors (warnings left out) with the source they
+    /// point into.
+    pub fn into_result(self) -> Result<Policy, (Vec<Error>, Source)> {
+        match self.policy {
+            Some(policy) => Ok(policy),
+            None => {
+                let errors = self
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !d.is_warning())
+                    .collect();
+                Err((errors, self.source))
+            }
+        }
+    }
+
     /// The number of warnings.
     pub fn warning_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_warning()).count()
@@ -96,15 +112,9 @@ impl Policy {
     /// Loads a policy from text; `Err` holds every error (warnings are kept
     /// in [`Policy::warnings`]).
     pub fn from_source(name: &str, text: &str) -> Result<Policy, Vec<Error>> {
-        let loaded = Policy::load(Source::new(name, text));
-        match loaded.policy {
-            Some(p) => Ok(p),
-            None => Err(loaded
-                .diagnostics
-                .into_iter()
-                .filter(|d| !d.is_warning())
-                .collect()),
-        }
+        Policy::load(Source::new(name, text))
+            .into_result()
+            .map_err(|(errors, _)| errors)
     }
 
     /// The checked declarations: schema, enums, tiers, rules, tests.
@@ -163,27 +173,15 @@ impl Policy {
     pub fn record_from_literal(&self, literal: &str) -> Result<Vec<Datum>, (Vec<Error>, Source)> {
         const NAME: &str = "__lq_lead";
         let text = format!("{}\nlead {NAME} {literal}\n", self.source.text.trim_end());
-        let loaded = Policy::load(Source::new(self.source.name.clone(), text));
-        match loaded.policy {
-            Some(p) => {
-                let lead = p.checked().leads.iter().find(|l| l.name == NAME);
-                let values = lead.map(|l| {
-                    l.values
-                        .iter()
-                        .map(|v| v.clone().unwrap_or(Datum::Missing))
-                        .collect()
-                });
-                Ok(values.unwrap_or_default())
-            }
-            None => {
-                let errors = loaded
-                    .diagnostics
-                    .into_iter()
-                    .filter(|d| !d.is_warning())
-                    .collect();
-                Err((errors, loaded.source))
-            }
-        }
+        let p = Policy::load(Source::new(self.source.name.clone(), text)).into_result()?;
+        let lead = p.checked().leads.iter().find(|l| l.name == NAME);
+        let values = lead.map(|l| {
+            l.values
+                .iter()
+                .map(|v| v.clone().unwrap_or(Datum::Missing))
+                .collect()
+        });
+        Ok(values.unwrap_or_default())
     }
 
     /// Reads a lead given as a JSON object (as a service receives it), by

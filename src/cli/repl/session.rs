@@ -159,14 +159,8 @@ impl Session {
                 )
             }
         };
-        let loaded = Policy::load(Source::new(path, text.clone()));
-        let errors: Vec<Error> = loaded
-            .diagnostics
-            .into_iter()
-            .filter(|d| !d.is_warning())
-            .collect();
-        match loaded.policy {
-            Some(policy) => {
+        match Policy::load(Source::new(path, text.clone())).into_result() {
+            Ok(policy) => {
                 self.path = Some(path.to_string());
                 self.text = text;
                 self.placeholder = false;
@@ -179,7 +173,7 @@ impl Session {
                     c.tests.len()
                 ))
             }
-            None => Reply::Errors(errors, loaded.source),
+            Err((errors, source)) => Reply::Errors(errors, source),
         }
     }
 
@@ -210,22 +204,14 @@ impl Session {
     fn declare(&mut self, input: &str) -> Reply {
         let new_text = self.with_declaration(input);
         let name = self.path.clone().unwrap_or_else(|| "<repl>".to_string());
-        let loaded = Policy::load(Source::new(name, new_text.clone()));
-        match loaded.policy {
-            Some(policy) => {
+        match Policy::load(Source::new(name, new_text.clone())).into_result() {
+            Ok(policy) => {
                 self.text = new_text;
                 self.placeholder = self.placeholder && !input.starts_with("schema");
                 self.replace(policy);
                 Reply::Text("ok".into())
             }
-            None => {
-                let errors = loaded
-                    .diagnostics
-                    .into_iter()
-                    .filter(|d| !d.is_warning())
-                    .collect();
-                Reply::Errors(errors, loaded.source)
-            }
+            Err((errors, source)) => Reply::Errors(errors, source),
         }
     }
 
@@ -369,24 +355,15 @@ impl Session {
     /// A record literal checked against the schema.
     fn record(&self, literal: &str) -> Result<Vec<Option<Datum>>, Reply> {
         let text = format!("{}\nlead __repl_lead {literal}\n", self.text.trim_end());
-        let loaded = Policy::load(Source::new("<lead>", text));
-        match loaded.policy {
-            Some(p) => Ok(p
-                .checked()
-                .leads
-                .iter()
-                .find(|l| l.name == "__repl_lead")
-                .map(|l| l.values.clone())
-                .unwrap_or_default()),
-            None => Err(Reply::Errors(
-                loaded
-                    .diagnostics
-                    .into_iter()
-                    .filter(|d| !d.is_warning())
-                    .collect(),
-                loaded.source,
-            )),
-        }
+        let p = Policy::load(Source::new("<lead>", text))
+            .into_result()
+            .map_err(|(errors, source)| Reply::Errors(errors, source))?;
+        Ok(p.checked()
+            .leads
+            .iter()
+            .find(|l| l.name == "__repl_lead")
+            .map(|l| l.values.clone())
+            .unwrap_or_default())
     }
 
     fn set_field(&mut self, rest: &str) -> Reply {

@@ -19,7 +19,7 @@ pub struct Args {
     to: Target,
     /// The SQL dialect.
     #[arg(long, value_enum)]
-    dialect: DialectArg,
+    dialect: Dialect,
     /// The table (or view) of leads, with the schema's columns (with
     /// `--load`: the raw export, every column text).
     #[arg(long, default_value = "leads")]
@@ -51,30 +51,13 @@ enum Target {
     Sql,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum DialectArg {
-    Sqlite,
-    Postgres,
-    Duckdb,
-    Spark,
-    Bigquery,
-    Snowflake,
-}
-
 /// Runs `lq compile`.
 pub fn run(args: Args, style: &Style) -> Exit {
     let policy = match load_checked(&args.policy, style) {
         Ok(policy) => policy,
         Err(exit) => return exit,
     };
-    let dialect = match args.dialect {
-        DialectArg::Sqlite => Dialect::Sqlite,
-        DialectArg::Postgres => Dialect::Postgres,
-        DialectArg::Duckdb => Dialect::Duckdb,
-        DialectArg::Spark => Dialect::Spark,
-        DialectArg::Bigquery => Dialect::Bigquery,
-        DialectArg::Snowflake => Dialect::Snowflake,
-    };
+    let dialect = args.dialect;
     let Target::Sql = args.to;
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
     let compiled = if args.load {

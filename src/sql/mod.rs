@@ -30,6 +30,7 @@ const WHITE_SPACE: [u32; 25] = [
 
 /// The SQL dialects lq writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Dialect {
     /// SQLite 3.
     Sqlite,

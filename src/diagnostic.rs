@@ -49,6 +49,19 @@ pub fn list_names(names: &[String]) -> String {
     }
 }
 
+/// A count with thousands separated by commas: `1,048,576`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "did you mean `x`?", else the list of what exists.
 pub fn suggestion_help(suggestion: &Option<String>, plural: &str, known: &[String]) -> String {
     match suggestion {

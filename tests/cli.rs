@@ -425,6 +425,17 @@ fn data_errors_are_reported_with_help() {
     for (name, data) in cases {
         insta::assert_snapshot!(name, data_error(&["eval", "tests/data/crm.lq", data]));
     }
+    // An output that cannot be written: exit 2, a message that says *write*.
+    insta::assert_snapshot!(
+        "output_folder_missing",
+        data_error(&[
+            "eval",
+            "tests/data/crm.lq",
+            "tests/data/crm.csv",
+            "--output",
+            "tests/no-such-folder/out.csv",
+        ])
+    );
 }
 
 #[test]

@@ -37,6 +37,7 @@ const POLICY_CODES: &[&str] = &[
     "lq::list_outside_in",
     "lq::duplicate",
     "lq::let_cycle",
+    "lq::let_too_large",
     "lq::otherwise_not_last",
     "lq::duplicate_otherwise",
     "lq::invalid_regex",

@@ -135,3 +135,41 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
         0
     );
 }
+
+/// Lets that each use the one before twice would be 2^30 operations once
+/// inlined: every command that loads the policy refuses it with
+/// `lq::let_too_large`, at once, under a 1 GiB address-space limit (so a
+/// return of the blow-up fails fast instead of exhausting the machine).
+#[test]
+fn doubling_lets_are_refused_within_a_memory_limit() {
+    let bin = assert_cmd::cargo::cargo_bin("lq");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("leads.csv");
+    std::fs::write(&data, "id,n\n1,5\n").expect("written");
+    let data = data.to_string_lossy().into_owned();
+    for policy in [
+        "tests/hostile/let-doubling.lq",
+        "tests/hostile/let-doubling-arith.lq",
+    ] {
+        for args in [
+            vec!["check", policy],
+            vec!["test", policy],
+            vec!["compile", "--to", "sql", "--dialect", "sqlite", policy],
+            vec!["eval", policy, data.as_str()],
+            vec!["explain", policy, data.as_str(), "--row", "1"],
+        ] {
+            let out = std::process::Command::new("prlimit")
+                .arg("--as=1073741824")
+                .arg(&bin)
+                .args(&args)
+                .output()
+                .expect("prlimit runs lq");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "lq {args:?}: {stderr}");
+            assert!(
+                stderr.contains("lq::let_too_large"),
+                "lq {args:?}: {stderr}"
+            );
+        }
+    }
+}

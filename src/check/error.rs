@@ -236,6 +236,25 @@ pub enum CheckError {
         #[label("used here, inside its own definition")]
         span: Span,
     },
+    /// Lets that would expand past the budget once inlined.
+    #[error("{}", let_too_large_message(name, *size, *limit, *total))]
+    #[diagnostic(
+        code(lq::let_too_large),
+        help("a let is copied into every place that uses it, so a let that uses another let twice doubles in size; write the condition with fewer nested lets, or as a score")
+    )]
+    LetTooLarge {
+        /// The let (the largest one used, when the limit is passed at a use).
+        name: String,
+        /// Its expanded size, or the running total of all uses.
+        size: u64,
+        /// The limit.
+        limit: u64,
+        /// Whether `size` is the total of every use up to here.
+        total: bool,
+        /// The let, or the condition where the total passed the limit.
+        #[label("expands past the limit")]
+        span: Span,
+    },
     /// A tier rule after `otherwise`.
     #[error("`otherwise` must be the last tier rule")]
     #[diagnostic(
@@ -503,6 +522,18 @@ pub enum CheckError {
         #[label("never fires")]
         span: Span,
     },
+}
+
+fn let_too_large_message(name: &str, size: u64, limit: u64, total: bool) -> String {
+    let (size, limit) = (
+        crate::diagnostic::thousands(size),
+        crate::diagnostic::thousands(limit),
+    );
+    if total {
+        format!("the lets used up to here (the largest is `{name}`) expand to {size} operations in all; the limit is {limit}")
+    } else {
+        format!("let `{name}` expands to {size} operations where it is used; the limit is {limit}")
+    }
 }
 
 fn duplicate_message(kind: &str, name: &str) -> String {

@@ -2,6 +2,8 @@
 //! expression, and reports every problem in one run, one per root cause.
 
 mod analysis;
+mod budget;
+pub use budget::MAX_LET_EXPANSION;
 mod domain;
 pub mod error;
 mod lint;
@@ -43,6 +45,7 @@ pub fn check(policy: &ast::Policy) -> Checked {
     let mut checker = Checker::new(policy);
     checker.declarations();
     checker.bodies();
+    checker.let_budget();
     checker.records();
     checker.lint();
     let mut diagnostics = checker.diags;

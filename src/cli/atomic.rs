@@ -24,18 +24,27 @@ fn remove_pending_on_interrupt() {
         // If a handler cannot be installed, an interrupt still leaves the
         // target whole; only the temporary file stays behind.
         let _ = ctrlc::set_handler(|| {
-            let mut removed = false;
-            if let Ok(pending) = PENDING.lock() {
-                for path in pending.iter() {
-                    removed |= std::fs::remove_file(path).is_ok();
-                }
-            }
-            if removed {
-                eprintln!("interrupted: the output file was left as it was");
+            if remove_pending() {
+                let _ = writeln!(
+                    io::stderr(),
+                    "interrupted: the output file was left as it was"
+                );
             }
             std::process::exit(INTERRUPTED);
         });
     });
+}
+
+/// Removes the temporary files still being written (before the process
+/// exits without unwinding); whether there were any.
+pub fn remove_pending() -> bool {
+    let mut removed = false;
+    if let Ok(pending) = PENDING.lock() {
+        for path in pending.iter() {
+            removed |= std::fs::remove_file(path).is_ok();
+        }
+    }
+    removed
 }
 
 fn set_pending(path: &Path, pending: bool) {

@@ -61,12 +61,12 @@ pub fn run(args: Args, style: &Style) -> Exit {
     }
     match args.format {
         Format::Human => {}
-        Format::Json => println!("{}", to_json(&records)),
-        Format::Github => print!("{}", to_github(&records)),
-        Format::Sarif => println!("{}", to_sarif(&records)),
+        Format::Json => outln!("{}", to_json(&records)),
+        Format::Github => out!("{}", to_github(&records)),
+        Format::Sarif => outln!("{}", to_sarif(&records)),
     }
     let files = args.files.len();
-    eprintln!(
+    errln!(
         "{} in {files} file{}",
         counts(errors, warnings),
         if files == 1 { "" } else { "s" }

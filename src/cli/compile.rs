@@ -75,11 +75,11 @@ pub fn run(args: Args, style: &Style) -> Exit {
     match compiled {
         Ok(sql) => {
             match &args.view {
-                Some(view) => println!(
+                Some(view) => outln!(
                     "CREATE VIEW {} AS\n{sql};",
                     lq::sql::quote_name(dialect, view)
                 ),
-                None => println!("{sql};"),
+                None => outln!("{sql};"),
             }
             Exit::Success
         }

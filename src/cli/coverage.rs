@@ -69,14 +69,14 @@ pub fn run(args: Args, style: &Style) -> Exit {
         }
     }
     match args.format {
-        Format::Human => print!("{}", coverage.render(&policy.checked().tiers)),
-        Format::Json => println!(
+        Format::Human => out!("{}", coverage.render(&policy.checked().tiers)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&coverage).unwrap_or_default()
         ),
     }
     if unreadable > 0 {
-        eprintln!("{unreadable} records could not be read and are not counted (see `lq eval`)");
+        errln!("{unreadable} records could not be read and are not counted (see `lq eval`)");
     }
     Exit::Success
 }

@@ -115,9 +115,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
     };
     match result {
         Ok(tally) => {
-            eprintln!("{}", tally.line());
+            errln!("{}", tally.line());
             if args.summary {
-                eprint!("{}", tally.bars(&policy.checked().tiers));
+                err!("{}", tally.bars(&policy.checked().tiers));
             }
             finish(&tally, &args)
         }
@@ -128,12 +128,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 _ => Exit::Failure,
             }
         }
-        Err(Failed::Output(path, e)) if e.kind() == io::ErrorKind::BrokenPipe && path.is_none() => {
-            Exit::Success
-        }
-        Err(Failed::Output(path, e)) => {
-            let path = path.unwrap_or_else(|| "standard output".to_string());
-            style.eprint(&DataError::io(&path, &e), None);
+        Err(Failed::Output(None, e)) => super::out::failed(super::out::Stream::Stdout, &e),
+        Err(Failed::Output(Some(path), e)) => {
+            style.eprint(&DataError::write(&path, &e), None);
             Exit::Usage
         }
     }
@@ -143,12 +140,12 @@ pub fn run(args: Args, style: &Style) -> Exit {
 fn finish(tally: &Tally, args: &Args) -> Exit {
     let errors = tally.errors();
     if tally.stopped {
-        eprintln!("stopped after {errors} unreadable records (--max-errors); the outcomes so far are written");
+        errln!("stopped after {errors} unreadable records (--max-errors); the outcomes so far are written");
         return Exit::Failure;
     }
     if errors > 0 && !args.allow_errors {
         let s = if errors == 1 { "" } else { "s" };
-        eprintln!("{errors} record{s} could not be read (see their `reasons`); pass --allow-errors to exit 0 anyway");
+        errln!("{errors} record{s} could not be read (see their `reasons`); pass --allow-errors to exit 0 anyway");
         return Exit::Failure;
     }
     Exit::Success
@@ -209,7 +206,7 @@ impl Run<'_> {
             let records = RecordReader::with_options(checked, reader, input_format, input, options)
                 .map_err(Failed::Data)?;
             if self.args.verbose && !records.unused_columns().is_empty() {
-                eprintln!(
+                errln!(
                     "{input}: columns not in the schema (ignored): {}",
                     records.unused_columns().join(", ")
                 );
@@ -349,9 +346,9 @@ impl Run<'_> {
                 outcome.explain = serde_json::to_value(&trace).ok()
             }
             OutputFormat::Csv | OutputFormat::Table => {
-                eprintln!("row {}:", outcome.row);
+                errln!("row {}:", outcome.row);
                 for line in lq::explain::render(self.policy, &trace).lines() {
-                    eprintln!("  {line}");
+                    errln!("  {line}");
                 }
             }
         }

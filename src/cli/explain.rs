@@ -55,7 +55,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
             Err(exit) => return exit,
         },
         _ => {
-            eprintln!("say which lead: --lead '{{field: value, ...}}' or --row N DATA");
+            errln!("say which lead: --lead '{{field: value, ...}}' or --row N DATA");
             return Exit::Usage;
         }
     };
@@ -64,7 +64,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     match args.format {
         Format::Json => {
             outcome.explain = serde_json::to_value(&trace).ok();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&outcome).unwrap_or_default()
             );
@@ -85,12 +85,12 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 .as_deref()
                 .map(|r| format!(", route {r:?}"))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "{}{tier}, score {}{rule}{route}",
                 outcome.status.as_str(),
                 outcome.score.unwrap_or(0)
             );
-            print!("{}", lq::explain::render(&policy, &trace));
+            out!("{}", lq::explain::render(&policy, &trace));
         }
     }
     Exit::Success
@@ -126,7 +126,7 @@ fn read_row(
             }
             Ok(Ok((row, record))) if row == n => return Ok(record),
             Ok(Err(e)) if e.row == n => {
-                eprintln!(
+                errln!(
                     "record {n} cannot be read:\n  {}",
                     e.messages().join("\n  ")
                 );
@@ -135,6 +135,6 @@ fn read_row(
             Ok(_) => {}
         }
     }
-    eprintln!("{data} has fewer than {n} records");
+    errln!("{data} has fewer than {n} records");
     Err(Exit::Failure)
 }

@@ -1,6 +1,6 @@
 //! `lq fmt FILE...`: rewrite policies in the canonical layout.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use lq::fmt::format;
 use lq::Source;
@@ -56,7 +56,7 @@ fn stdin(check: bool, style: &Style) -> Exit {
     match formatted(&source, style) {
         Some(out) if check => report(&source, &out),
         Some(out) => {
-            let _ = std::io::stdout().write_all(out.as_bytes());
+            out!("{out}");
             Exit::Success
         }
         None => Exit::Failure,
@@ -76,10 +76,10 @@ fn file(path: &str, check: bool, style: &Style) -> Exit {
     if out != source.text {
         let written = write_atomically(path, |file| file.write_all(out.as_bytes()));
         if let Err(e) = written.and_then(|inner| inner) {
-            style.eprint(&lq::data::DataError::io(path, &e), None);
+            style.eprint(&lq::data::DataError::write(path, &e), None);
             return Exit::Usage;
         }
-        eprintln!("formatted {path}");
+        errln!("formatted {path}");
     }
     Exit::Success
 }
@@ -103,15 +103,16 @@ fn report(source: &Source, out: &str) -> Exit {
         return Exit::Success;
     }
     let diff = similar::TextDiff::from_lines(source.text.as_str(), out);
-    print!(
+    out!(
         "{}",
         diff.unified_diff()
             .context_radius(2)
             .header(&source.name, &format!("{} (formatted)", source.name))
     );
-    eprintln!(
+    errln!(
         "{} is not formatted; run `lq fmt {}`",
-        source.name, source.name
+        source.name,
+        source.name
     );
     Exit::Failure
 }

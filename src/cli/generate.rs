@@ -44,7 +44,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
             Err(e) => {
-                style.eprint(&lq::data::DataError::io(path, &e), None);
+                style.eprint(&lq::data::DataError::write(path, &e), None);
                 return Exit::Usage;
             }
         },
@@ -53,13 +53,12 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let ndjson = args.format == Format::Ndjson;
     match lq::data::generate::generate(policy.checked(), args.count, args.seed, ndjson, &mut out) {
         Ok(()) => Exit::Success,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
-        Err(e) => {
-            style.eprint(
-                &lq::data::DataError::io(args.output.as_deref().unwrap_or("standard output"), &e),
-                None,
-            );
-            Exit::Usage
-        }
+        Err(e) => match &args.output {
+            Some(path) => {
+                style.eprint(&lq::data::DataError::write(path, &e), None);
+                Exit::Usage
+            }
+            None => super::out::failed(super::out::Stream::Stdout, &e),
+        },
     }
 }

@@ -2,6 +2,8 @@
 //! function returning the exit code. Data goes to stdout, diagnostics to
 //! stderr.
 
+#[macro_use]
+mod out;
 mod atomic;
 mod check;
 mod compile;
@@ -82,7 +84,13 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            let stream = if e.use_stderr() {
+                out::Stream::Stderr
+            } else {
+                out::Stream::Stdout
+            };
+            out::checked(stream, e.print());
+            out::flush();
             return if e.use_stderr() {
                 Exit::Usage.into()
             } else {
@@ -103,5 +111,6 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(args, &style),
         Command::Generate(args) => generate::run(args, &style),
     };
+    out::flush();
     exit.into()
 }

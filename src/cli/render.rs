@@ -65,7 +65,7 @@ impl Style {
 
     /// Prints a diagnostic to stderr.
     pub fn eprint(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) {
-        eprint!("{}", self.render(diagnostic, source));
+        err!("{}", self.render(diagnostic, source));
     }
 }
 

@@ -51,8 +51,8 @@ pub fn run(args: Args, style: &Style) -> Exit {
     match lq::data::infer::infer(input, format, &args.data, args.delimiter, args.sample) {
         Ok(inferred) => {
             let text = lq::fmt::format(&inferred.text).map_or(inferred.text, |f| f.text);
-            print!("{text}");
-            eprintln!("read {} records of {}", inferred.records, args.data);
+            out!("{text}");
+            errln!("read {} records of {}", inferred.records, args.data);
             Exit::Success
         }
         Err(e) => {

@@ -65,7 +65,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
             style.eprint(d, Some(&loaded.source));
         }
         let Some(policy) = loaded.policy else {
-            eprintln!("{path}: the policy has errors, so its tests were not run");
+            errln!("{path}: the policy has errors, so its tests were not run");
             suites.push(Suite {
                 file: path.clone(),
                 results: Vec::new(),
@@ -117,7 +117,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let broken = suites.iter().any(|s| s.broken);
     match args.format {
         Format::Human => print_human(&suites, passed, failed, broken),
-        Format::Junit => print!("{}", junit(&suites)),
+        Format::Junit => out!("{}", junit(&suites)),
     }
     let want_coverage =
         args.coverage || args.coverage_min.is_some() || args.coverage_output.is_some();
@@ -145,12 +145,12 @@ fn report_coverage(suites: &[Suite], args: &Args) -> bool {
             .collect();
         if args.format == Format::Human {
             if missed.is_empty() {
-                println!(
+                outln!(
                     "coverage of {}: every disqualifier, score entry and rule is exercised",
                     s.file
                 );
             } else {
-                println!(
+                outln!(
                     "coverage of {}: {:.1}%; no test exercises {}",
                     s.file,
                     c.percent(),
@@ -175,13 +175,13 @@ fn report_coverage(suites: &[Suite], args: &Args) -> bool {
                 .unwrap_or_default()
         };
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("cannot write {path}: {e}");
+            errln!("cannot write {path}: {e}");
             return false;
         }
     }
     match args.coverage_min {
         Some(min) if percent < min => {
-            eprintln!("coverage {percent:.1}% is below --coverage-min {min}%");
+            errln!("coverage {percent:.1}% is below --coverage-min {min}%");
             false
         }
         _ => true,
@@ -191,17 +191,17 @@ fn report_coverage(suites: &[Suite], args: &Args) -> bool {
 fn print_human(suites: &[Suite], passed: usize, failed: usize, broken: bool) {
     for s in suites.iter().filter(|s| !s.broken) {
         let n = s.results.len();
-        println!(
+        outln!(
             "running {n} test{} in {}",
             if n == 1 { "" } else { "s" },
             s.file
         );
         for (r, _, detail) in &s.results {
             if r.passed() {
-                println!("test {:?} ... ok", r.name);
+                outln!("test {:?} ... ok", r.name);
             } else {
-                println!("test {:?} ... FAILED", r.name);
-                print!("{detail}");
+                outln!("test {:?} ... FAILED", r.name);
+                out!("{detail}");
             }
         }
     }
@@ -210,7 +210,7 @@ fn print_human(suites: &[Suite], passed: usize, failed: usize, broken: bool) {
     } else {
         "FAILED"
     };
-    println!("\ntest result: {verdict}. {passed} passed; {failed} failed");
+    outln!("\ntest result: {verdict}. {passed} passed; {failed} failed");
 }
 
 /// Expected against actual, the outcome, and how the lead was decided.

@@ -20,6 +20,18 @@ pub enum DataError {
         /// Why, in words.
         reason: String,
     },
+    /// An output file cannot be written.
+    #[error("cannot write `{path}`: {reason}")]
+    #[diagnostic(
+        code(lq::write),
+        help("check that the folder exists, that you may write there and that the disk has room")
+    )]
+    Write {
+        /// The file.
+        path: String,
+        /// Why, in words.
+        reason: String,
+    },
     /// The format cannot be told from the file name.
     #[error("cannot tell the format of `{path}`")]
     #[diagnostic(code(lq::input_format), help("name the file .csv, .ndjson, .jsonl or .json, or pass `--input-format csv|ndjson|json`"))]
@@ -89,6 +101,26 @@ impl DataError {
         DataError::Io {
             path: path.to_string(),
             reason,
+        }
+    }
+
+    /// The error for a file (or `standard output`) that cannot be written.
+    pub fn write(path: &str, error: &std::io::Error) -> DataError {
+        DataError::Write {
+            path: path.to_string(),
+            reason: Self::write_reason(error),
+        }
+    }
+
+    /// Why a write failed, in words.
+    pub fn write_reason(error: &std::io::Error) -> String {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::NotFound => "no such folder".to_string(),
+            ErrorKind::PermissionDenied => "permission denied".to_string(),
+            ErrorKind::IsADirectory => "it is a directory".to_string(),
+            ErrorKind::StorageFull => "no space left on the device".to_string(),
+            _ => error.to_string(),
         }
     }
 }

@@ -60,12 +60,12 @@ fn print_reply(reply: Reply, style: &Style) -> bool {
     match reply {
         Reply::Text(t) if t.is_empty() => true,
         Reply::Text(t) => {
-            println!("{t}");
+            outln!("{t}");
             true
         }
         Reply::Errors(errors, source) => {
             for e in &errors {
-                print!(
+                out!(
                     "{}",
                     style.render(e, Some(&source).filter(|s| !s.text.is_empty()))
                 );
@@ -116,7 +116,7 @@ fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
     let mut editor: Editor<LqHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("cannot start the line editor: {e}");
+            errln!("cannot start the line editor: {e}");
             return Exit::Usage;
         }
     };
@@ -126,7 +126,7 @@ fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    println!(
+    outln!(
         "lq {} — :help for commands, Ctrl-D to leave",
         env!("CARGO_PKG_VERSION")
     );
@@ -142,7 +142,7 @@ fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 break;
             }
         }

@@ -1,0 +1,208 @@
+//! Every subcommand, its output sent somewhere that fails: to `/dev/full`
+//! (exit 2 and a message that says it could not *write*) and into a pipe
+//! whose reader has already gone (a quiet stop: exit 0, no panic). The
+//! subcommands are read from `lq --help`, so a command added later fails
+//! here until it has an invocation below.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// A policy whose every command writes well over 64 KiB (a pipe's buffer):
+/// 2,000 rules, 2,000 unused lets (warnings), 2,000 tests.
+fn big_policy() -> String {
+    let mut p = String::from("schema { id: int key  n: int? }\ntiers A > B\n");
+    for i in 0..2000 {
+        p.push_str(&format!("let unused_{i} = n > {i}\n"));
+    }
+    for i in 0..2000 {
+        p.push_str(&format!(
+            "rule r{i}: when n = {i} then tier A, route \"queue-{i}\"\n"
+        ));
+    }
+    p.push_str("otherwise tier B\n");
+    for i in 0..2000 {
+        p.push_str(&format!(
+            "test \"lead {i} goes to its queue\" {{\n  given {{ id: {i}, n: {i} }}\n  expect tier A\n}}\n"
+        ));
+    }
+    p
+}
+
+/// The invocation of each subcommand that writes a lot to stdout, and its
+/// standard input.
+fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
+    let p = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let args: Vec<&str> = match command {
+        "check" => vec!["check", "--format", "json", "POLICY"],
+        "eval" => vec!["eval", "POLICY", "DATA", "--format", "ndjson"],
+        "test" => vec!["test", "POLICY"],
+        "explain" => vec!["explain", "POLICY", "DATA", "--row", "2000"],
+        "coverage" => vec!["coverage", "POLICY", "DATA"],
+        "compile" => vec!["compile", "POLICY", "--to", "sql", "--dialect", "sqlite"],
+        "fmt" => vec!["fmt", "-"],
+        "repl" => vec!["repl", "POLICY"],
+        "schema" => vec!["schema", "infer", "WIDE"],
+        "generate" => vec!["generate", "POLICY", "--count", "20000"],
+        other => panic!("add an invocation of `lq {other}` that writes over 64 KiB to stdout"),
+    };
+    let args = args
+        .into_iter()
+        .map(|a| match a {
+            "POLICY" => p("big.lq"),
+            "DATA" => p("leads.csv"),
+            "WIDE" => p("wide.csv"),
+            other => other.to_string(),
+        })
+        .collect();
+    let stdin = match command {
+        "fmt" => big_policy().into_bytes(),
+        "repl" => b":rules\n:rules\n:rules\n".to_vec(),
+        _ => Vec::new(),
+    };
+    (args, stdin)
+}
+
+/// The subcommands `lq --help` lists (but `help`).
+fn subcommands() -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_lq"))
+        .arg("--help")
+        .output()
+        .expect("lq runs");
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(String::from)
+        .collect()
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("big.lq"), big_policy()).expect("written");
+    let mut leads = String::from("id,n\n");
+    for i in 0..5000 {
+        leads.push_str(&format!("{i},{}\n", i % 2500));
+    }
+    std::fs::write(dir.path().join("leads.csv"), leads).expect("written");
+    let header: Vec<String> = (0..4000).map(|i| format!("column_number_{i}")).collect();
+    let row: Vec<String> = (0..4000).map(|i| i.to_string()).collect();
+    std::fs::write(
+        dir.path().join("wide.csv"),
+        format!("{}\n{}\n", header.join(","), row.join(",")),
+    )
+    .expect("written");
+    dir
+}
+
+fn spawn(args: &[String], stdout: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_lq"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lq starts")
+}
+
+fn feed(child: &mut std::process::Child, stdin: &[u8]) {
+    if let Some(mut input) = child.stdin.take() {
+        // The command may stop before it has read everything.
+        let _ = input.write_all(stdin);
+    }
+}
+
+#[test]
+fn the_subcommand_list_is_read_from_the_cli() {
+    let commands = subcommands();
+    for expected in ["check", "eval", "test", "fmt", "repl", "compile"] {
+        assert!(commands.iter().any(|c| c == expected), "{commands:?}");
+    }
+}
+
+#[test]
+fn every_subcommand_writes_more_than_a_pipe_holds() {
+    let dir = setup();
+    for command in subcommands() {
+        let (args, stdin) = invocation(&command, dir.path());
+        let mut child = spawn(&args, Stdio::piped());
+        feed(&mut child, &stdin);
+        let out = child.wait_with_output().expect("lq ends");
+        assert!(
+            out.stdout.len() > 64 * 1024,
+            "lq {command} wrote only {} bytes; make its invocation write more",
+            out.stdout.len()
+        );
+    }
+}
+
+#[test]
+fn a_full_disk_is_exit_2_with_a_write_message() {
+    let dir = setup();
+    for command in subcommands() {
+        let (args, stdin) = invocation(&command, dir.path());
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let mut child = spawn(&args, Stdio::from(full));
+        feed(&mut child, &stdin);
+        let out = child.wait_with_output().expect("lq ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "lq {command}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output: no space left on the device"),
+            "lq {command}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "lq {command}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_stops_quietly() {
+    let dir = setup();
+    for command in subcommands() {
+        let (args, stdin) = invocation(&command, dir.path());
+        let mut child = spawn(&args, Stdio::piped());
+        // Close the reading end before lq writes anything.
+        drop(child.stdout.take());
+        feed(&mut child, &stdin);
+        let out = child.wait_with_output().expect("lq ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "lq {command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "lq {command}: {stderr}");
+        assert!(!stderr.contains("cannot write"), "lq {command}: {stderr}");
+    }
+}
+
+/// Diagnostics go to stderr; a closed stderr pipe stops `check` and `eval`
+/// quietly as well, instead of panicking.
+#[test]
+fn a_closed_stderr_pipe_stops_quietly() {
+    let dir = setup();
+    let broken = dir.path().join("broken.lq");
+    let mut text = String::from("schema { id: int key }\ntiers A\n");
+    for i in 0..3000 {
+        text.push_str(&format!("rule r{i}: when missing_{i} > 1 then tier A\n"));
+    }
+    std::fs::write(&broken, text).expect("written");
+    let broken = broken.to_string_lossy().into_owned();
+    let data = dir.path().join("leads.csv").to_string_lossy().into_owned();
+    for args in [
+        vec!["check".to_string(), broken.clone()],
+        vec!["eval".to_string(), broken, data],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lq"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lq starts");
+        drop(child.stderr.take());
+        let status = child.wait().expect("lq ends");
+        assert_eq!(status.code(), Some(0), "lq {args:?}");
+    }
+}

@@ -173,3 +173,200 @@ fn doubling_lets_are_refused_within_a_memory_limit() {
         }
     }
 }
+
+/// `--threads` takes 1 to 256: more is a usage error (exit 2), not a
+/// failed thread spawn (exit 101) or a leftover `.lq-partial` file.
+#[test]
+fn threads_are_capped() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let output = dir.path().join("out.csv");
+    for n in ["0", "257", "32000", "100000"] {
+        let out = run(&[
+            "eval",
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-leads.csv",
+            "--threads",
+            n,
+            "--output",
+            &output.to_string_lossy(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "--threads {n}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is not in 1..=256"),
+            "--threads {n}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+    let out = run(&[
+        "eval",
+        "examples/inbound-saas.lq",
+        "examples/data/inbound-leads.csv",
+        "--threads",
+        "256",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 9);
+}
+
+/// The statuses of `lq eval --format ndjson` over `data`, one per record.
+fn eval_statuses(data: &str, extra: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let mut args = vec![
+        "eval",
+        "tests/hostile/policy.lq",
+        data,
+        "--format",
+        "ndjson",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let statuses = stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("an NDJSON outcome");
+            v["status"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    (
+        out.status.code(),
+        statuses,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A quote still open at the end of the input is that one record's error;
+/// the records after its line are read, not swallowed into it, on one
+/// thread or several.
+#[test]
+fn an_unclosed_quote_loses_no_record() {
+    for threads in ["1", "2"] {
+        let (code, statuses, stderr) = eval_statuses(
+            "tests/hostile/data-unclosed-quote.csv",
+            &["--threads", threads],
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        assert_eq!(statuses, ["error", "qualified", "qualified"], "{stderr}");
+        assert!(stderr.contains("3 records: 2 qualified, 0 disqualified, 0 unmatched, 1 errors"));
+    }
+    // 300,000 rows with the quote at row 150,000: 300,000 outcomes.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("big.csv");
+    let mut text = String::from("id,t,n,d\n");
+    for i in 1..=300_000 {
+        if i == 150_000 {
+            text.push_str(&format!("{i},\"oops,1,\n"));
+        } else {
+            text.push_str(&format!("{i},fine,1,\n"));
+        }
+    }
+    std::fs::write(&path, text).expect("written");
+    for threads in ["1", "2"] {
+        let (_, statuses, _) = eval_statuses(&path.to_string_lossy(), &["--threads", threads]);
+        assert_eq!(statuses.len(), 300_000);
+        assert_eq!(statuses.iter().filter(|s| *s == "error").count(), 1);
+        assert_eq!(statuses[149_999], "error");
+    }
+}
+
+/// A record over `--max-record-bytes` is an error outcome, skipped to the
+/// end of its line; memory stays bounded (a 200 MB cell inside a small
+/// .csv.gz, under a 512 MiB address-space limit), and the message quotes
+/// only a short prefix of a value.
+#[test]
+fn an_oversized_record_is_an_error_and_memory_stays_bounded() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let gz = dir.path().join("cell.csv.gz");
+    let file = std::fs::File::create(&gz).expect("created");
+    let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    enc.write_all(b"id,t,n,d\n1,").expect("written");
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..200 {
+        enc.write_all(&chunk).expect("written");
+    }
+    enc.write_all(b",1,\n2,fine,2,\n").expect("written");
+    enc.finish().expect("finished");
+    let bin = assert_cmd::cargo::cargo_bin("lq");
+    let out = std::process::Command::new("prlimit")
+        .arg("--as=536870912")
+        .arg(&bin)
+        .args(["eval", "tests/hostile/policy.lq"])
+        .arg(&gz)
+        .args(["--format", "ndjson"])
+        .output()
+        .expect("lq runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].contains("\"status\":\"error\"")
+            && lines[0].contains("larger than 1,048,576 bytes")
+    );
+    assert!(lines[1].contains("\"status\":\"qualified\""));
+    // schema infer reads it through the same guard.
+    let out = std::process::Command::new("prlimit")
+        .arg("--as=536870912")
+        .arg(&bin)
+        .args(["schema", "infer"])
+        .arg(&gz)
+        .output()
+        .expect("lq runs");
+    assert_eq!(out.status.code(), Some(0));
+    // A long value that fits the cap is quoted only in part.
+    let csv = dir.path().join("long.csv");
+    std::fs::write(&csv, format!("id,t,n,d\n1,a,{},\n", "9".repeat(500_000))).expect("written");
+    let errors = dir.path().join("errors.ndjson");
+    let (code, statuses, _) = eval_statuses(
+        &csv.to_string_lossy(),
+        &["--errors", &errors.to_string_lossy()],
+    );
+    assert_eq!((code, statuses.len()), (Some(1), 1));
+    let report = std::fs::read_to_string(&errors).expect("the errors file");
+    assert!(report.len() < 500, "{}", report.len());
+    assert!(report.contains("(500000 bytes in all)"), "{report}");
+    // --max-record-bytes sets the cap.
+    let (_, statuses, _) = eval_statuses(
+        "tests/hostile/data-ragged.csv",
+        &["--max-record-bytes", "4"],
+    );
+    assert!(statuses.iter().all(|s| s == "error"), "{statuses:?}");
+}
+
+/// Endless or random input: refused at once, not read to the end.
+#[test]
+fn endless_input_is_refused() {
+    let out = run(&[
+        "eval",
+        "tests/hostile/policy.lq",
+        "/dev/zero",
+        "--input-format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lq::csv_header"));
+    let out = run(&[
+        "eval",
+        "tests/hostile/policy.lq",
+        "/dev/urandom",
+        "--input-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lq::json_shape"));
+    // NDJSON lines are capped the same way: a long line is one error.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("long.ndjson");
+    let long = format!("{{\"id\": 1, \"t\": \"{}\"}}", "y".repeat(2 << 20));
+    std::fs::write(&path, format!("{long}\n{{\"id\": 2}}\n")).expect("written");
+    let (code, statuses, _) = eval_statuses(&path.to_string_lossy(), &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(statuses, ["error", "qualified"]);
+}

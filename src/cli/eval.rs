@@ -35,6 +35,10 @@ pub struct Args {
     /// The CSV delimiter (`,` `;` `|` or `tab`) [default: detected from the header line].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
+    /// The most bytes one record (a CSV record, an NDJSON line) may have; a
+    /// larger one is an error outcome, skipped to the end of its line.
+    #[arg(long, value_name = "BYTES", default_value_t = lq::data::bounded::DEFAULT_MAX_RECORD_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
+    max_record_bytes: u64,
     /// Write outcomes to FILE (atomically: all or nothing) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<String>,
@@ -64,8 +68,8 @@ pub struct Args {
     verbose: bool,
     /// Worker threads for CSV input to CSV or NDJSON output (outcomes stay in
     /// input order) [default: one per core].
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -75,6 +79,10 @@ enum FormatArg {
     Ndjson,
     Json,
 }
+
+/// The most worker threads `--threads` takes: far more than any machine
+/// gains from, few enough that each can be started.
+const MAX_THREADS: u64 = 256;
 
 /// Parses `--as-of`.
 pub fn parse_date(text: &str) -> Result<i32, String> {
@@ -193,6 +201,7 @@ impl Run<'_> {
         // output, so a mismatch leaves no half-written result.
         let options = ReadOptions {
             delimiter: self.args.delimiter,
+            max_record_bytes: usize::try_from(self.args.max_record_bytes).unwrap_or(usize::MAX),
         };
         let mut readers = Vec::with_capacity(self.args.data.len().max(1));
         let inputs = if self.args.data.is_empty() {
@@ -236,10 +245,10 @@ impl Run<'_> {
         let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
         let mut record = Vec::new();
         let mut decision = Decision::default();
-        let threads = self
-            .args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let threads = self.args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| usize::try_from(n).unwrap_or(1),
+        );
         let parallel =
             fast && threads > 1 && self.args.errors.is_none() && self.args.max_errors.is_none();
         'inputs: for mut records in readers {

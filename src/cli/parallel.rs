@@ -20,7 +20,7 @@ const CHUNK: usize = 4096;
 #[derive(Default)]
 struct Raw {
     record: csv::StringRecord,
-    malformed: Option<String>,
+    malformed: Option<lq::data::error::RecordProblem>,
 }
 
 /// A chunk of raw records; `len` of them are in use (the rest are kept
@@ -73,23 +73,44 @@ pub fn run(
     // CSV parser.
     let workers = threads.max(1);
     std::thread::scope(|scope| {
+        // The system may refuse threads (a process or memory limit): go on
+        // with those that started, and fail cleanly if none did.
+        let mut started = 0;
         for _ in 0..workers {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             let recycle_tx = recycle_tx.clone();
             let spent_rx = Arc::clone(&spent_rx);
-            scope.spawn(move || worker(setup, &work_rx, &done_tx, &recycle_tx, &spent_rx));
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                worker(setup, &work_rx, &done_tx, &recycle_tx, &spent_rx)
+            });
+            if spawned.is_err() {
+                break;
+            }
+            started += 1;
         }
         drop(done_tx);
         drop(recycle_tx);
         // Reads on another thread; writes here, in input order.
-        let reading = scope.spawn(move || {
-            let read = read_chunks(reader, row_offset, &recycle_rx, |chunk| {
-                work_tx.send(chunk).is_ok()
-            });
-            drop(work_tx);
-            read
-        });
+        let reading = if started == 0 {
+            None
+        } else {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || {
+                    let read = read_chunks(reader, row_offset, &recycle_rx, |chunk| {
+                        work_tx.send(chunk).is_ok()
+                    });
+                    drop(work_tx);
+                    read
+                })
+                .ok()
+        };
+        let Some(reading) = reading else {
+            return Err(Failure::Data(DataError::io(
+                "the input",
+                &std::io::Error::other("the system refused to start a thread; try --threads 1"),
+            )));
+        };
         let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
         let mut next = 0;
         let mut written = Ok(());
@@ -205,10 +226,10 @@ fn worker(
             let row = first_row + i;
             let converted = match &raw.malformed {
                 None => layout.convert(plan.policy_ref(), &raw.record, row, &mut values),
-                Some(message) => Err(lq::data::RecordError {
+                Some(problem) => Err(lq::data::RecordError {
                     row,
                     key: None,
-                    problems: vec![lq::data::error::RecordProblem::Malformed(message.clone())],
+                    problems: vec![problem.clone()],
                 }),
             };
             match converted {

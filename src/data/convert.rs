@@ -99,6 +99,19 @@ pub fn is_missing_marker(policy: &CheckedPolicy, field: &Field, cell: &str) -> b
         && cell.trim().is_empty()
 }
 
+/// The most characters of a value that a message quotes.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// A value as messages quote it: at most [`EXCERPT_CHARS`] characters, a
+/// longer one cut with `…` and its size, so a huge cell never makes a
+/// huge message.
+pub fn excerpt(value: &str) -> String {
+    match value.char_indices().nth(EXCERPT_CHARS) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &value[..cut], value.len()),
+    }
+}
+
 /// Converts one text cell to a field's type.
 pub fn convert_text(
     policy: &CheckedPolicy,
@@ -116,20 +129,20 @@ pub fn convert_text(
     match &field.ty {
         Type::Int => match parse_data_number(cell) {
             Some(Number::Int(i)) => Ok(Datum::Int(i)),
-            Some(Number::Real(_)) => Err(CellProblem::NotWhole(cell.to_string())),
-            None => Err(CellProblem::NotNumber(cell.to_string())),
+            Some(Number::Real(_)) => Err(CellProblem::NotWhole(excerpt(cell))),
+            None => Err(CellProblem::NotNumber(excerpt(cell))),
         },
         Type::Number | Type::Money => match parse_data_number(cell) {
             Some(Number::Int(i)) => Ok(Datum::Num(i as f64)),
             Some(Number::Real(r)) => Ok(Datum::Num(r)),
-            None => Err(CellProblem::NotNumber(cell.to_string())),
+            None => Err(CellProblem::NotNumber(excerpt(cell))),
         },
         Type::Bool => parse_bool(cell)
             .map(Datum::Bool)
-            .ok_or_else(|| CellProblem::NotBool(cell.to_string())),
+            .ok_or_else(|| CellProblem::NotBool(excerpt(cell))),
         Type::Date => crate::date::parse_iso(cell)
             .map(Datum::Date)
-            .ok_or_else(|| CellProblem::NotDate(cell.to_string())),
+            .ok_or_else(|| CellProblem::NotDate(excerpt(cell))),
         Type::Enum(id, name) => {
             let def = &policy.enums[*id];
             let found = if field.ignore_case {
@@ -143,7 +156,7 @@ pub fn convert_text(
             found
                 .map(|v| Datum::Enum(v as u32))
                 .ok_or_else(|| CellProblem::NotVariant {
-                    value: cell.to_string(),
+                    value: excerpt(cell),
                     enum_name: name.clone(),
                     variants: def.variants.iter().map(|v| v.name.clone()).collect(),
                 })

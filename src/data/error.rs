@@ -57,6 +57,18 @@ pub enum DataError {
         /// The file.
         path: String,
     },
+    /// A JSON-array input over the size limit.
+    #[error("`{path}` is larger than {} MiB, the most lq reads as one JSON array", limit >> 20)]
+    #[diagnostic(
+        code(lq::json_too_large),
+        help("write one record per line as NDJSON (.ndjson), which is read a line at a time, whatever its size")
+    )]
+    JsonTooLarge {
+        /// The file.
+        path: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A JSON input that does not parse.
     #[error("`{path}` is not valid JSON: {message} (line {line}, column {column})")]
     #[diagnostic(
@@ -203,6 +215,13 @@ pub enum RecordProblem {
     },
     /// A record that does not parse (bad JSON, bad UTF-8, not an object).
     Malformed(String),
+    /// A quoted cell still open at the end of the input.
+    UnclosedQuote,
+    /// A record larger than the cap (`--max-record-bytes`).
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
 }
 
 impl RecordError {
@@ -226,6 +245,15 @@ impl fmt::Display for RecordProblem {
                 write!(f, "has {found} cells but the header has {expected} columns")
             }
             RecordProblem::Malformed(why) => write!(f, "cannot be read: {why}"),
+            RecordProblem::UnclosedQuote => write!(
+                f,
+                "cannot be read: a quote opened in it is never closed (the record ends with the line the quote opened on; reading goes on after it)"
+            ),
+            RecordProblem::TooLarge { limit } => write!(
+                f,
+                "is larger than {} bytes (--max-record-bytes), or has a quote that is never closed; it was skipped to the end of its line",
+                crate::diagnostic::thousands(*limit as u64)
+            ),
         }
     }
 }

@@ -137,31 +137,29 @@ pub fn infer(
 }
 
 fn scan_csv(
-    mut input: Box<dyn BufRead + Send>,
+    input: Box<dyn BufRead + Send>,
     path: &str,
     delimiter: Option<u8>,
     sample: Option<usize>,
 ) -> Result<(Vec<Column>, usize), DataError> {
-    let delimiter = delimiter.unwrap_or_else(|| super::reader::detect_delimiter(&mut input));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| DataError::CsvHeader {
-            path: path.to_string(),
-            message: e.to_string(),
-        })?
-        .clone();
-    let mut columns: Vec<Column> = headers
-        .iter()
-        .map(|h| Column::new(h.trim_start_matches('\u{feff}')))
-        .collect();
+    let options = super::reader::ReadOptions {
+        delimiter,
+        ..Default::default()
+    };
+    let (mut reader, broken) = super::reader::open_csv(input, options);
+    let headers = super::reader::read_headers(&mut reader, &broken, path)?;
+    let mut columns: Vec<Column> = headers.iter().map(|h| Column::new(h)).collect();
     let mut record = csv::StringRecord::new();
     let mut records = 0;
     while sample.is_none_or(|n| records < n) {
         match reader.read_record(&mut record) {
+            // A broken record (an unclosed quote, over the size cap)
+            // counts, but tells nothing of the columns.
+            Ok(true) if broken.peek(record.iter()) => {
+                broken.take(record.iter());
+                records += 1;
+                continue;
+            }
             Ok(true) => {}
             Ok(false) => break,
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
@@ -184,38 +182,30 @@ fn scan_csv(
 }
 
 fn scan_json(
-    mut input: Box<dyn BufRead + Send>,
+    input: Box<dyn BufRead + Send>,
     format: InputFormat,
     path: &str,
     sample: Option<usize>,
 ) -> Result<(Vec<Column>, usize), DataError> {
     let mut objects: Vec<serde_json::Map<String, serde_json::Value>> = Vec::new();
     if format == InputFormat::Json {
-        let mut text = String::new();
-        input
-            .read_to_string(&mut text)
-            .map_err(|e| DataError::io(path, &e))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
-                path: path.to_string(),
-                message: e.to_string(),
-                line: e.line(),
-                column: e.column(),
-            })?;
-        let serde_json::Value::Array(items) = value else {
-            return Err(DataError::NotJsonArray {
-                path: path.to_string(),
-            });
-        };
+        let items = super::reader::read_json_array(input, path)?;
         objects.extend(items.into_iter().filter_map(|v| match v {
             serde_json::Value::Object(m) => Some(m),
             _ => None,
         }));
     } else {
-        for line in input.lines() {
+        let lines =
+            super::bounded::BoundedLines::new(input, super::bounded::DEFAULT_MAX_RECORD_BYTES);
+        for line in lines {
             let line = line.map_err(|e| DataError::io(path, &e))?;
-            if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&line) {
-                objects.push(m);
+            if let super::bounded::Line::Text(line) = line {
+                if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&line) {
+                    objects.push(m);
+                }
+            }
+            if sample.is_some_and(|n| objects.len() >= n) {
+                break;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Lead data in and outcomes out: CSV, NDJSON and JSON readers, cell
 //! conversions, and the outcome writers.
 
+pub mod bounded;
 pub mod convert;
 pub mod error;
 pub mod errors;

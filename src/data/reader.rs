@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, Read};
 
+use super::bounded::{BoundedLines, Broken, CsvGuard, Line, DEFAULT_MAX_RECORD_BYTES};
 use super::convert::{convert_json, convert_text, convert_text_into};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
 use crate::check::tir::CheckedPolicy;
@@ -41,11 +42,30 @@ impl InputFormat {
 pub type ReadResult = Result<(usize, Vec<Datum>), RecordError>;
 
 /// How to read an input.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct ReadOptions {
     /// The CSV delimiter; detected from the header line when `None`.
     pub delimiter: Option<u8>,
+    /// The most bytes one record (a CSV record, an NDJSON line) may have;
+    /// a larger one is an `error` outcome.
+    pub max_record_bytes: usize,
 }
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            delimiter: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
+}
+
+/// The most bytes a JSON-array input may have: it is parsed whole, so
+/// larger exports should be NDJSON, which is read a line at a time.
+pub const MAX_JSON_BYTES: u64 = 256 << 20;
+
+/// A CSV input as the CSV parser reads it: through the record guard.
+pub type GuardedCsv = csv::Reader<CsvGuard<Box<dyn BufRead + Send>>>;
 
 /// Reads records for a policy from one input.
 pub struct RecordReader<'p> {
@@ -58,12 +78,13 @@ pub struct RecordReader<'p> {
 
 enum Source {
     Csv {
-        reader: csv::Reader<Box<dyn BufRead + Send>>,
+        reader: Box<GuardedCsv>,
         columns: Vec<usize>,
         width: usize,
         record: csv::StringRecord,
+        broken: Broken,
     },
-    Ndjson(std::io::Lines<Box<dyn BufRead + Send>>),
+    Ndjson(BoundedLines<Box<dyn BufRead + Send>>),
     Json(std::vec::IntoIter<serde_json::Value>),
 }
 
@@ -82,7 +103,7 @@ impl<'p> RecordReader<'p> {
     /// [`RecordReader::new`] with options (a CSV delimiter).
     pub fn with_options(
         policy: &'p CheckedPolicy,
-        mut input: Box<dyn BufRead + Send>,
+        input: Box<dyn BufRead + Send>,
         format: InputFormat,
         path: &str,
         options: ReadOptions,
@@ -90,21 +111,9 @@ impl<'p> RecordReader<'p> {
         let mut unused = Vec::new();
         let source = match format {
             InputFormat::Csv => {
-                let delimiter = options
-                    .delimiter
-                    .unwrap_or_else(|| detect_delimiter(&mut input));
-                let mut reader = csv::ReaderBuilder::new()
-                    .delimiter(delimiter)
-                    .flexible(true)
-                    .from_reader(input);
-                let headers = reader
-                    .headers()
-                    .map_err(|e| header_error(path, &e))?
-                    .clone();
-                let headers: Vec<String> = headers
-                    .iter()
-                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                    .collect();
+                let (mut reader, broken) = open_csv(input, options);
+                let headers = read_headers(&mut reader, &broken, path)?;
+                let reader = Box::new(reader);
                 let columns = match_columns(policy, &headers, path)?;
                 unused = headers
                     .iter()
@@ -117,30 +126,13 @@ impl<'p> RecordReader<'p> {
                     columns,
                     width: headers.len(),
                     record: csv::StringRecord::new(),
+                    broken,
                 }
             }
-            InputFormat::Ndjson => Source::Ndjson(input.lines()),
-            InputFormat::Json => {
-                let mut text = String::new();
-                input
-                    .read_to_string(&mut text)
-                    .map_err(|e| DataError::io(path, &e))?;
-                let value: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| DataError::JsonSyntax {
-                        path: path.to_string(),
-                        message: json_message(&e),
-                        line: e.line(),
-                        column: e.column(),
-                    })?;
-                match value {
-                    serde_json::Value::Array(items) => Source::Json(items.into_iter()),
-                    _ => {
-                        return Err(DataError::NotJsonArray {
-                            path: path.to_string(),
-                        })
-                    }
-                }
+            InputFormat::Ndjson => {
+                Source::Ndjson(BoundedLines::new(input, options.max_record_bytes))
             }
+            InputFormat::Json => Source::Json(read_json_array(input, path)?.into_iter()),
         };
         Ok(RecordReader {
             policy,
@@ -173,18 +165,18 @@ impl<'p> RecordReader<'p> {
     pub fn next_raw(
         &mut self,
         into: &mut csv::StringRecord,
-    ) -> Option<Result<Result<(), String>, DataError>> {
-        let Source::Csv { reader, .. } = &mut self.source else {
+    ) -> Option<Result<Result<(), RecordProblem>, DataError>> {
+        let Source::Csv { reader, broken, .. } = &mut self.source else {
             return None;
         };
         match reader.read_record(into) {
-            Ok(true) => Some(Ok(Ok(()))),
+            Ok(true) => Some(Ok(broken.take(into.iter()).map_or(Ok(()), Err))),
             Ok(false) => None,
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::io(
                 &self.path,
                 &std::io::Error::other(e.to_string()),
             ))),
-            Err(e) => Some(Ok(Err(csv_message(&e)))),
+            Err(e) => Some(Ok(Err(RecordProblem::Malformed(csv_message(&e))))),
         }
     }
 
@@ -199,6 +191,7 @@ impl<'p> RecordReader<'p> {
             columns,
             width,
             record,
+            broken,
         } = &mut self.source
         else {
             return self.next().map(|item| {
@@ -211,6 +204,16 @@ impl<'p> RecordReader<'p> {
             });
         };
         match reader.read_record(record) {
+            Ok(true) if broken.peek(record.iter()) => {
+                let problem = broken.take(record.iter());
+                self.row += 1;
+                let problems = problem.into_iter().collect();
+                Some(Ok(Err(RecordError {
+                    row: self.row,
+                    key: None,
+                    problems,
+                })))
+            }
             Ok(true) if record.len() == *width => {
                 self.row += 1;
                 let cells = columns.iter().map(|&c| record.get(c).map(Cell::Text));
@@ -314,7 +317,15 @@ impl Iterator for RecordReader<'_> {
             Source::Csv { .. } => self.csv_next(),
             Source::Ndjson(lines) => loop {
                 let line = match lines.next()? {
-                    Ok(line) => line,
+                    Ok(Line::Text(line)) => line,
+                    Ok(Line::Broken(problem)) => {
+                        self.row += 1;
+                        return Some(Ok(Err(RecordError {
+                            row: self.row,
+                            key: None,
+                            problems: vec![problem],
+                        })));
+                    }
                     Err(source) => return Some(Err(DataError::io(&self.path, &source))),
                 };
                 if line.trim().is_empty() {
@@ -382,7 +393,7 @@ fn convert_into<'a>(
     }
     let key = policy.schema.key.and_then(|k| match &values[k] {
         Datum::Missing => None,
-        d => Some(datum_json(policy, k, d)),
+        d => Some(error_key(policy, k, d)),
     });
     Err(RecordError { row, key, problems })
 }
@@ -456,7 +467,16 @@ fn key_cell(
     let k = policy.schema.key?;
     let cell = record.get(*columns.get(k)?)?;
     let datum = convert_text(policy, &policy.schema.fields[k], cell).ok()?;
-    (datum != Datum::Missing).then(|| datum_json(policy, k, &datum))
+    (datum != Datum::Missing).then(|| error_key(policy, k, &datum))
+}
+
+/// A record error's key: text keys cut to an excerpt, as values in
+/// messages are.
+fn error_key(policy: &CheckedPolicy, k: usize, datum: &Datum) -> serde_json::Value {
+    match datum_json(policy, k, datum) {
+        serde_json::Value::String(s) => serde_json::Value::String(super::convert::excerpt(&s)),
+        other => other,
+    }
 }
 
 /// Each schema field's column index; every missing column is reported at once.
@@ -485,6 +505,92 @@ fn match_columns(
             missing,
             headers: headers.to_vec(),
         })
+    }
+}
+
+/// A CSV parser over `input`, through the record guard (which first
+/// detects the delimiter, unless `options` names it).
+pub(crate) fn open_csv(
+    mut input: Box<dyn BufRead + Send>,
+    options: ReadOptions,
+) -> (GuardedCsv, Broken) {
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(&mut input));
+    let broken = Broken::default();
+    let guard = CsvGuard::new(input, delimiter, options.max_record_bytes, broken.clone());
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(guard);
+    (reader, broken)
+}
+
+/// The header row, without a byte-order mark.
+pub(crate) fn read_headers(
+    reader: &mut GuardedCsv,
+    broken: &Broken,
+    path: &str,
+) -> Result<Vec<String>, DataError> {
+    let headers = reader.headers().map_err(|e| header_error(path, &e))?;
+    if let Some(problem) = broken.take(headers.iter()) {
+        return Err(DataError::CsvHeader {
+            path: path.to_string(),
+            message: format!("the header line {problem}"),
+        });
+    }
+    Ok(headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect())
+}
+
+/// A whole JSON-array input, at most [`MAX_JSON_BYTES`]: anything that
+/// does not start with `[` is refused before it is read.
+pub(crate) fn read_json_array(
+    mut input: Box<dyn BufRead + Send>,
+    path: &str,
+) -> Result<Vec<serde_json::Value>, DataError> {
+    let not_array = || DataError::NotJsonArray {
+        path: path.to_string(),
+    };
+    // Look at the first byte that is not white space (or a byte-order mark).
+    loop {
+        let buf = input.fill_buf().map_err(|e| DataError::io(path, &e))?;
+        let Some(&first) = buf.first() else {
+            return Err(not_array());
+        };
+        if first.is_ascii_whitespace() {
+            input.consume(1);
+        } else if buf.starts_with("\u{feff}".as_bytes()) {
+            input.consume(3);
+        } else if first == b'[' {
+            break;
+        } else {
+            return Err(not_array());
+        }
+    }
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_JSON_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| DataError::io(path, &e))?;
+    if bytes.len() as u64 > MAX_JSON_BYTES {
+        return Err(DataError::JsonTooLarge {
+            path: path.to_string(),
+            limit: MAX_JSON_BYTES,
+        });
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| DataError::JsonSyntax {
+            path: path.to_string(),
+            message: json_message(&e),
+            line: e.line(),
+            column: e.column(),
+        })?;
+    match value {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => Err(not_array()),
     }
 }
 

@@ -226,6 +226,7 @@ pub fn compare_load(
         what,
         ReadOptions {
             delimiter: Some(b','),
+            ..ReadOptions::default()
         },
     )
     .expect("the header matches");

@@ -1,0 +1,519 @@
+//! Input read in bounded pieces, so no record can swallow the rest of a
+//! file or the machine's memory.
+//!
+//! [`CsvGuard`] sits between a CSV input and the CSV parser. It finds each
+//! record's end by the same quoting rules as the parser, and passes good
+//! records through untouched. A record whose quote is still open at the end
+//! of the input, or that grows past the record-size cap, is replaced by a
+//! one-cell marker line, and its problem is queued for the reader: that
+//! record becomes one `error` outcome, and reading resumes at the line
+//! after the one where the quote opened (or after the oversized line), so
+//! the records that follow are read, not swallowed. Memory is bounded by
+//! the cap. [`BoundedLines`] does the same for NDJSON lines.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Read};
+use std::sync::{Arc, Mutex};
+
+use super::error::RecordProblem;
+
+/// The default cap on one record's size in bytes (`--max-record-bytes`).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The text of the marker line that stands in for a broken record.
+const MARKER: &str = "\u{1}lq-broken-record-";
+
+/// The problems of broken records, in input order, shared between the
+/// guard (which finds them) and the reader (which reports them).
+#[derive(Clone, Debug, Default)]
+pub struct Broken(Arc<Mutex<VecDeque<(u64, RecordProblem)>>>);
+
+impl Broken {
+    fn push(&self, seq: u64, problem: RecordProblem) {
+        if let Ok(mut queue) = self.0.lock() {
+            queue.push_back((seq, problem));
+        }
+    }
+
+    /// Whether `cells` is a marker line (cheap: looks at one cell).
+    pub fn peek<'a>(&self, mut cells: impl Iterator<Item = &'a str>) -> bool {
+        cells.next().is_some_and(|c| c.starts_with(MARKER)) && cells.next().is_none()
+    }
+
+    /// The problem of the broken record that `cells` stands for, when
+    /// `cells` is the guard's marker line for the next broken record.
+    pub fn take<'a>(&self, mut cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+        let first = cells.next()?;
+        if cells.next().is_some() {
+            return None;
+        }
+        let seq: u64 = first.strip_prefix(MARKER)?.parse().ok()?;
+        let mut queue = self.0.lock().ok()?;
+        if queue.front().is_some_and(|(s, _)| *s == seq) {
+            queue.pop_front().map(|(_, p)| p)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where the scanner is within the current CSV record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// At the start of a field (a quote here opens a quoted field).
+    FieldStart,
+    /// Inside an unquoted field.
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: `""` or the closing quote.
+    QuoteInQuoted,
+}
+
+/// A CSV input with every record's end found first: see the module doc.
+pub struct CsvGuard<R> {
+    inner: R,
+    delimiter: u8,
+    max_record: usize,
+    /// Bytes taken from `inner` and not yet handed to the parser.
+    buf: Vec<u8>,
+    /// `buf[..given]` has been handed out.
+    given: usize,
+    /// `buf[given..ready]` is whole records, ready to hand out.
+    ready: usize,
+    /// `buf[ready..scan]` is the scanned part of the current record.
+    scan: usize,
+    state: State,
+    /// Where the current record's open quote is, in `buf`.
+    quote_at: usize,
+    /// Discarding input up to the next line end (after an oversized line).
+    skipping: bool,
+    eof: bool,
+    seq: u64,
+    broken: Broken,
+}
+
+impl<R: BufRead> CsvGuard<R> {
+    /// Guards `inner`, a CSV input split by `delimiter`, with records of at
+    /// most `max_record` bytes; broken records' problems go to `broken`.
+    pub fn new(inner: R, delimiter: u8, max_record: usize, broken: Broken) -> Self {
+        CsvGuard {
+            inner,
+            delimiter,
+            max_record: max_record.max(1),
+            buf: Vec::new(),
+            given: 0,
+            ready: 0,
+            scan: 0,
+            state: State::FieldStart,
+            quote_at: 0,
+            skipping: false,
+            eof: false,
+            seq: 0,
+            broken,
+        }
+    }
+
+    /// Scans `buf[scan..]`, marking each record that ends there ready.
+    fn scan_buffered(&mut self) {
+        let d = self.delimiter;
+        loop {
+            if self.scan - self.ready > self.max_record {
+                self.oversized();
+                if self.skipping {
+                    return;
+                }
+                continue;
+            }
+            if self.scan >= self.buf.len() {
+                return;
+            }
+            let rest = &self.buf[self.scan..];
+            match self.state {
+                State::Quoted => match memchr::memchr(b'"', rest) {
+                    Some(i) => {
+                        self.scan += i + 1;
+                        self.state = State::QuoteInQuoted;
+                    }
+                    None => self.scan = self.buf.len(),
+                },
+                State::QuoteInQuoted => {
+                    let b = rest[0];
+                    self.scan += 1;
+                    self.state = match b {
+                        b'"' => State::Quoted,
+                        b'\n' | b'\r' => {
+                            self.end_record();
+                            State::FieldStart
+                        }
+                        _ if b == d => State::FieldStart,
+                        _ => State::Unquoted,
+                    };
+                }
+                State::FieldStart if rest[0] == b'"' => {
+                    self.quote_at = self.scan;
+                    self.scan += 1;
+                    self.state = State::Quoted;
+                }
+                State::FieldStart | State::Unquoted => {
+                    // Only a line end, or a quote right after a delimiter,
+                    // changes anything here.
+                    match memchr::memchr3(b'"', b'\n', b'\r', rest) {
+                        Some(i) => {
+                            let at = self.scan + i;
+                            self.scan = at + 1;
+                            match rest[i] {
+                                b'"' => {
+                                    let field_start = if i == 0 {
+                                        self.state == State::FieldStart
+                                    } else {
+                                        rest[i - 1] == d
+                                    };
+                                    if field_start {
+                                        self.quote_at = at;
+                                        self.state = State::Quoted;
+                                    } else {
+                                        self.state = State::Unquoted;
+                                    }
+                                }
+                                _ => {
+                                    self.end_record();
+                                    self.state = State::FieldStart;
+                                }
+                            }
+                        }
+                        None => {
+                            if rest.last() == Some(&d) {
+                                self.state = State::FieldStart;
+                            } else {
+                                self.state = State::Unquoted;
+                            }
+                            self.scan = self.buf.len();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The current record ends at `scan`: it is ready, or broken when it
+    /// is over the cap (a long line found in one jump).
+    fn end_record(&mut self) {
+        if self.scan - self.ready > self.max_record {
+            let limit = self.max_record;
+            self.break_record(self.scan, RecordProblem::TooLarge { limit });
+        } else {
+            self.ready = self.scan;
+        }
+    }
+
+    /// Replaces the current record, up to `end`, by a marker line for
+    /// `problem`, and scans on from there.
+    fn break_record(&mut self, end: usize, problem: RecordProblem) {
+        let marker = format!("{MARKER}{}\n", self.seq);
+        self.broken.push(self.seq, problem);
+        self.seq += 1;
+        self.buf.splice(self.ready..end, marker.bytes());
+        self.ready += marker.len();
+        self.scan = self.ready;
+        self.state = State::FieldStart;
+    }
+
+    /// The end of the line where the open quote is (just past its line
+    /// end), if the buffer holds it.
+    fn end_of_quote_line(&self) -> Option<usize> {
+        let from = self.quote_at;
+        memchr::memchr2(b'\n', b'\r', &self.buf[from..]).map(|i| from + i + 1)
+    }
+
+    /// Makes at least one more record ready, unless the input has ended.
+    fn produce(&mut self) -> io::Result<()> {
+        // Hand-out bytes are dropped before more are taken in.
+        if self.given > 0 {
+            self.buf.drain(..self.given);
+            self.ready -= self.given;
+            self.scan -= self.given;
+            self.quote_at = self.quote_at.saturating_sub(self.given);
+            self.given = 0;
+        }
+        while self.ready == 0 && !self.eof {
+            let data = self.inner.fill_buf()?;
+            if data.is_empty() {
+                self.eof = true;
+                break;
+            }
+            if self.skipping {
+                match memchr::memchr2(b'\n', b'\r', data) {
+                    Some(i) => {
+                        self.inner.consume(i + 1);
+                        self.skipping = false;
+                    }
+                    None => {
+                        let n = data.len();
+                        self.inner.consume(n);
+                    }
+                }
+                continue;
+            }
+            let n = data.len();
+            self.buf.extend_from_slice(data);
+            self.inner.consume(n);
+            self.scan_buffered();
+        }
+        if self.eof {
+            self.finish();
+        }
+        Ok(())
+    }
+
+    /// After the input has ended: the last record may lack a line end, and
+    /// a quote still open ends its record with the line it opened on (what
+    /// follows that line is read again, as records).
+    fn finish(&mut self) {
+        while self.ready < self.buf.len() {
+            if self.state == State::Quoted {
+                let end = self.end_of_quote_line().unwrap_or(self.buf.len());
+                self.break_record(end, RecordProblem::UnclosedQuote);
+                self.scan_buffered();
+            } else {
+                self.ready = self.buf.len();
+            }
+        }
+    }
+
+    /// The current record has passed the cap without ending.
+    fn oversized(&mut self) {
+        let limit = self.max_record;
+        if matches!(self.state, State::Quoted | State::QuoteInQuoted) {
+            if let Some(end) = self.end_of_quote_line() {
+                // A quote that runs on past the cap (most likely one never
+                // closed): read again from the line after it opened.
+                self.break_record(end, RecordProblem::TooLarge { limit });
+                self.scan_buffered();
+                return;
+            }
+        }
+        // One line longer than the cap: drop it up to its end, skipping
+        // the input there when the buffer does not hold that end.
+        match memchr::memchr2(b'\n', b'\r', &self.buf[self.scan..]) {
+            Some(i) => {
+                let end = self.scan + i + 1;
+                self.break_record(end, RecordProblem::TooLarge { limit });
+            }
+            None => {
+                let end = self.buf.len();
+                self.break_record(end, RecordProblem::TooLarge { limit });
+                self.skipping = true;
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Read for CsvGuard<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.given == self.ready {
+            self.produce()?;
+        }
+        let n = (self.ready - self.given).min(out.len());
+        out[..n].copy_from_slice(&self.buf[self.given..self.given + n]);
+        self.given += n;
+        Ok(n)
+    }
+}
+
+/// One NDJSON line, or why it is not one.
+pub enum Line {
+    /// The line's text, without its line end.
+    Text(String),
+    /// A line that is not UTF-8, or longer than the cap.
+    Broken(RecordProblem),
+}
+
+/// The lines of an input, each at most a cap in bytes: a longer one is a
+/// [`Line::Broken`], skipped to its end without being held in memory.
+pub struct BoundedLines<R> {
+    inner: R,
+    max: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    /// The lines of `inner`, each at most `max` bytes.
+    pub fn new(inner: R, max: usize) -> Self {
+        BoundedLines {
+            inner,
+            max: max.max(1),
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = io::Result<Line>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.buf.clear();
+        let mut too_large = false;
+        let mut any = false;
+        loop {
+            let data = match self.inner.fill_buf() {
+                Ok(d) => d,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if data.is_empty() {
+                if !any {
+                    return None;
+                }
+                break;
+            }
+            any = true;
+            let (take, done) = match memchr::memchr(b'\n', data) {
+                Some(i) => (i + 1, true),
+                None => (data.len(), false),
+            };
+            if !too_large {
+                let room = self.max.saturating_sub(self.buf.len());
+                if take > room + usize::from(done) {
+                    too_large = true;
+                    self.buf.clear();
+                } else {
+                    self.buf.extend_from_slice(&data[..take]);
+                }
+            }
+            self.inner.consume(take);
+            if done {
+                break;
+            }
+        }
+        if too_large {
+            return Some(Ok(Line::Broken(RecordProblem::TooLarge {
+                limit: self.max,
+            })));
+        }
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        }
+        match String::from_utf8(std::mem::take(&mut self.buf)) {
+            Ok(text) => Some(Ok(Line::Text(text))),
+            Err(_) => Some(Ok(Line::Broken(RecordProblem::Malformed(
+                "it is not valid UTF-8 text".to_string(),
+            )))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guarded(input: &str, max: usize) -> (Vec<Vec<String>>, Vec<RecordProblem>) {
+        let broken = Broken::default();
+        let guard = CsvGuard::new(input.as_bytes(), b',', max, broken.clone());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(guard);
+        let mut rows = Vec::new();
+        let mut problems = Vec::new();
+        for record in reader.records() {
+            let record = record.expect("a record");
+            match broken.take(record.iter()) {
+                Some(p) => {
+                    problems.push(p);
+                    rows.push(vec!["<broken>".to_string()]);
+                }
+                None => rows.push(record.iter().map(String::from).collect()),
+            }
+        }
+        (rows, problems)
+    }
+
+    fn plain(input: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input.as_bytes())
+            .records()
+            .map(|r| r.expect("a record").iter().map(String::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn good_csv_passes_through_unchanged() {
+        for input in [
+            "id,n,note\n1,1,\"a, b\"\n2,2,\"multi\nline\"\n3,3,5\" screen\n",
+            "a,b\r\n1,\"x\"\"y\"\r\n2,\"\"\r\n",
+            "a,b\n1,2",
+            "a,\"b\"c,d\n",
+            "",
+            "\n\n1,2\n\n",
+        ] {
+            let (rows, problems) = guarded(input, 1 << 20);
+            assert!(problems.is_empty(), "{input:?}");
+            assert_eq!(rows, plain(input), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_breaks_only_its_own_line() {
+        let (rows, problems) = guarded("id,n,note\n1,1,\"oops\n2,2,fine\n3,3,fine\n", 1 << 20);
+        assert_eq!(problems, vec![RecordProblem::UnclosedQuote]);
+        assert_eq!(
+            rows,
+            vec![
+                vec!["id", "n", "note"],
+                vec!["<broken>"],
+                vec!["2", "2", "fine"],
+                vec!["3", "3", "fine"],
+            ]
+        );
+    }
+
+    #[test]
+    fn an_oversized_record_is_skipped_to_its_line_end() {
+        let long = "x".repeat(5000);
+        let input = format!("a,b\n1,{long}\n2,ok\n3,\"{long}\n4,ok\n");
+        let (rows, problems) = guarded(&input, 1000);
+        assert_eq!(
+            problems,
+            vec![
+                RecordProblem::TooLarge { limit: 1000 },
+                RecordProblem::TooLarge { limit: 1000 }
+            ]
+        );
+        assert_eq!(rows.len(), 5, "{rows:?}");
+        assert_eq!(rows[2], vec!["2", "ok"]);
+        assert_eq!(rows[4], vec!["4", "ok"]);
+    }
+
+    #[test]
+    fn a_quote_open_past_the_cap_resumes_after_its_line() {
+        let mut input = String::from("a,b\n1,\"open\n");
+        for i in 0..100 {
+            input.push_str(&format!("{i},fine\n"));
+        }
+        let (rows, problems) = guarded(&input, 200);
+        assert_eq!(problems, vec![RecordProblem::TooLarge { limit: 200 }]);
+        assert_eq!(rows.len(), 102);
+        assert_eq!(rows[2], vec!["0", "fine"]);
+    }
+
+    #[test]
+    fn long_lines_are_capped() {
+        let input = format!("{{\"a\":1}}\n{}\n{{\"a\":2}}\n", "y".repeat(100));
+        let lines: Vec<Line> = BoundedLines::new(input.as_bytes(), 50)
+            .map(|l| l.expect("read"))
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert!(matches!(&lines[0], Line::Text(t) if t == "{\"a\":1}"));
+        assert!(matches!(
+            &lines[1],
+            Line::Broken(RecordProblem::TooLarge { limit: 50 })
+        ));
+        assert!(matches!(&lines[2], Line::Text(t) if t == "{\"a\":2}"));
+    }
+}

@@ -803,3 +803,26 @@ fn a_killed_or_interrupted_run_leaves_the_old_output() {
         }
     }
 }
+
+/// `--table ''` (or an empty part of a dotted name) is a usage error, not
+/// `FROM ""`.
+#[test]
+fn an_empty_table_name_is_a_usage_error() {
+    for table in ["", "crm.", ".leads", " "] {
+        let out = lq()
+            .args([
+                "compile",
+                INBOUND,
+                "--to",
+                "sql",
+                "--dialect",
+                "sqlite",
+                "--table",
+                table,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "--table {table:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is not a table name"));
+    }
+}

@@ -22,7 +22,7 @@ pub struct Args {
     dialect: Dialect,
     /// The table (or view) of leads, with the schema's columns (with
     /// `--load`: the raw export, every column text).
-    #[arg(long, default_value = "leads")]
+    #[arg(long, default_value = "leads", value_parser = parse_table_name)]
     table: String,
     /// Write the load step instead: the raw export's text cells converted
     /// to the schema's types as `lq eval` reads them (missing markers to
@@ -39,11 +39,21 @@ pub struct Args {
     #[arg(long)]
     loaded: bool,
     /// Write `CREATE VIEW NAME AS ...` instead of a bare query.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_table_name)]
     view: Option<String>,
     /// The evaluation date, fixed in the query [default: today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
     as_of: Option<i32>,
+}
+
+/// A table or view name, maybe dotted (`crm.leads`): no part may be empty.
+fn parse_table_name(name: &str) -> Result<String, String> {
+    if name.split('.').any(|part| part.trim().is_empty()) {
+        return Err(format!(
+            "`{name}` is not a table name: write a name such as `leads` or `crm.leads`"
+        ));
+    }
+    Ok(name.to_string())
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

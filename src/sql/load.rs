@@ -256,7 +256,7 @@ impl Load<'_, '_> {
         stages.push(("__lq_typed", typed));
         let mut sql = format!(
             "-- the load step for {}, compiled by lq {} for {}\nWITH {} AS (\n  SELECT {}\n  FROM {}\n)",
-            self.w.policy.name.as_deref().unwrap_or("policy"),
+            super::comment_text(self.w.policy.name.as_deref().unwrap_or("policy")),
             env!("CARGO_PKG_VERSION"),
             self.w.dialect.name(),
             self.ident("__lq_cells"),

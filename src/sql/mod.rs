@@ -135,6 +135,21 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     }
 }
 
+/// Text made safe inside a `-- ` line comment: a line break (or any other
+/// control character) would end the comment and let the rest of the text
+/// run as SQL, so each is written as `\u{…}`, and so is the backslash.
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\\' | '\u{2028}' | '\u{2029}') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A dotted name (`crm.leads`) quoted part by part.
 pub fn quote_name(dialect: Dialect, name: &str) -> String {
     name.split('.')
@@ -353,7 +368,7 @@ impl Writer<'_> {
         let (scored, decided) = (self.ident("__scored"), self.ident("__decided"));
         format!(
             "-- {} compiled by lq {} for {}, as of {}\nWITH {scored} AS (\n  SELECT *{scored_cols}\n  FROM {}\n),\n{decided} AS (\n  SELECT *{flag_cols}\n  FROM {scored}\n)\nSELECT {}\nFROM {decided}",
-            policy.name.as_deref().unwrap_or("policy"),
+            comment_text(policy.name.as_deref().unwrap_or("policy")),
             env!("CARGO_PKG_VERSION"),
             self.dialect.name(),
             crate::date::format(self.as_of),

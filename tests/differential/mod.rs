@@ -671,6 +671,39 @@ pub fn example_cases(engine: &mut dyn Engine) {
         compared += 1;
     }
     assert!(compared >= 4, "only {compared} examples compared");
+    hostile_name(engine);
+}
+
+/// A policy name built to break out of the SQL's header comment (a line
+/// break, then a statement) stays inside it: the query runs and answers
+/// as `lq eval` does, and no line of it but comments holds the name.
+fn hostile_name(engine: &mut dyn Engine) {
+    let text = "policy \"x\\nDROP TABLE leads; --\\r\\u{2028}' \\\\ \\\" ` */ ;\"\n\
+        schema { id: int key  n: int? }\ntiers A > B\n\
+        rule big: when n > 5 then tier A\notherwise tier B\n";
+    let p = Policy::from_source("hostile-name.lq", text).expect("checks");
+    assert!(p
+        .checked()
+        .name
+        .as_deref()
+        .is_some_and(|n| n.contains('\n')));
+    let sql = compile_sql(p.checked(), engine.dialect(), "leads", as_of()).expect("compiles");
+    for line in sql.lines() {
+        assert!(!line.contains("DROP") || line.starts_with("-- "), "{line}");
+    }
+    let records: Vec<Vec<Datum>> = (0..10)
+        .map(|i| {
+            vec![
+                Datum::Int(i),
+                if i == 3 {
+                    Datum::Missing
+                } else {
+                    Datum::Int(i)
+                },
+            ]
+        })
+        .collect();
+    compare(engine, &p, &records, "a hostile policy name");
 }
 
 /// A record value as a PostgreSQL (and DuckDB) literal.

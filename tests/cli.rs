@@ -826,3 +826,167 @@ fn an_empty_table_name_is_a_usage_error() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is not a table name"));
     }
 }
+
+/// `--output` to a device or FIFO writes into it (never renames a file
+/// over it); through a symbolic link it replaces the link's target and
+/// keeps the link; it may not be the policy or a data file.
+#[test]
+fn output_to_special_files_links_and_inputs() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    // A character device of our own (as /dev/null is), where we may make one.
+    let device = path("null");
+    let made = std::process::Command::new("mknod")
+        .args([&device, "c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        lq().args(["eval", INBOUND, INBOUND_DATA, "--output", &device])
+            .assert()
+            .success();
+        let meta = std::fs::metadata(&device).expect("the device");
+        assert!(meta.file_type().is_char_device(), "the device was replaced");
+    }
+    // A FIFO: the outcomes arrive through it, and it stays a FIFO.
+    let fifo = path("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the fifo"))
+    };
+    lq().args(["eval", INBOUND, INBOUND_DATA, "--output", &fifo])
+        .assert()
+        .success();
+    assert_eq!(reader.join().expect("the reader").lines().count(), 10);
+    assert!(std::fs::metadata(&fifo)
+        .expect("fifo")
+        .file_type()
+        .is_fifo());
+    // A symbolic link: its target gets the outcomes, the link stays.
+    std::fs::write(path("real.csv"), "old\n").expect("written");
+    std::os::unix::fs::symlink("real.csv", path("link.csv")).expect("linked");
+    lq().args(["eval", INBOUND, INBOUND_DATA, "--output", &path("link.csv")])
+        .assert()
+        .success();
+    let link = std::fs::symlink_metadata(path("link.csv")).expect("the link");
+    assert!(link.file_type().is_symlink());
+    let real = std::fs::read_to_string(path("real.csv")).expect("the target");
+    assert_eq!(real.lines().count(), 10, "{real}");
+    // The policy, a data file, or one file for both outputs: usage errors.
+    let policy = path("policy.lq");
+    std::fs::copy(INBOUND, &policy).expect("copied");
+    let data = std::fs::canonicalize(INBOUND_DATA)
+        .expect("data")
+        .to_string_lossy()
+        .into_owned();
+    for (args, says) in [
+        (vec!["--output", policy.as_str()], "is the policy file"),
+        (vec!["--output", data.as_str()], "is the data file"),
+        (vec!["--errors", policy.as_str()], "is the policy file"),
+        (
+            vec!["--output", "x.csv", "--errors", "x.csv"],
+            "give each its own file",
+        ),
+    ] {
+        let out = lq()
+            .current_dir(dir.path())
+            .args(["eval", &policy, &data])
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&policy).expect("policy"),
+        std::fs::read_to_string(INBOUND).expect("policy")
+    );
+    assert!(!dir.path().join("x.csv").exists());
+}
+
+/// `--errors FILE` is all or nothing, like `--output`: a run that fails
+/// half-way leaves both previous files as they were.
+#[test]
+fn a_failed_run_keeps_the_previous_errors_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out_path = dir.path().join("out.csv");
+    let errors_path = dir.path().join("errors.csv");
+    std::fs::write(&out_path, "old outcomes\n").expect("written");
+    std::fs::write(&errors_path, "old errors\n").expect("written");
+    // The first input has an unreadable record; the second is a gzip
+    // stream cut short, an I/O error once reading has begun.
+    let out = lq()
+        .args([
+            "eval",
+            "tests/hostile/policy.lq",
+            "tests/hostile/data-ragged.csv",
+            "tests/hostile/data-truncated.csv.gz",
+            "--output",
+        ])
+        .arg(&out_path)
+        .arg("--errors")
+        .arg(&errors_path)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out_path).expect("out"),
+        "old outcomes\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&errors_path).expect("errors"),
+        "old errors\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        2,
+        "no temporary file is left"
+    );
+    // The same run without the broken input replaces both.
+    lq().args([
+        "eval",
+        "tests/hostile/policy.lq",
+        "tests/hostile/data-ragged.csv",
+        "--allow-errors",
+        "--output",
+    ])
+    .arg(&out_path)
+    .arg("--errors")
+    .arg(&errors_path)
+    .assert()
+    .success();
+    let errors = std::fs::read_to_string(&errors_path).expect("errors");
+    assert!(
+        errors.starts_with("row,key,column,value,message\n"),
+        "{errors}"
+    );
+}
+
+/// `lq fmt` on a symbolic link rewrites the file it points to.
+#[test]
+fn fmt_writes_through_a_symbolic_link() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let real = dir.path().join("real.lq");
+    std::fs::copy("tests/cases/fmt/messy.lq", &real).expect("copied");
+    let link = dir.path().join("link.lq");
+    std::os::unix::fs::symlink("real.lq", &link).expect("linked");
+    lq().arg("fmt").arg(&link).assert().success();
+    assert!(std::fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    lq().args(["fmt", "--check"]).arg(&real).assert().success();
+}

@@ -57,38 +57,135 @@ fn set_pending(path: &Path, pending: bool) {
     }
 }
 
+/// An output file being written: a temporary file beside the real target
+/// (symbolic links followed), renamed over it by [`AtomicFile::commit`];
+/// dropped without a commit, it is removed. A target that is not a regular
+/// file (`/dev/null`, a FIFO, a terminal) is written directly instead, as
+/// renaming over it would replace the device with a file.
+pub struct AtomicFile {
+    kind: Kind,
+}
+
+enum Kind {
+    Replace {
+        temp: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+    Direct(File),
+}
+
+impl AtomicFile {
+    /// Starts writing `path`.
+    pub fn create(path: &str) -> io::Result<AtomicFile> {
+        let target = real_target(Path::new(path))?;
+        if let Ok(meta) = std::fs::metadata(&target) {
+            if meta.is_dir() {
+                return Err(io::Error::from(io::ErrorKind::IsADirectory));
+            }
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new().write(true).open(&target)?;
+                return Ok(AtomicFile {
+                    kind: Kind::Direct(file),
+                });
+            }
+        }
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy());
+        remove_pending_on_interrupt();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".lq-partial");
+        if let Some(permissions) = permissions_for(&target) {
+            builder.permissions(permissions);
+        }
+        let temp = builder.tempfile_in(dir)?;
+        set_pending(temp.path(), true);
+        Ok(AtomicFile {
+            kind: Kind::Replace { temp, target },
+        })
+    }
+
+    /// The file to write to.
+    pub fn file(&self) -> &File {
+        match &self.kind {
+            Kind::Replace { temp, .. } => temp.as_file(),
+            Kind::Direct(file) => file,
+        }
+    }
+
+    /// Makes what was written the target's content.
+    pub fn commit(self) -> io::Result<()> {
+        match self.kind {
+            Kind::Replace { temp, target } => {
+                set_pending(temp.path(), false);
+                temp.as_file().sync_all()?;
+                let path = temp.path().to_path_buf();
+                temp.persist(&target).map_err(|e| {
+                    set_pending(&path, false);
+                    e.error
+                })?;
+                Ok(())
+            }
+            Kind::Direct(_) => Ok(()),
+        }
+    }
+}
+
+/// The file a path finally names: symbolic links followed (even to a file
+/// that does not exist yet), so a link is written through, not replaced.
+fn real_target(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Whether two paths name the same existing file (links followed).
+pub fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Writes `path` with `body`, atomically. The outer error is the file's
 /// own (creating, flushing or renaming it); the inner one is `body`'s.
 pub fn write_atomically<T, E>(
     path: &str,
     body: impl FnOnce(&mut dyn Write) -> Result<T, E>,
 ) -> io::Result<Result<T, E>> {
-    let target = Path::new(path);
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy());
-    remove_pending_on_interrupt();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".lq-partial");
-    if let Some(permissions) = permissions_for(target) {
-        builder.permissions(permissions);
-    }
-    let temp = builder.tempfile_in(dir)?;
-    set_pending(temp.path(), true);
-    let written = write_body(temp.as_file(), body);
-    set_pending(temp.path(), false);
-    let result = match written? {
-        Ok(result) => result,
-        // Dropping `temp` removes the file.
-        Err(e) => return Ok(Err(e)),
+    let file = AtomicFile::create(path)?;
+    let result = {
+        let mut out = BufWriter::new(file.file());
+        let result = body(&mut out);
+        if result.is_ok() {
+            out.flush()?;
+        }
+        result
     };
-    temp.persist(target).map_err(|e| e.error)?;
-    Ok(Ok(result))
+    match result {
+        Ok(value) => {
+            file.commit()?;
+            Ok(Ok(value))
+        }
+        // Dropping `file` removes the temporary file.
+        Err(e) => Ok(Err(e)),
+    }
 }
 
 /// The target's own permissions when it exists (so `lq fmt` keeps a
@@ -107,17 +204,4 @@ fn permissions_for(target: &Path) -> Option<std::fs::Permissions> {
     {
         None
     }
-}
-
-fn write_body<T, E>(
-    file: &File,
-    body: impl FnOnce(&mut dyn Write) -> Result<T, E>,
-) -> io::Result<Result<T, E>> {
-    let mut out = BufWriter::new(file);
-    let result = body(&mut out);
-    if result.is_ok() {
-        out.flush()?;
-        file.sync_all()?;
-    }
-    Ok(result)
 }

@@ -9,7 +9,7 @@ use lq::data::{Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, Rec
 use lq::eval::{decide_into, Decision, Outcome, Status};
 use lq::Policy;
 
-use super::atomic::write_atomically;
+use super::atomic::{same_file, write_atomically, AtomicFile};
 use super::check::read_policy;
 use super::input::{open_input, parse_delimiter, InputArg};
 use super::render::Style;
@@ -110,16 +110,40 @@ pub fn run(args: Args, style: &Style) -> Exit {
         None if args.output.is_none() && io::stdout().is_terminal() => OutputFormat::Table,
         None => OutputFormat::Csv,
     };
+    if let Some(problem) = clashing_outputs(&args) {
+        errln!("error: {problem}");
+        return Exit::Usage;
+    }
     let run = Run {
         policy: &policy,
         args: &args,
         as_of: args.as_of.unwrap_or_else(lq::date::today),
         format,
     };
+    // The errors file is written like the output: all or nothing, kept
+    // only when the run succeeds.
+    let errors_file = match &args.errors {
+        Some(path) => match AtomicFile::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                style.eprint(&DataError::write(path, &e), None);
+                return Exit::Usage;
+            }
+        },
+        None => None,
+    };
+    let errors_out = errors_file.as_ref().map(AtomicFile::file);
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| run.all(Box::new(out)))
+        Some(path) => write_atomically(path, |out| run.all(Box::new(out), errors_out))
             .unwrap_or_else(|e| Err(Failed::Output(Some(path.clone()), e))),
-        None => run.all(Box::new(BufWriter::new(io::stdout().lock()))),
+        None => run.all(Box::new(BufWriter::new(io::stdout().lock())), errors_out),
+    };
+    let result = match (result, errors_file, &args.errors) {
+        (Ok(tally), Some(file), Some(path)) => file
+            .commit()
+            .map(|()| tally)
+            .map_err(|e| Failed::Output(Some(path.clone()), e)),
+        (result, _, _) => result,
     };
     match result {
         Ok(tally) => {
@@ -141,6 +165,33 @@ pub fn run(args: Args, style: &Style) -> Exit {
             style.eprint(&DataError::write(&path, &e), None);
             Exit::Usage
         }
+    }
+}
+
+/// Why `--output` and `--errors` cannot be written as asked: one names
+/// the policy, a data file or the other.
+fn clashing_outputs(args: &Args) -> Option<String> {
+    let outputs = [("--output", &args.output), ("--errors", &args.errors)];
+    for (flag, path) in outputs
+        .iter()
+        .filter_map(|(f, p)| p.as_ref().map(|p| (f, p)))
+    {
+        if same_file(path, &args.policy) || *path == args.policy {
+            return Some(format!(
+                "{flag} {path} is the policy file; write the outcomes to another file"
+            ));
+        }
+        if let Some(data) = args.data.iter().find(|d| same_file(path, d) || *d == path) {
+            return Some(format!(
+                "{flag} {path} is the data file {data}; write to another file"
+            ));
+        }
+    }
+    match (&args.output, &args.errors) {
+        (Some(o), Some(e)) if o == e || same_file(o, e) => Some(format!(
+            "--output and --errors are both {o}; give each its own file"
+        )),
+        _ => None,
     }
 }
 
@@ -186,8 +237,9 @@ impl Run<'_> {
         }
     }
 
-    /// Evaluates every input into `out`.
-    fn all(&self, out: Box<dyn Write + '_>) -> Result<Tally, Failed> {
+    /// Evaluates every input into `out`, and the unreadable records'
+    /// problems into `errors_out` (with `--errors`).
+    fn all(&self, out: Box<dyn Write + '_>, errors_out: Option<&File>) -> Result<Tally, Failed> {
         let checked = self.policy.checked();
         let columns = Columns {
             key: checked
@@ -222,16 +274,15 @@ impl Run<'_> {
             }
             readers.push(records);
         }
-        let mut errors = match &self.args.errors {
-            Some(path) => {
-                let file = File::create(path).map_err(|e| Failed::Output(Some(path.clone()), e))?;
+        let mut errors = match (&self.args.errors, errors_out) {
+            (Some(path), Some(file)) => {
                 let csv = path.to_ascii_lowercase().ends_with(".csv");
                 Some(
                     ErrorReport::new(BufWriter::new(file), csv)
                         .map_err(|e| Failed::Output(Some(path.clone()), e))?,
                 )
             }
-            None => None,
+            _ => None,
         };
         let errors_err = |e| Failed::Output(self.args.errors.clone(), e);
         let mut writer = OutcomeWriter::new(out, self.format, columns).map_err(out_err)?;

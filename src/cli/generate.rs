@@ -40,25 +40,32 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Ok(policy) => policy,
         Err(exit) => return exit,
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => {
-                style.eprint(&lq::data::DataError::write(path, &e), None);
+    let ndjson = args.format == Format::Ndjson;
+    let generate = |out: &mut dyn Write| {
+        lq::data::generate::generate(policy.checked(), args.count, args.seed, ndjson, out)
+    };
+    match &args.output {
+        Some(path) => {
+            if super::atomic::same_file(path, &args.policy) {
+                errln!(
+                    "error: --output {path} is the policy file; write the leads to another file"
+                );
                 return Exit::Usage;
             }
-        },
-        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
-    };
-    let ndjson = args.format == Format::Ndjson;
-    match lq::data::generate::generate(policy.checked(), args.count, args.seed, ndjson, &mut out) {
-        Ok(()) => Exit::Success,
-        Err(e) => match &args.output {
-            Some(path) => {
-                style.eprint(&lq::data::DataError::write(path, &e), None);
-                Exit::Usage
+            match super::atomic::write_atomically(path, |out| generate(out)).and_then(|r| r) {
+                Ok(()) => Exit::Success,
+                Err(e) => {
+                    style.eprint(&lq::data::DataError::write(path, &e), None);
+                    Exit::Usage
+                }
             }
-            None => super::out::failed(super::out::Stream::Stdout, &e),
-        },
+        }
+        None => {
+            let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match generate(&mut out).and_then(|()| out.flush()) {
+                Ok(()) => Exit::Success,
+                Err(e) => super::out::failed(super::out::Stream::Stdout, &e),
+            }
+        }
     }
 }

@@ -421,6 +421,8 @@ fn data_errors_are_reported_with_help() {
         ("unknown_format", "tests/data/crm.lq"),
         ("missing_data_file", "tests/data/nothing-here.csv"),
         ("data_is_a_directory", "tests/data"),
+        ("duplicate_column", "tests/data/duplicate-column.csv"),
+        ("not_gzip", "tests/data/not-gzip.csv.gz"),
     ];
     for (name, data) in cases {
         insta::assert_snapshot!(name, data_error(&["eval", "tests/data/crm.lq", data]));

@@ -45,9 +45,18 @@ pub fn open_input(
     }
     let file = File::open(path).map_err(io_err)?;
     let reader: Box<dyn BufRead + Send> = if path.to_ascii_lowercase().ends_with(".gz") {
+        // The decoder reads a file that is not gzip as empty: look first.
+        let mut raw = BufReader::with_capacity(1 << 16, file);
+        let head = raw.fill_buf().map_err(io_err)?;
+        if !head.is_empty() && !head.starts_with(&[0x1f, 0x8b]) {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is named .gz but is not gzip-compressed; rename it without .gz",
+            )));
+        }
         Box::new(BufReader::with_capacity(
             1 << 16,
-            flate2::read::MultiGzDecoder::new(file),
+            flate2::read::MultiGzDecoder::new(raw),
         ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, file))

@@ -489,7 +489,17 @@ fn match_columns(
     let mut missing = Vec::new();
     for f in &policy.schema.fields {
         match headers.iter().position(|h| *h == f.column) {
-            Some(i) => columns.push(i),
+            Some(i) => {
+                if let Some(again) = headers.iter().skip(i + 1).position(|h| *h == f.column) {
+                    return Err(DataError::DuplicateColumn {
+                        path: path.to_string(),
+                        column: super::convert::excerpt(&f.column),
+                        first: i + 1,
+                        second: i + 2 + again,
+                    });
+                }
+                columns.push(i);
+            }
             None => missing.push(MissingColumn {
                 field: f.name.clone(),
                 column: f.column.clone(),

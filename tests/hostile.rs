@@ -370,3 +370,29 @@ fn endless_input_is_refused() {
     assert_eq!(code, Some(1));
     assert_eq!(statuses, ["error", "qualified"]);
 }
+
+/// A CSV errors report is for the export's owner to open in a
+/// spreadsheet: a cell that would run as a formula starts with `'`
+/// (plain numbers such as `-5` stay as they are).
+#[test]
+fn errors_csv_neutralises_spreadsheet_formulas() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let errors = dir.path().join("errors.csv");
+    let out = run(&[
+        "eval",
+        "tests/hostile/policy.lq",
+        "tests/hostile/data-formulas.csv",
+        "--errors",
+        &errors.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = std::fs::read_to_string(&errors).expect("the report");
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 6, "{report}");
+    // Rows 1 and 2 have no key (id does not convert); every value that a
+    // spreadsheet would run starts with an apostrophe.
+    assert!(lines[1].starts_with("1,,id,\"'=HYPERLINK("), "{report}");
+    assert!(lines[3].starts_with("2,,id,'@SUM(A1),"), "{report}");
+    assert!(lines[4].starts_with("2,,n,'-5x,"), "{report}");
+    assert!(lines[5].starts_with("3,-5,n,x,"), "{report}");
+}

@@ -1,6 +1,7 @@
 //! The error report of `lq eval --errors FILE`: one line per problem of
 //! every record that could not be read (row, key, column, value, message),
-//! as NDJSON or CSV.
+//! as NDJSON or CSV. In CSV, a cell a spreadsheet would run as a formula
+//! is prefixed with `'` ([`neutralize_formula`]).
 
 use std::io::{self, Write};
 
@@ -54,7 +55,10 @@ impl<W: Write> ErrorReport<W> {
                     value.unwrap_or("").to_string(),
                     message,
                 ];
-                let quoted: Vec<String> = cells.iter().map(|c| quote_csv(c)).collect();
+                let quoted: Vec<String> = cells
+                    .iter()
+                    .map(|c| quote_csv(&neutralize_formula(c)))
+                    .collect();
                 writeln!(self.out, "{}", quoted.join(","))?;
             } else {
                 let line = Line {
@@ -75,6 +79,19 @@ impl<W: Write> ErrorReport<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return, and is not a plain number),
+/// prefixed with `'` so it shows as text. Error reports are meant to be
+/// opened by the export's owner, so lq always neutralises them.
+pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 

@@ -421,7 +421,6 @@ fn data_errors_are_reported_with_help() {
         ("unknown_format", "tests/data/crm.lq"),
         ("missing_data_file", "tests/data/nothing-here.csv"),
         ("data_is_a_directory", "tests/data"),
-        ("duplicate_column", "tests/data/duplicate-column.csv"),
         ("not_gzip", "tests/data/not-gzip.csv.gz"),
     ];
     for (name, data) in cases {
@@ -991,4 +990,24 @@ fn fmt_writes_through_a_symbolic_link() {
         .file_type()
         .is_symlink());
     lq().args(["fmt", "--check"]).arg(&real).assert().success();
+}
+
+/// A column the schema reads, named twice in the header: a warning that
+/// says which one is read (the first), and the run goes on.
+#[test]
+fn a_duplicate_header_is_a_warning() {
+    let out = lq()
+        .args([
+            "eval",
+            "tests/data/crm.lq",
+            "tests/data/duplicate-column.csv",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: tests/data/duplicate-column.csv: the header names column `Lead Source` 2 times (columns 3, 5)"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
 }

@@ -266,6 +266,9 @@ impl Run<'_> {
                 open_input(input, self.args.input_format).map_err(Failed::Data)?;
             let records = RecordReader::with_options(checked, reader, input_format, input, options)
                 .map_err(Failed::Data)?;
+            for warning in records.duplicate_columns() {
+                errln!("warning: {input}: {warning}");
+            }
             if self.args.verbose && !records.unused_columns().is_empty() {
                 errln!(
                     "{input}: columns not in the schema (ignored): {}",

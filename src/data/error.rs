@@ -57,22 +57,6 @@ pub enum DataError {
         /// The file.
         path: String,
     },
-    /// A column the schema reads that the header names twice.
-    #[error("`{path}` has two columns named `{column}` (columns {first} and {second})")]
-    #[diagnostic(
-        code(lq::duplicate_column),
-        help("lq cannot tell which one the schema means: rename one of them in the export")
-    )]
-    DuplicateColumn {
-        /// The file.
-        path: String,
-        /// The column's name.
-        column: String,
-        /// Its first position, 1-based.
-        first: usize,
-        /// Its second position, 1-based.
-        second: usize,
-    },
     /// A JSON-array input over the size limit.
     #[error("`{path}` is larger than {} MiB, the most lq reads as one JSON array", limit >> 20)]
     #[diagnostic(

@@ -74,6 +74,7 @@ pub struct RecordReader<'p> {
     row: usize,
     source: Source,
     unused: Vec<String>,
+    duplicates: Vec<String>,
 }
 
 enum Source {
@@ -109,12 +110,14 @@ impl<'p> RecordReader<'p> {
         options: ReadOptions,
     ) -> Result<Self, DataError> {
         let mut unused = Vec::new();
+        let mut duplicates = Vec::new();
         let source = match format {
             InputFormat::Csv => {
                 let (mut reader, broken) = open_csv(input, options);
                 let headers = read_headers(&mut reader, &broken, path)?;
                 let reader = Box::new(reader);
                 let columns = match_columns(policy, &headers, path)?;
+                duplicates = duplicate_columns(policy, &headers);
                 unused = headers
                     .iter()
                     .enumerate()
@@ -140,7 +143,14 @@ impl<'p> RecordReader<'p> {
             row: 0,
             source,
             unused,
+            duplicates,
         })
+    }
+
+    /// Warnings for columns the schema reads that the header names more
+    /// than once (the first is read).
+    pub fn duplicate_columns(&self) -> &[String] {
+        &self.duplicates
     }
 
     /// The CSV columns the schema does not read.
@@ -479,6 +489,29 @@ fn error_key(policy: &CheckedPolicy, k: usize, datum: &Datum) -> serde_json::Val
     }
 }
 
+/// A warning for each column the schema reads that `headers` names twice.
+fn duplicate_columns(policy: &CheckedPolicy, headers: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &policy.schema.fields {
+        let at: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h == f.column)
+            .map(|(i, _)| i + 1)
+            .collect();
+        if at.len() > 1 {
+            out.push(format!(
+                "the header names column `{}` {} times (columns {}); field `{}` reads the first: rename the others in the export to be sure",
+                super::convert::excerpt(&f.column),
+                at.len(),
+                at.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
+                f.name
+            ));
+        }
+    }
+    out
+}
+
 /// Each schema field's column index; every missing column is reported at once.
 fn match_columns(
     policy: &CheckedPolicy,
@@ -489,17 +522,7 @@ fn match_columns(
     let mut missing = Vec::new();
     for f in &policy.schema.fields {
         match headers.iter().position(|h| *h == f.column) {
-            Some(i) => {
-                if let Some(again) = headers.iter().skip(i + 1).position(|h| *h == f.column) {
-                    return Err(DataError::DuplicateColumn {
-                        path: path.to_string(),
-                        column: super::convert::excerpt(&f.column),
-                        first: i + 1,
-                        second: i + 2 + again,
-                    });
-                }
-                columns.push(i);
-            }
+            Some(i) => columns.push(i),
             None => missing.push(MissingColumn {
                 field: f.name.clone(),
                 column: f.column.clone(),

@@ -153,14 +153,14 @@ fn scan_csv(
     let mut records = 0;
     while sample.is_none_or(|n| records < n) {
         match reader.read_record(&mut record) {
-            // A broken record (an unclosed quote, over the size cap)
-            // counts, but tells nothing of the columns.
-            Ok(true) if broken.peek(record.iter()) => {
-                broken.take(record.iter());
-                records += 1;
-                continue;
+            Ok(true) => {
+                // A broken record (an unclosed quote, over the size cap)
+                // counts, but tells nothing of the columns.
+                if broken.take(record.iter()).is_some() {
+                    records += 1;
+                    continue;
+                }
             }
-            Ok(true) => {}
             Ok(false) => break,
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
                 return Err(DataError::io(path, &std::io::Error::other(e.to_string())))

@@ -214,23 +214,23 @@ impl<'p> RecordReader<'p> {
             });
         };
         match reader.read_record(record) {
-            Ok(true) if broken.peek(record.iter()) => {
-                let problem = broken.take(record.iter());
-                self.row += 1;
-                let problems = problem.into_iter().collect();
-                Some(Ok(Err(RecordError {
-                    row: self.row,
-                    key: None,
-                    problems,
-                })))
-            }
-            Ok(true) if record.len() == *width => {
+            Ok(true) => {
+                if let Some(problem) = broken.take(record.iter()) {
+                    self.row += 1;
+                    return Some(Ok(Err(RecordError {
+                        row: self.row,
+                        key: None,
+                        problems: vec![problem],
+                    })));
+                }
+                if record.len() != *width {
+                    return Some(self.csv_failure(None).map(Err));
+                }
                 self.row += 1;
                 let cells = columns.iter().map(|&c| record.get(c).map(Cell::Text));
                 Some(Ok(convert_into(self.policy, self.row, cells, values)))
             }
             Ok(false) => None,
-            Ok(true) => Some(self.csv_failure(None).map(Err)),
             Err(e) => Some(self.csv_failure(Some(e)).map(Err)),
         }
     }
@@ -567,9 +567,19 @@ pub(crate) fn read_headers(
 ) -> Result<Vec<String>, DataError> {
     let headers = reader.headers().map_err(|e| header_error(path, &e))?;
     if let Some(problem) = broken.take(headers.iter()) {
+        let message = match problem {
+            RecordProblem::TooLarge { limit } => format!(
+                "the header line is longer than {} bytes (--max-record-bytes), or opens a quote it never closes",
+                crate::diagnostic::thousands(limit as u64)
+            ),
+            RecordProblem::UnclosedQuote => {
+                "the header line opens a quote it never closes".to_string()
+            }
+            other => format!("the header line {other}"),
+        };
         return Err(DataError::CsvHeader {
             path: path.to_string(),
-            message: format!("the header line {problem}"),
+            message,
         });
     }
     Ok(headers

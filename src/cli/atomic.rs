@@ -47,16 +47,6 @@ pub fn remove_pending() -> bool {
     removed
 }
 
-fn set_pending(path: &Path, pending: bool) {
-    if let Ok(mut list) = PENDING.lock() {
-        if pending {
-            list.push(path.to_path_buf());
-        } else {
-            list.retain(|p| p != path);
-        }
-    }
-}
-
 /// An output file being written: a temporary file beside the real target
 /// (symbolic links followed), renamed over it by [`AtomicFile::commit`];
 /// dropped without a commit, it is removed. A target that is not a regular
@@ -70,8 +60,30 @@ enum Kind {
     Replace {
         temp: tempfile::NamedTempFile,
         target: PathBuf,
+        _pending: Pending,
     },
     Direct(File),
+}
+
+/// A temporary file's place in the list an interrupt cleans up, for as
+/// long as the file may need removing.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn new(path: &Path) -> Pending {
+        if let Ok(mut list) = PENDING.lock() {
+            list.push(path.to_path_buf());
+        }
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut list) = PENDING.lock() {
+            list.retain(|p| *p != self.0);
+        }
+    }
 }
 
 impl AtomicFile {
@@ -104,9 +116,13 @@ impl AtomicFile {
             builder.permissions(permissions);
         }
         let temp = builder.tempfile_in(dir)?;
-        set_pending(temp.path(), true);
+        let pending = Pending::new(temp.path());
         Ok(AtomicFile {
-            kind: Kind::Replace { temp, target },
+            kind: Kind::Replace {
+                temp,
+                target,
+                _pending: pending,
+            },
         })
     }
 
@@ -121,14 +137,11 @@ impl AtomicFile {
     /// Makes what was written the target's content.
     pub fn commit(self) -> io::Result<()> {
         match self.kind {
-            Kind::Replace { temp, target } => {
-                set_pending(temp.path(), false);
+            // The temporary file leaves the interrupt list when `_pending`
+            // is dropped, whatever happens here.
+            Kind::Replace { temp, target, .. } => {
                 temp.as_file().sync_all()?;
-                let path = temp.path().to_path_buf();
-                temp.persist(&target).map_err(|e| {
-                    set_pending(&path, false);
-                    e.error
-                })?;
+                temp.persist(&target).map_err(|e| e.error)?;
                 Ok(())
             }
             Kind::Direct(_) => Ok(()),
@@ -155,12 +168,27 @@ fn real_target(path: &Path) -> io::Result<PathBuf> {
     Err(io::Error::other("too many levels of symbolic links"))
 }
 
-/// Whether two paths name the same existing file (links followed).
+/// Whether two paths name the same file: the same text, or the same
+/// existing file once links are followed.
 pub fn same_file(a: &str, b: &str) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    a == b
+        || match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
+/// Why output `flag` cannot be written to `path`: it is the run's policy
+/// or one of its data files, which writing would destroy.
+pub fn overwrites_input(flag: &str, path: &str, policy: &str, data: &[String]) -> Option<String> {
+    if same_file(path, policy) {
+        return Some(format!(
+            "{flag} {path} is the policy file; write to another file"
+        ));
     }
+    data.iter()
+        .find(|d| same_file(path, d))
+        .map(|d| format!("{flag} {path} is the data file {d}; write to another file"))
 }
 
 /// Writes `path` with `body`, atomically. The outer error is the file's

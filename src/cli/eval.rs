@@ -9,7 +9,7 @@ use lq::data::{Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, Rec
 use lq::eval::{decide_into, Decision, Outcome, Status};
 use lq::Policy;
 
-use super::atomic::{same_file, write_atomically, AtomicFile};
+use super::atomic::{overwrites_input, same_file, write_atomically, AtomicFile};
 use super::check::read_policy;
 use super::input::{open_input, parse_delimiter, InputArg};
 use super::render::Style;
@@ -124,7 +124,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     // only when the run succeeds.
     let errors_file = match &args.errors {
         Some(path) => match AtomicFile::create(path) {
-            Ok(file) => Some(file),
+            Ok(file) => Some((path, file)),
             Err(e) => {
                 style.eprint(&DataError::write(path, &e), None);
                 return Exit::Usage;
@@ -132,18 +132,18 @@ pub fn run(args: Args, style: &Style) -> Exit {
         },
         None => None,
     };
-    let errors_out = errors_file.as_ref().map(AtomicFile::file);
+    let errors_out = errors_file.as_ref().map(|(_, file)| file.file());
     let result = match &args.output {
         Some(path) => write_atomically(path, |out| run.all(Box::new(out), errors_out))
             .unwrap_or_else(|e| Err(Failed::Output(Some(path.clone()), e))),
         None => run.all(Box::new(BufWriter::new(io::stdout().lock())), errors_out),
     };
-    let result = match (result, errors_file, &args.errors) {
-        (Ok(tally), Some(file), Some(path)) => file
+    let result = match (result, errors_file) {
+        (Ok(tally), Some((path, file))) => file
             .commit()
             .map(|()| tally)
             .map_err(|e| Failed::Output(Some(path.clone()), e)),
-        (result, _, _) => result,
+        (result, _) => result,
     };
     match result {
         Ok(tally) => {
@@ -176,19 +176,12 @@ fn clashing_outputs(args: &Args) -> Option<String> {
         .iter()
         .filter_map(|(f, p)| p.as_ref().map(|p| (f, p)))
     {
-        if same_file(path, &args.policy) || *path == args.policy {
-            return Some(format!(
-                "{flag} {path} is the policy file; write the outcomes to another file"
-            ));
-        }
-        if let Some(data) = args.data.iter().find(|d| same_file(path, d) || *d == path) {
-            return Some(format!(
-                "{flag} {path} is the data file {data}; write to another file"
-            ));
+        if let Some(problem) = overwrites_input(flag, path, &args.policy, &args.data) {
+            return Some(problem);
         }
     }
     match (&args.output, &args.errors) {
-        (Some(o), Some(e)) if o == e || same_file(o, e) => Some(format!(
+        (Some(o), Some(e)) if same_file(o, e) => Some(format!(
             "--output and --errors are both {o}; give each its own file"
         )),
         _ => None,

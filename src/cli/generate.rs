@@ -46,10 +46,10 @@ pub fn run(args: Args, style: &Style) -> Exit {
     };
     match &args.output {
         Some(path) => {
-            if super::atomic::same_file(path, &args.policy) {
-                errln!(
-                    "error: --output {path} is the policy file; write the leads to another file"
-                );
+            if let Some(problem) =
+                super::atomic::overwrites_input("--output", path, &args.policy, &[])
+            {
+                errln!("error: {problem}");
                 return Exit::Usage;
             }
             match super::atomic::write_atomically(path, |out| generate(out)).and_then(|r| r) {

@@ -70,7 +70,7 @@ pub fn failed(stream: Stream, error: &io::Error) -> ! {
 }
 
 /// "error: cannot write to standard output: no space left on device".
-pub fn write_message(what: &str, error: &io::Error) -> String {
+fn write_message(what: &str, error: &io::Error) -> String {
     format!(
         "error: cannot write to {what}: {}",
         lq::data::DataError::write_reason(error)

@@ -16,6 +16,18 @@ fn run(args: &[&str]) -> std::process::Output {
         .expect("lq runs")
 }
 
+/// Runs `lq ARGS` with its address space limited to `bytes` (by
+/// `prlimit`), so a memory blow-up fails at once instead of exhausting the
+/// machine.
+fn run_within_memory(bytes: u64, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("prlimit")
+        .arg(format!("--as={bytes}"))
+        .arg(assert_cmd::cargo::cargo_bin("lq"))
+        .args(args)
+        .output()
+        .expect("prlimit runs lq")
+}
+
 fn assert_clean_exit(args: &[&str]) -> i32 {
     let out = run(args);
     let code = out.status.code();
@@ -142,7 +154,6 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
 /// return of the blow-up fails fast instead of exhausting the machine).
 #[test]
 fn doubling_lets_are_refused_within_a_memory_limit() {
-    let bin = assert_cmd::cargo::cargo_bin("lq");
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("leads.csv");
     std::fs::write(&data, "id,n\n1,5\n").expect("written");
@@ -158,12 +169,7 @@ fn doubling_lets_are_refused_within_a_memory_limit() {
             vec!["eval", policy, data.as_str()],
             vec!["explain", policy, data.as_str(), "--row", "1"],
         ] {
-            let out = std::process::Command::new("prlimit")
-                .arg("--as=1073741824")
-                .arg(&bin)
-                .args(&args)
-                .output()
-                .expect("prlimit runs lq");
+            let out = run_within_memory(1 << 30, &args);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "lq {args:?}: {stderr}");
             assert!(
@@ -288,15 +294,11 @@ fn an_oversized_record_is_an_error_and_memory_stays_bounded() {
     }
     enc.write_all(b",1,\n2,fine,2,\n").expect("written");
     enc.finish().expect("finished");
-    let bin = assert_cmd::cargo::cargo_bin("lq");
-    let out = std::process::Command::new("prlimit")
-        .arg("--as=536870912")
-        .arg(&bin)
-        .args(["eval", "tests/hostile/policy.lq"])
-        .arg(&gz)
-        .args(["--format", "ndjson"])
-        .output()
-        .expect("lq runs");
+    let gz = gz.to_string_lossy().into_owned();
+    let out = run_within_memory(
+        1 << 29,
+        &["eval", "tests/hostile/policy.lq", &gz, "--format", "ndjson"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -312,13 +314,7 @@ fn an_oversized_record_is_an_error_and_memory_stays_bounded() {
     );
     assert!(lines[1].contains("\"status\":\"qualified\""));
     // schema infer reads it through the same guard.
-    let out = std::process::Command::new("prlimit")
-        .arg("--as=536870912")
-        .arg(&bin)
-        .args(["schema", "infer"])
-        .arg(&gz)
-        .output()
-        .expect("lq runs");
+    let out = run_within_memory(1 << 29, &["schema", "infer", &gz]);
     assert_eq!(out.status.code(), Some(0));
     // A long value that fits the cap is quoted only in part.
     let csv = dir.path().join("long.csv");
@@ -343,24 +339,23 @@ fn an_oversized_record_is_an_error_and_memory_stays_bounded() {
 /// Endless or random input: refused at once, not read to the end.
 #[test]
 fn endless_input_is_refused() {
-    let out = run(&[
-        "eval",
-        "tests/hostile/policy.lq",
-        "/dev/zero",
-        "--input-format",
-        "csv",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("lq::csv_header"));
-    let out = run(&[
-        "eval",
-        "tests/hostile/policy.lq",
-        "/dev/urandom",
-        "--input-format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("lq::json_shape"));
+    for (data, format, code) in [
+        ("/dev/zero", "csv", "lq::csv_header"),
+        ("/dev/urandom", "json", "lq::json_shape"),
+    ] {
+        let out = run(&[
+            "eval",
+            "tests/hostile/policy.lq",
+            data,
+            "--input-format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{data}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(code),
+            "{data}"
+        );
+    }
     // NDJSON lines are capped the same way: a long line is one error.
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("long.ndjson");

@@ -98,21 +98,42 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
-fn spawn(args: &[String], stdout: Stdio) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_lq"))
+/// Where a run's standard output goes.
+enum Sink {
+    /// A pipe this test reads.
+    Pipe,
+    /// A pipe whose reading end is closed before lq writes anything.
+    ClosedPipe,
+    /// `/dev/full`: every write fails with "no space left".
+    Full,
+}
+
+/// Runs `lq ARGS` with `stdin` as its input and its output to `sink`.
+fn run(args: &[String], stdin: &[u8], sink: Sink) -> std::process::Output {
+    let stdout = match sink {
+        Sink::Pipe | Sink::ClosedPipe => Stdio::piped(),
+        Sink::Full => Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        ),
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lq"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
-        .expect("lq starts")
-}
-
-fn feed(child: &mut std::process::Child, stdin: &[u8]) {
+        .expect("lq starts");
+    if matches!(sink, Sink::ClosedPipe) {
+        drop(child.stdout.take());
+    }
     if let Some(mut input) = child.stdin.take() {
         // The command may stop before it has read everything.
         let _ = input.write_all(stdin);
     }
+    child.wait_with_output().expect("lq ends")
 }
 
 #[test]
@@ -128,9 +149,7 @@ fn every_subcommand_writes_more_than_a_pipe_holds() {
     let dir = setup();
     for command in subcommands() {
         let (args, stdin) = invocation(&command, dir.path());
-        let mut child = spawn(&args, Stdio::piped());
-        feed(&mut child, &stdin);
-        let out = child.wait_with_output().expect("lq ends");
+        let out = run(&args, &stdin, Sink::Pipe);
         assert!(
             out.stdout.len() > 64 * 1024,
             "lq {command} wrote only {} bytes; make its invocation write more",
@@ -144,13 +163,7 @@ fn a_full_disk_is_exit_2_with_a_write_message() {
     let dir = setup();
     for command in subcommands() {
         let (args, stdin) = invocation(&command, dir.path());
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .expect("/dev/full");
-        let mut child = spawn(&args, Stdio::from(full));
-        feed(&mut child, &stdin);
-        let out = child.wait_with_output().expect("lq ends");
+        let out = run(&args, &stdin, Sink::Full);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "lq {command}: {stderr}");
         assert!(
@@ -166,11 +179,7 @@ fn a_closed_pipe_stops_quietly() {
     let dir = setup();
     for command in subcommands() {
         let (args, stdin) = invocation(&command, dir.path());
-        let mut child = spawn(&args, Stdio::piped());
-        // Close the reading end before lq writes anything.
-        drop(child.stdout.take());
-        feed(&mut child, &stdin);
-        let out = child.wait_with_output().expect("lq ends");
+        let out = run(&args, &stdin, Sink::ClosedPipe);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "lq {command}: {stderr}");
         assert!(!stderr.contains("panicked"), "lq {command}: {stderr}");

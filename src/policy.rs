@@ -87,7 +87,13 @@ impl Policy {
                 };
             }
         };
-        let checked = check(&ast);
+        let mut checked = check(&ast);
+        checked
+            .diagnostics
+            .extend(crate::check::invisible_characters(&source.text));
+        checked
+            .diagnostics
+            .sort_by_key(|d| (d.primary_span().start, d.is_warning()));
         let has_errors = checked.has_errors();
         let warnings: Vec<CheckError> = checked
             .diagnostics

@@ -38,6 +38,7 @@ const POLICY_CODES: &[&str] = &[
     "lq::duplicate",
     "lq::let_cycle",
     "lq::let_too_large",
+    "lq::invisible_character",
     "lq::otherwise_not_last",
     "lq::duplicate_otherwise",
     "lq::invalid_regex",

@@ -391,3 +391,32 @@ fn errors_csv_neutralises_spreadsheet_formulas() {
     assert!(lines[4].starts_with("2,,n,'-5x,"), "{report}");
     assert!(lines[5].starts_with("3,-5,n,x,"), "{report}");
 }
+
+/// Trojan Source: a bidirectional control or a zero-width character, in a
+/// string or a comment, is a warning, so `--deny-warnings` fails.
+#[test]
+fn invisible_characters_fail_deny_warnings() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (name, text) in [
+        (
+            "zwsp-in-string.lq",
+            "when t = \"adm\u{200b}in\" then tier A",
+        ),
+        (
+            "bidi-in-comment.lq",
+            "when n > 1 then tier A # \u{2066}x\u{2069}",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        let policy = format!(
+            "schema {{ id: int key  t: text?  n: int? }}\ntiers A\n{text}\notherwise tier A\n"
+        );
+        std::fs::write(&path, policy).expect("written");
+        let path = path.to_string_lossy().into_owned();
+        let out = run(&["check", &path]);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("lq::invisible_character"));
+        let out = run(&["check", "--deny-warnings", &path]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+    }
+}

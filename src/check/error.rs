@@ -510,6 +510,23 @@ pub enum CheckError {
         #[label("after this rule, nothing is left to match")]
         span: Span,
     },
+    /// Warning: a character that changes how the text is displayed
+    /// without showing itself.
+    #[error("invisible {name} character (U+{code:04X}) in the policy")]
+    #[diagnostic(
+        code(lq::invisible_character),
+        severity(Warning),
+        help("it can make the text read differently from how it runs (\"Trojan Source\"), and a reviewer cannot see it; delete it")
+    )]
+    InvisibleCharacter {
+        /// What it is.
+        name: &'static str,
+        /// Its code point.
+        code: u32,
+        /// Where.
+        #[label("hidden character here")]
+        span: Span,
+    },
     /// Warning: a rule, disqualifier or score entry that can never fire.
     #[error("this {what} can never fire")]
     #[diagnostic(code(lq::never_fires), severity(Warning), help("{why}"))]

@@ -3,7 +3,9 @@
 
 mod analysis;
 mod budget;
+mod invisible;
 pub use budget::MAX_LET_EXPANSION;
+pub use invisible::invisible_characters;
 mod domain;
 pub mod error;
 mod lint;

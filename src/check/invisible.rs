@@ -1,0 +1,76 @@
+//! Warnings for characters that change how a policy's text is displayed
+//! without showing themselves: bidirectional controls, which can make code
+//! read in one order and run in another ("Trojan Source"), and zero-width
+//! characters, which make two names that look alike differ. A reviewer
+//! cannot see them, so `lq check` points at each, as rustc does.
+
+use super::error::CheckError;
+use crate::source::Span;
+
+/// At most this many are reported: one is enough to make a review stop.
+const MAX_REPORTED: usize = 100;
+
+/// One warning per line that holds such a character (its first), at most
+/// [`MAX_REPORTED`]. A byte-order mark at the very start is allowed.
+pub fn invisible_characters(text: &str) -> Vec<CheckError> {
+    let mut out = Vec::new();
+    let mut line_reported = false;
+    for (i, c) in text.char_indices() {
+        if c == '\n' {
+            line_reported = false;
+            continue;
+        }
+        if line_reported || (i == 0 && c == '\u{feff}') {
+            continue;
+        }
+        if let Some(name) = invisible_name(c) {
+            out.push(CheckError::InvisibleCharacter {
+                name,
+                code: c as u32,
+                span: Span::new(i, i + c.len_utf8()),
+            });
+            line_reported = true;
+            if out.len() == MAX_REPORTED {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The name of an invisible character that changes how text reads.
+fn invisible_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202a}' => "left-to-right embedding",
+        '\u{202b}' => "right-to-left embedding",
+        '\u{202c}' => "pop directional formatting",
+        '\u{202d}' => "left-to-right override",
+        '\u{202e}' => "right-to-left override",
+        '\u{2066}' => "left-to-right isolate",
+        '\u{2067}' => "right-to-left isolate",
+        '\u{2068}' => "first strong isolate",
+        '\u{2069}' => "pop directional isolate",
+        '\u{200e}' => "left-to-right mark",
+        '\u{200f}' => "right-to-left mark",
+        '\u{061c}' => "Arabic letter mark",
+        '\u{200b}' => "zero-width space",
+        '\u{200c}' => "zero-width non-joiner",
+        '\u{200d}' => "zero-width joiner",
+        '\u{2060}' => "word joiner",
+        '\u{feff}' => "zero-width no-break space",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_with_a_hidden_character_is_reported_once() {
+        let text = "\u{feff}a\u{202e}b\u{2066}\nplain\nx\u{200b}y\n";
+        let found = invisible_characters(text);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|d| d.is_warning()));
+    }
+}

@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::error::RecordProblem;
@@ -20,34 +21,58 @@ use super::error::RecordProblem;
 /// The default cap on one record's size in bytes (`--max-record-bytes`).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 
+/// How much the guard asks of its input at a time: as much as the input's
+/// own buffer holds (`lq`'s inputs use 64 KiB), so the read passes it by.
+const READ_SIZE: usize = 1 << 16;
+
 /// The text of the marker line that stands in for a broken record.
 const MARKER: &str = "\u{1}lq-broken-record-";
 
 /// The problems of broken records, in input order, shared between the
 /// guard (which finds them) and the reader (which reports them).
 #[derive(Clone, Debug, Default)]
-pub struct Broken(Arc<Mutex<VecDeque<(u64, RecordProblem)>>>);
+pub struct Broken(Arc<BrokenQueue>);
+
+#[derive(Debug, Default)]
+struct BrokenQueue {
+    /// How many problems are queued: read without the lock, so a record
+    /// costs one load while nothing is broken.
+    queued: AtomicUsize,
+    problems: Mutex<VecDeque<(u64, RecordProblem)>>,
+}
 
 impl Broken {
     fn push(&self, seq: u64, problem: RecordProblem) {
-        if let Ok(mut queue) = self.0.lock() {
+        if let Ok(mut queue) = self.0.problems.lock() {
             queue.push_back((seq, problem));
+            self.0.queued.store(queue.len(), Ordering::Release);
         }
     }
 
     /// The problem of the broken record that `cells` stands for, when
     /// `cells` is the guard's marker line for the next broken record. Cheap
-    /// for any other record: it looks at the first cell's prefix, and
-    /// locks only for a marker.
-    pub fn take<'a>(&self, mut cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+    /// for any other record: one load while nothing is queued, else a look
+    /// at the first cell's prefix; it locks only for a marker.
+    #[inline]
+    pub fn take<'a>(&self, cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+        if self.0.queued.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.take_marked(cells)
+    }
+
+    fn take_marked<'a>(&self, mut cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
         let first = cells.next()?;
+        let seq = first.strip_prefix(MARKER)?;
         if cells.next().is_some() {
             return None;
         }
-        let seq: u64 = first.strip_prefix(MARKER)?.parse().ok()?;
-        let mut queue = self.0.lock().ok()?;
+        let seq: u64 = seq.parse().ok()?;
+        let mut queue = self.0.problems.lock().ok()?;
         if queue.front().is_some_and(|(s, _)| *s == seq) {
-            queue.pop_front().map(|(_, p)| p)
+            let problem = queue.pop_front().map(|(_, p)| p);
+            self.0.queued.store(queue.len(), Ordering::Release);
+            problem
         } else {
             None
         }
@@ -72,8 +97,11 @@ pub struct CsvGuard<R> {
     inner: R,
     delimiter: u8,
     max_record: usize,
-    /// Bytes taken from `inner` and not yet handed to the parser.
+    /// Bytes taken from `inner` and not yet handed to the parser, in
+    /// `buf[..end]`; the rest is room to read into (kept, so reading
+    /// needs no zeroing).
     buf: Vec<u8>,
+    end: usize,
     /// `buf[..given]` has been handed out.
     given: usize,
     /// `buf[given..ready]` is whole records, ready to hand out.
@@ -99,6 +127,7 @@ impl<R: BufRead> CsvGuard<R> {
             delimiter,
             max_record: max_record.max(1),
             buf: Vec::new(),
+            end: 0,
             given: 0,
             ready: 0,
             scan: 0,
@@ -122,17 +151,17 @@ impl<R: BufRead> CsvGuard<R> {
                 }
                 continue;
             }
-            if self.scan >= self.buf.len() {
+            if self.scan >= self.end {
                 return;
             }
-            let rest = &self.buf[self.scan..];
+            let rest = &self.buf[self.scan..self.end];
             match self.state {
                 State::Quoted => match memchr::memchr(b'"', rest) {
                     Some(i) => {
                         self.scan += i + 1;
                         self.state = State::QuoteInQuoted;
                     }
-                    None => self.scan = self.buf.len(),
+                    None => self.scan = self.end,
                 },
                 State::QuoteInQuoted => {
                     let b = rest[0];
@@ -153,6 +182,20 @@ impl<R: BufRead> CsvGuard<R> {
                     self.state = State::Quoted;
                 }
                 State::FieldStart | State::Unquoted => {
+                    // The common case first: up to the next quote (or the
+                    // end of the buffer) every line end ends a record, so
+                    // all of those records are ready at once, with no look
+                    // at each. None of them can pass the cap when the
+                    // stretch they lie in does not.
+                    let quote = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                    if self.scan - self.ready + quote <= self.max_record {
+                        if let Some(last) = memchr::memrchr2(b'\n', b'\r', &rest[..quote]) {
+                            self.scan += last + 1;
+                            self.ready = self.scan;
+                            self.state = State::FieldStart;
+                            continue;
+                        }
+                    }
                     // Only a line end, or a quote right after a delimiter,
                     // changes anything here.
                     match memchr::memchr3(b'"', b'\n', b'\r', rest) {
@@ -185,7 +228,7 @@ impl<R: BufRead> CsvGuard<R> {
                             } else {
                                 self.state = State::Unquoted;
                             }
-                            self.scan = self.buf.len();
+                            self.scan = self.end;
                         }
                     }
                 }
@@ -211,6 +254,7 @@ impl<R: BufRead> CsvGuard<R> {
         self.broken.push(self.seq, problem);
         self.seq += 1;
         self.buf.splice(self.ready..end, marker.bytes());
+        self.end = self.end + marker.len() - (end - self.ready);
         self.ready += marker.len();
         self.scan = self.ready;
         self.state = State::FieldStart;
@@ -220,45 +264,69 @@ impl<R: BufRead> CsvGuard<R> {
     /// end), if the buffer holds it.
     fn end_of_quote_line(&self) -> Option<usize> {
         let from = self.quote_at;
-        memchr::memchr2(b'\n', b'\r', &self.buf[from..]).map(|i| from + i + 1)
+        memchr::memchr2(b'\n', b'\r', &self.buf[from..self.end]).map(|i| from + i + 1)
     }
 
     /// Makes at least one more record ready, unless the input has ended.
     fn produce(&mut self) -> io::Result<()> {
         // Hand-out bytes are dropped before more are taken in.
         if self.given > 0 {
-            self.buf.drain(..self.given);
+            self.buf.copy_within(self.given..self.end, 0);
+            self.end -= self.given;
             self.ready -= self.given;
             self.scan -= self.given;
             self.quote_at = self.quote_at.saturating_sub(self.given);
             self.given = 0;
         }
         while self.ready == 0 && !self.eof {
-            let data = self.inner.fill_buf()?;
-            if data.is_empty() {
-                self.eof = true;
-                break;
-            }
             if self.skipping {
-                match memchr::memchr2(b'\n', b'\r', data) {
-                    Some(i) => {
-                        self.inner.consume(i + 1);
-                        self.skipping = false;
-                    }
-                    None => {
-                        let n = data.len();
-                        self.inner.consume(n);
-                    }
-                }
+                self.skip_line()?;
                 continue;
             }
-            let n = data.len();
-            self.buf.extend_from_slice(data);
-            self.inner.consume(n);
-            self.scan_buffered();
+            // Straight from the input into the buffer: a read as large as
+            // the input's own buffer passes it by, so each byte is copied
+            // once.
+            if self.buf.len() < self.end + READ_SIZE {
+                self.buf.resize(self.end + READ_SIZE, 0);
+            }
+            let n = match self
+                .inner
+                .read(&mut self.buf[self.end..self.end + READ_SIZE])
+            {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                self.eof = true;
+            } else {
+                self.end += n;
+                self.scan_buffered();
+            }
         }
         if self.eof {
             self.finish();
+        }
+        Ok(())
+    }
+
+    /// Drops input up to the end of the line an oversized record is on,
+    /// without holding it.
+    fn skip_line(&mut self) -> io::Result<()> {
+        let data = self.inner.fill_buf()?;
+        if data.is_empty() {
+            self.eof = true;
+            return Ok(());
+        }
+        match memchr::memchr2(b'\n', b'\r', data) {
+            Some(i) => {
+                self.inner.consume(i + 1);
+                self.skipping = false;
+            }
+            None => {
+                let n = data.len();
+                self.inner.consume(n);
+            }
         }
         Ok(())
     }
@@ -267,13 +335,13 @@ impl<R: BufRead> CsvGuard<R> {
     /// a quote still open ends its record with the line it opened on (what
     /// follows that line is read again, as records).
     fn finish(&mut self) {
-        while self.ready < self.buf.len() {
+        while self.ready < self.end {
             if self.state == State::Quoted {
-                let end = self.end_of_quote_line().unwrap_or(self.buf.len());
+                let end = self.end_of_quote_line().unwrap_or(self.end);
                 self.break_record(end, RecordProblem::UnclosedQuote);
                 self.scan_buffered();
             } else {
-                self.ready = self.buf.len();
+                self.ready = self.end;
             }
         }
     }
@@ -292,13 +360,13 @@ impl<R: BufRead> CsvGuard<R> {
         }
         // One line longer than the cap: drop it up to its end, skipping
         // the input there when the buffer does not hold that end.
-        match memchr::memchr2(b'\n', b'\r', &self.buf[self.scan..]) {
+        match memchr::memchr2(b'\n', b'\r', &self.buf[self.scan..self.end]) {
             Some(i) => {
                 let end = self.scan + i + 1;
                 self.break_record(end, RecordProblem::TooLarge { limit });
             }
             None => {
-                let end = self.buf.len();
+                let end = self.end;
                 self.break_record(end, RecordProblem::TooLarge { limit });
                 self.skipping = true;
             }

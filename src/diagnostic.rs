@@ -5,6 +5,7 @@ use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
 
+use crate::printable;
 use crate::source::Source;
 
 /// The closest of `candidates` to `name`: the sole candidate, then a
@@ -40,7 +41,11 @@ pub fn did_you_mean<'a>(
 /// `` `a`, `b` and `c` ``, or "none" for an empty list; long lists are cut.
 pub fn list_names(names: &[String]) -> String {
     const MAX: usize = 12;
-    let quoted: Vec<String> = names.iter().take(MAX).map(|n| format!("`{n}`")).collect();
+    let quoted: Vec<String> = names
+        .iter()
+        .take(MAX)
+        .map(|n| format!("`{}`", printable::escape(n)))
+        .collect();
     match quoted.len() {
         0 => "none".to_string(),
         1 => quoted[0].clone(),
@@ -84,7 +89,14 @@ pub fn render(
     theme: GraphicalTheme,
     width: usize,
 ) -> String {
-    let named = source.map(|s| NamedSource::new(&s.name, s.text.clone()));
+    // Control characters in the excerpt (an ESC in a string, a
+    // right-to-left override in a comment) are shown, not obeyed.
+    let named = source.map(|s| {
+        NamedSource::new(
+            printable::escape(&s.name),
+            printable::mask(&s.text).into_owned(),
+        )
+    });
     let wrapped = WithSource {
         inner: diagnostic,
         source: named.as_ref(),
@@ -97,7 +109,9 @@ pub fn render(
     out
 }
 
-/// A diagnostic shown over a source it does not carry itself.
+/// A diagnostic shown over a source it does not carry itself, with the
+/// text of its message, help and labels made printable (a column name or
+/// a value from data may hold escape sequences).
 struct WithSource<'a> {
     inner: &'a dyn Diagnostic,
     source: Option<&'a NamedSource<String>>,
@@ -111,8 +125,13 @@ impl fmt::Debug for WithSource<'_> {
 
 impl fmt::Display for WithSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.inner, f)
+        f.write_str(&printable::escape_keep_lines(&self.inner.to_string()))
     }
+}
+
+/// A text shown through [`printable::escape_keep_lines`].
+fn printable_text<'b>(text: Box<dyn fmt::Display + 'b>) -> Box<dyn fmt::Display + 'b> {
+    Box::new(printable::escape_keep_lines(&text.to_string()).into_owned())
 }
 
 impl std::error::Error for WithSource<'_> {
@@ -129,7 +148,7 @@ impl Diagnostic for WithSource<'_> {
         self.inner.severity()
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.inner.help()
+        self.inner.help().map(printable_text)
     }
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.inner.url()
@@ -141,7 +160,15 @@ impl Diagnostic for WithSource<'_> {
         }
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.inner.labels()
+        let labels = self.inner.labels()?;
+        Some(Box::new(labels.map(|l| {
+            let text = l.label().map(|t| printable::escape(t).into_owned());
+            if l.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, *l.inner())
+            } else {
+                miette::LabeledSpan::new_with_span(text, *l.inner())
+            }
+        })))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
         self.inner.related()

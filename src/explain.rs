@@ -149,6 +149,7 @@ pub fn render(policy: &Policy, trace: &Trace) -> String {
 /// The policy text of a span on one line, shortened if long.
 fn snippet(text: &str, span: Span) -> String {
     let raw = text.get(span.start..span.end).unwrap_or("");
+    let raw = crate::printable::escape_keep_lines(raw);
     let one_line = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > SNIPPET {
         let cut: String = one_line.chars().take(SNIPPET - 1).collect();

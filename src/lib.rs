@@ -36,6 +36,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 mod policy;
+pub mod printable;
 pub mod report;
 pub mod source;
 pub mod sql;

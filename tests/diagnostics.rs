@@ -42,6 +42,7 @@ const POLICY_CODES: &[&str] = &[
     "lq::otherwise_not_last",
     "lq::duplicate_otherwise",
     "lq::invalid_regex",
+    "lq::patterns_too_large",
     "lq::no_schema",
     "lq::duplicate_key",
     "lq::unsupported_list",

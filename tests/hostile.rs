@@ -180,6 +180,38 @@ fn doubling_lets_are_refused_within_a_memory_limit() {
     }
 }
 
+/// 1,500 distinct `matches` patterns go over the policy's pattern budget:
+/// every command that loads the policy refuses it with
+/// `lq::patterns_too_large`, once, under a 1 GiB address-space limit (it
+/// took over 1.2 GB and aborted before the budget).
+#[test]
+fn many_patterns_are_refused_within_a_memory_limit() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("leads.csv");
+    std::fs::write(&data, "id,t\n1,abcd-0001\n").expect("written");
+    let data = data.to_string_lossy().into_owned();
+    let policy = "tests/hostile/regex-many.lq";
+    for args in [
+        vec!["check", policy],
+        vec!["test", policy],
+        vec!["eval", policy, data.as_str()],
+        vec!["explain", policy, data.as_str(), "--row", "1"],
+    ] {
+        let out = run_within_memory(1 << 30, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "lq {args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("lq::patterns_too_large").count(),
+            1,
+            "lq {args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("the patterns exceed their budget here"),
+            "lq {args:?}: {stderr}"
+        );
+    }
+}
+
 /// `--threads` takes 1 to 256: more is a usage error (exit 2), not a
 /// failed thread spawn (exit 101) or a leftover `.lq-partial` file.
 #[test]
@@ -419,4 +451,137 @@ fn invisible_characters_fail_deny_warnings() {
         let out = run(&["check", "--deny-warnings", &path]);
         assert_eq!(out.status.code(), Some(1), "{name}");
     }
+}
+
+/// No character that drives a terminal (C0/C1 controls, bidirectional
+/// overrides) in what lq prints, except the line breaks it writes itself.
+fn assert_printable(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || *c == '\u{202e}')
+        .collect();
+    assert!(bad.is_empty(), "{what} prints {bad:?}:\n{text}");
+}
+
+/// Escape sequences and line breaks in data or a policy are shown as
+/// `\u{1b}`, `\u{a}`, never obeyed: in `--format table`, in diagnostics
+/// (header names, excerpts), and in JUnit XML, which must stay valid.
+#[test]
+fn terminal_control_characters_are_escaped() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let policy = dir.path().join("p.lq");
+    std::fs::write(
+        &policy,
+        "schema { id: text key  n: int }\ntiers A\notherwise tier A\n",
+    )
+    .expect("written");
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "id,n\n\"\x1b]0;pwned\x07a\x1b[31mred\",2\n\"line1\n2    qualified  A\",3\nx\u{9b}2J,4\n",
+    )
+    .expect("written");
+    let (policy, data) = (policy.to_string_lossy(), data.to_string_lossy());
+
+    // A table row per record: the key with a line break forges none.
+    let out = run(&["eval", &policy, &data, "--format", "table"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_printable("the table", &table);
+    assert_eq!(table.lines().count(), 2 + 3, "{table}");
+    assert!(
+        table.contains(r"\u{1b}]0;pwned\u{7}a\u{1b}[31mred"),
+        "{table}"
+    );
+    assert!(table.contains(r"line1\u{a}2    qualified  A"), "{table}");
+    assert!(table.contains(r"x\u{9b}2J"), "{table}");
+
+    // A header name in `missing_column`.
+    let header = dir.path().join("h.csv");
+    std::fs::write(&header, "id,n\x1b[31m\n1,2\n").expect("written");
+    let out = run(&["eval", &policy, &header.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_printable("missing_column", &stderr);
+    assert!(stderr.contains(r"`n\u{1b}[31m`"), "{stderr}");
+
+    // Excerpts of a policy holding ESC, OSC and a right-to-left override.
+    let out = run(&["check", "tests/hostile/control-chars.lq"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_printable("lq check", &stderr);
+    assert!(stderr.contains("lq::invisible_character"), "{stderr}");
+    assert!(stderr.contains("lq::type_mismatch"), "{stderr}");
+
+    // A test name with ESC: escaped in the human report and in JUnit XML.
+    let out = run(&["test", "tests/hostile/control-chars-test.lq"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_printable("lq test", &report);
+    assert!(report.contains(r"red \u{1b}[31m name"), "{report}");
+    let out = run(&[
+        "test",
+        "tests/hostile/control-chars-test.lq",
+        "--format",
+        "junit",
+    ]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert_printable("JUnit XML", &xml);
+    assert!(
+        xml.contains(r#"<testcase name="red \u{1b}[31m name""#),
+        "{xml}"
+    );
+}
+
+/// `lq eval --escape-formulas`: in CSV outcomes, a key (from data) or a
+/// route or reason (from the policy) that a spreadsheet would run starts
+/// with `'`, on one thread or several; a number such as `-5` does not.
+/// Without the option, the cells are written as they are.
+#[test]
+fn outcome_csv_escapes_formulas_on_request() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let policy = dir.path().join("p.lq");
+    std::fs::write(
+        &policy,
+        "schema { id: text key  n: int }\ntiers A\n\
+         disqualify when n = 9 because \"-spam\"\n\
+         rule big: when n > 2 then tier A, route \"=cmd|' /C calc'!A0\"\n\
+         otherwise tier A\n",
+    )
+    .expect("written");
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "id,n\n\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1\n@SUM(A1),2\n-5,3\nplain,9\n",
+    )
+    .expect("written");
+    let (policy, data) = (policy.to_string_lossy(), data.to_string_lossy());
+    for threads in ["1", "2"] {
+        let out = run(&[
+            "eval",
+            &policy,
+            &data,
+            "--format",
+            "csv",
+            "--escape-formulas",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let csv = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[1..],
+            [
+                "1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",qualified,A,0,,otherwise,",
+                "2,'@SUM(A1),qualified,A,0,,otherwise,",
+                "3,-5,qualified,A,0,'=cmd|' /C calc'!A0,big,",
+                "4,plain,disqualified,,0,,,'-spam",
+            ],
+            "--threads {threads}:\n{csv}"
+        );
+    }
+    let out = run(&["eval", &policy, &data, "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.contains("\n2,@SUM(A1),"), "{csv}");
 }

@@ -290,6 +290,20 @@ pub enum CheckError {
         #[label("does not compile")]
         span: Span,
     },
+    /// A `matches` pattern that takes the policy's patterns over their
+    /// total budget.
+    #[error("the policy's patterns are too large together")]
+    #[diagnostic(
+        code(lq::patterns_too_large),
+        help("compiled, the distinct `matches` patterns up to this one take more than the {limit_mib} MiB a policy may use; later patterns are not compiled. Use fewer or smaller patterns (a Unicode class such as `\\w` is large, `[a-z0-9_]` small; a repeated pattern counts once), or test with `contains`, `starts with` or `in [...]`, which cost nothing")
+    )]
+    PatternsTooLarge {
+        /// The budget, in MiB.
+        limit_mib: usize,
+        /// The pattern that went over.
+        #[label("the patterns exceed their budget here")]
+        span: Span,
+    },
     /// A policy with no `schema` block.
     #[error("the policy has no schema")]
     #[diagnostic(

@@ -5,6 +5,7 @@
 //! cannot see them, so `lq check` points at each, as rustc does.
 
 use super::error::CheckError;
+use crate::printable::invisible_name;
 use crate::source::Span;
 
 /// At most this many are reported: one is enough to make a review stop.
@@ -36,30 +37,6 @@ pub fn invisible_characters(text: &str) -> Vec<CheckError> {
         }
     }
     out
-}
-
-/// The name of an invisible character that changes how text reads.
-fn invisible_name(c: char) -> Option<&'static str> {
-    Some(match c {
-        '\u{202a}' => "left-to-right embedding",
-        '\u{202b}' => "right-to-left embedding",
-        '\u{202c}' => "pop directional formatting",
-        '\u{202d}' => "left-to-right override",
-        '\u{202e}' => "right-to-left override",
-        '\u{2066}' => "left-to-right isolate",
-        '\u{2067}' => "right-to-left isolate",
-        '\u{2068}' => "first strong isolate",
-        '\u{2069}' => "pop directional isolate",
-        '\u{200e}' => "left-to-right mark",
-        '\u{200f}' => "right-to-left mark",
-        '\u{061c}' => "Arabic letter mark",
-        '\u{200b}' => "zero-width space",
-        '\u{200c}' => "zero-width non-joiner",
-        '\u{200d}' => "zero-width joiner",
-        '\u{2060}' => "word joiner",
-        '\u{feff}' => "zero-width no-break space",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

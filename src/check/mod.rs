@@ -9,10 +9,10 @@ pub use invisible::invisible_characters;
 mod domain;
 pub mod error;
 mod lint;
+pub mod patterns;
 mod records;
 pub mod tir;
 mod typeck;
-pub use typeck::REGEX_SIZE_LIMIT;
 pub mod types;
 
 use std::collections::HashMap;
@@ -90,6 +90,8 @@ struct Checker<'a> {
     // What the policy uses, for the unused-declaration warnings.
     let_used: Vec<bool>,
     tier_used: Vec<bool>,
+    patterns: patterns::PatternBudget,
+    patterns_reported: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -110,11 +112,35 @@ impl<'a> Checker<'a> {
             lead_index: HashMap::new(),
             let_used: Vec::new(),
             tier_used: Vec::new(),
+            patterns: patterns::PatternBudget::new(),
+            patterns_reported: false,
         }
     }
 
     fn error(&mut self, e: CheckError) {
         self.diags.push(e);
+    }
+
+    /// Compiles a `matches` pattern against the policy's pattern budget.
+    fn pattern(&mut self, pattern: &Spanned<String>) {
+        match self.patterns.build(&pattern.node) {
+            Ok(_) => {}
+            Err(patterns::PatternProblem::Invalid(reason)) => {
+                self.error(CheckError::InvalidRegex {
+                    reason,
+                    span: pattern.span,
+                });
+            }
+            // One report, at the first pattern refused for the budget.
+            Err(patterns::PatternProblem::OverBudget { .. }) if self.patterns_reported => {}
+            Err(patterns::PatternProblem::OverBudget { .. }) => {
+                self.patterns_reported = true;
+                self.error(CheckError::PatternsTooLarge {
+                    limit_mib: patterns::PATTERNS_TOTAL_LIMIT >> 20,
+                    span: pattern.span,
+                });
+            }
+        }
     }
 
     // ── pass 1: names and declarations ──

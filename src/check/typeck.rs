@@ -1,8 +1,6 @@
 //! Typing expressions: resolves names (let, field, score block, enum
 //! variant) and checks that operands fit their operators.
 
-use regex::RegexBuilder;
-
 use super::error::CheckError;
 use super::tir::{Func, TExpr, TKind};
 use super::types::Type;
@@ -11,9 +9,6 @@ use crate::diagnostic::did_you_mean;
 use crate::eval::value::Datum;
 use crate::source::Span;
 use crate::syntax::ast::{ArithOp, CompareOp, Expr, ExprKind, Number, TextOp};
-
-/// The most compiled regex size a pattern may take (bytes).
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 const FUNCTIONS: &[&str] = &[
     "lower",
@@ -102,16 +97,7 @@ impl Checker<'_> {
             ExprKind::Matches(l, pattern) => {
                 let l = self.infer(l, None);
                 self.require(&l, &Type::Text, "the value before `matches`", "text");
-                if let Err(err) = RegexBuilder::new(&pattern.node)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                {
-                    let reason = regex_reason(&err);
-                    self.error(CheckError::InvalidRegex {
-                        reason,
-                        span: pattern.span,
-                    });
-                }
+                self.pattern(pattern);
                 make(TKind::Matches(Box::new(l), pattern.clone()), Type::Bool)
             }
             ExprKind::DateTest(op, l, r) => {
@@ -614,23 +600,5 @@ impl Type {
         } else {
             self
         }
-    }
-}
-
-fn regex_reason(err: &regex::Error) -> String {
-    match err {
-        regex::Error::CompiledTooBig(limit) => {
-            format!("the pattern is too large (over {limit} bytes compiled); simplify it")
-        }
-        regex::Error::Syntax(text) => {
-            let last = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            let reason = last.trim_start_matches("error:").trim();
-            format!("{reason}; patterns use Rust regex syntax (linear time, no look-around or back-references)")
-        }
-        _ => "the pattern does not compile".to_string(),
     }
 }

@@ -39,6 +39,11 @@ pub struct Args {
     /// larger one is an error outcome, skipped to the end of its line.
     #[arg(long, value_name = "BYTES", default_value_t = lq::data::bounded::DEFAULT_MAX_RECORD_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
     max_record_bytes: u64,
+    /// In CSV output, write a cell a spreadsheet would run as a formula
+    /// (starting with `=` `+` `-` `@`, a tab or a carriage return, and not a
+    /// number) with a leading `'`, as the `--errors` CSV always does.
+    #[arg(long)]
+    escape_formulas: bool,
     /// Write outcomes to FILE (atomically: all or nothing) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<String>,
@@ -227,6 +232,7 @@ impl Run<'_> {
                 .key
                 .map(|k| checked.schema.fields[k].name.clone()),
             blocks: checked.block_names().map(String::from).collect(),
+            escape_formulas: self.args.escape_formulas,
         }
     }
 
@@ -234,13 +240,7 @@ impl Run<'_> {
     /// problems into `errors_out` (with `--errors`).
     fn all(&self, out: Box<dyn Write + '_>, errors_out: Option<&File>) -> Result<Tally, Failed> {
         let checked = self.policy.checked();
-        let columns = Columns {
-            key: checked
-                .schema
-                .key
-                .map(|k| checked.schema.fields[k].name.clone()),
-            blocks: checked.block_names().map(String::from).collect(),
-        };
+        let columns = self.columns();
         let out_err = |e| Failed::Output(self.args.output.clone(), e);
         // Open every input (and match its header to the schema) before any
         // output, so a mismatch leaves no half-written result.
@@ -260,12 +260,15 @@ impl Run<'_> {
             let records = RecordReader::with_options(checked, reader, input_format, input, options)
                 .map_err(Failed::Data)?;
             for warning in records.duplicate_columns() {
-                errln!("warning: {input}: {warning}");
+                errln!(
+                    "warning: {input}: {}",
+                    lq::printable::escape_keep_lines(warning)
+                );
             }
             if self.args.verbose && !records.unused_columns().is_empty() {
                 errln!(
                     "{input}: columns not in the schema (ignored): {}",
-                    records.unused_columns().join(", ")
+                    lq::printable::escape(&records.unused_columns().join(", "))
                 );
             }
             readers.push(records);
@@ -288,7 +291,11 @@ impl Run<'_> {
         // into `buffer`; anything else goes through an `Outcome`.
         let fast =
             matches!(self.format, OutputFormat::Csv | OutputFormat::Ndjson) && !self.args.explain;
-        let lines = DecisionWriter::new(&self.policy.compiled, self.format == OutputFormat::Ndjson);
+        let lines = DecisionWriter::new(
+            &self.policy.compiled,
+            self.format == OutputFormat::Ndjson,
+            self.args.escape_formulas,
+        );
         let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
         let mut record = Vec::new();
         let mut decision = Decision::default();

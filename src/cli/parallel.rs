@@ -203,7 +203,11 @@ fn worker(
     } = setup;
     let (format, as_of) = (*format, *as_of);
     let plan = &policy.compiled;
-    let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson);
+    let lines = DecisionWriter::new(
+        plan,
+        format == OutputFormat::Ndjson,
+        columns.escape_formulas,
+    );
     let mut values = Vec::new();
     let mut decision = Decision::default();
     loop {

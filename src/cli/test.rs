@@ -309,8 +309,11 @@ fn junit(suites: &[Suite]) -> String {
     out
 }
 
+/// Text made safe for XML 1.0, which forbids control characters even as
+/// character references: they are written as `\u{1b}` first.
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
+    lq::printable::escape_keep_lines(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -3,8 +3,7 @@
 pub mod closure;
 pub mod plan;
 
-use regex::RegexBuilder;
-
+use crate::check::patterns::PatternBudget;
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
 use crate::check::types::Type;
 use crate::eval::value::Datum;
@@ -37,6 +36,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
     let mut cx = Compiler {
         policy,
         lets: vec![None; policy.lets.len()],
+        patterns: PatternBudget::new(),
     };
     let disqualifiers = policy
         .disqualifiers
@@ -100,6 +100,7 @@ pub fn compile_expr(policy: &CheckedPolicy, expr: &TExpr) -> Node {
         Compiler {
             policy,
             lets: vec![None; policy.lets.len()],
+            patterns: PatternBudget::new(),
         }
         .node(expr),
     )
@@ -187,6 +188,7 @@ fn specialize(node: Node) -> Node {
 struct Compiler<'p> {
     policy: &'p CheckedPolicy,
     lets: Vec<Option<Node>>,
+    patterns: PatternBudget,
 }
 
 impl Compiler<'_> {
@@ -214,10 +216,11 @@ impl Compiler<'_> {
             }
             TKind::TextTest(op, l, r) => Node::TextTest(*op, self.boxed(l), self.boxed(r)),
             TKind::Matches(l, pattern) => {
-                // INVARIANT: the checker compiled this pattern with the same limit.
-                let regex = RegexBuilder::new(&pattern.node)
-                    .size_limit(crate::check::REGEX_SIZE_LIMIT)
-                    .build()
+                // INVARIANT: the checker built the same patterns against the
+                // same budget, and refuses a policy where one fails.
+                let regex = self
+                    .patterns
+                    .build(&pattern.node)
                     .unwrap_or_else(|_| unreachable!("the checker rejects invalid patterns"));
                 Node::Matches(self.boxed(l), regex)
             }

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use regex::Regex;
+use crate::check::patterns::Pattern;
 
 use super::closure::Cond;
 use crate::check::tir::Func;
@@ -42,7 +42,7 @@ pub enum Node {
     /// `contains`, `starts with`, `ends with`
     TextTest(TextOp, Box<Node>, Box<Node>),
     /// `x matches "pattern"`
-    Matches(Box<Node>, Regex),
+    Matches(Box<Node>, Pattern),
     /// `before`, `after`
     DateTest(DateOp, Box<Node>, Box<Node>),
     /// `d within N days`

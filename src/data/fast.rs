@@ -2,6 +2,7 @@
 //! reason is escaped once, when the writer is made, so a record costs a few
 //! copies and integer formats — no allocation.
 
+use super::errors::neutralize_formula;
 use crate::check::types::Type;
 use crate::compile::Compiled;
 use crate::eval::{Datum, Decision};
@@ -33,6 +34,12 @@ impl Both {
 #[derive(Clone, Debug)]
 pub struct DecisionWriter {
     ndjson: bool,
+    /// CSV with `--escape-formulas`: a line with a cell to escape takes
+    /// the general path, which escapes it.
+    escape_formulas: bool,
+    /// Whether a tier, rule, route or reason of the policy itself would
+    /// need escaping (then every line takes the general path).
+    risky_policy_text: bool,
     key: Option<(usize, String)>,
     tiers: Vec<Both>,
     rules: Vec<(Both, Option<Both>, usize)>,
@@ -41,11 +48,22 @@ pub struct DecisionWriter {
 }
 
 impl DecisionWriter {
-    /// A writer for a compiled policy, as NDJSON or CSV.
-    pub fn new(plan: &Compiled, ndjson: bool) -> DecisionWriter {
+    /// A writer for a compiled policy, as NDJSON or CSV; `escape_formulas`
+    /// as `lq eval --escape-formulas` asks (CSV only).
+    pub fn new(plan: &Compiled, ndjson: bool, escape_formulas: bool) -> DecisionWriter {
         let policy = &plan.policy;
+        let escape_formulas = escape_formulas && !ndjson;
+        let is_risky = |t: &str| matches!(neutralize_formula(t), std::borrow::Cow::Owned(_));
+        let risky_policy_text = policy.tiers.iter().any(|t| is_risky(t))
+            || plan
+                .rules
+                .iter()
+                .any(|r| is_risky(&r.label) || r.route.as_deref().is_some_and(is_risky))
+            || plan.disqualifiers.iter().any(|d| is_risky(&d.reason));
         DecisionWriter {
             ndjson,
+            escape_formulas,
+            risky_policy_text,
             key: policy.schema.key.map(|k| {
                 (
                     k,
@@ -93,6 +111,14 @@ impl DecisionWriter {
         }
     }
 
+    /// Whether the record's key is a text a spreadsheet would run.
+    fn risky_key(&self, record: &[Datum]) -> bool {
+        match self.key.as_ref().and_then(|(k, _)| record.get(*k)) {
+            Some(Datum::Text(t)) => matches!(neutralize_formula(t), std::borrow::Cow::Owned(_)),
+            _ => false,
+        }
+    }
+
     /// Appends one decision's line to `out`; false (nothing written) when
     /// the record needs the general path.
     pub fn write(
@@ -104,6 +130,9 @@ impl DecisionWriter {
         plan: &Compiled,
     ) -> bool {
         if !self.simple_key(record) {
+            return false;
+        }
+        if self.escape_formulas && (self.risky_policy_text || self.risky_key(record)) {
             return false;
         }
         if matches!(

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::errors::neutralize_formula;
 use crate::eval::outcome::Outcome;
 
 /// The output formats.
@@ -34,6 +35,9 @@ pub struct Columns {
     pub key: Option<String>,
     /// The named score blocks, in order.
     pub blocks: Vec<String>,
+    /// Whether CSV cells a spreadsheet would run as formulas get a leading
+    /// `'` (`lq eval --escape-formulas`).
+    pub escape_formulas: bool,
 }
 
 impl Columns {
@@ -44,6 +48,21 @@ impl Columns {
         h.extend(self.blocks.iter().map(|b| format!("score_{b}")));
         h.extend(["route", "rule", "reasons"].map(String::from));
         h
+    }
+
+    /// The cells of a CSV line, formulas escaped if asked.
+    fn csv_cells(&self, o: &Outcome) -> Vec<String> {
+        let cells = self.cells(o);
+        if !self.escape_formulas {
+            return cells;
+        }
+        cells
+            .into_iter()
+            .map(|c| match neutralize_formula(&c) {
+                std::borrow::Cow::Owned(escaped) => escaped,
+                std::borrow::Cow::Borrowed(_) => c,
+            })
+            .collect()
     }
 
     fn cells(&self, o: &Outcome) -> Vec<String> {
@@ -93,7 +112,7 @@ impl<W: Write> OutcomeWriter<W> {
     /// Writes one outcome.
     pub fn write(&mut self, o: &Outcome) -> io::Result<()> {
         match self.format {
-            OutputFormat::Csv => write_csv_row(&mut self.out, &self.columns.cells(o))?,
+            OutputFormat::Csv => write_csv_row(&mut self.out, &self.columns.csv_cells(o))?,
             OutputFormat::Ndjson => {
                 serde_json::to_writer(&mut self.out, o)?;
                 self.out.write_all(b"\n")?;
@@ -146,7 +165,7 @@ pub fn outcome_line(
             out.push(b'\n');
             Ok(())
         }
-        _ => write_csv_row(out, &columns.cells(o)),
+        _ => write_csv_row(out, &columns.csv_cells(o)),
     }
 }
 
@@ -164,9 +183,20 @@ fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// An aligned table for a terminal: each cell made printable first, so a
+/// key holding a line break or an escape sequence shows as `\u{a}` or
+/// `\u{1b}` instead of forging a row or driving the terminal.
 fn write_table<W: Write>(out: &mut W, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    let printable = |cells: &[String]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|c| crate::printable::escape(c).into_owned())
+            .collect()
+    };
+    let header = printable(header);
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| printable(r)).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
@@ -179,10 +209,10 @@ fn write_table<W: Write>(out: &mut W, header: &[String], rows: &[Vec<String>]) -
             .collect();
         padded.join("  ").trim_end().to_string()
     };
-    writeln!(out, "{}", line(header))?;
+    writeln!(out, "{}", line(&header))?;
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     writeln!(out, "{}", line(&rule))?;
-    for row in rows {
+    for row in &rows {
         let shown: Vec<String> = row
             .iter()
             .map(|c| {

@@ -225,7 +225,7 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
         }
         Node::TextTest(op, l, r) => text_test(*op, eval(l, env), eval(r, env)),
         Node::Matches(l, regex) => match eval(l, env) {
-            Value::Text(t) => Truth::from_bool(regex.is_match(&t)),
+            Value::Text(t) => Truth::from_bool(regex.is_match(t.as_ref())),
             _ => Truth::Unknown,
         },
         Node::DateTest(op, l, r) => match (eval(l, env), eval(r, env)) {

@@ -60,7 +60,8 @@ fn print_reply(reply: Reply, style: &Style) -> bool {
     match reply {
         Reply::Text(t) if t.is_empty() => true,
         Reply::Text(t) => {
-            outln!("{t}");
+            // Values may come from a loaded file: shown, not obeyed.
+            outln!("{}", lq::printable::escape_keep_lines(&t));
             true
         }
         Reply::Errors(errors, source) => {

@@ -190,3 +190,51 @@ fn a_terminal_session() {
     again.send_control('d').expect("ctrl-d");
     again.exp_eof().expect("ends");
 }
+
+/// A long pasted line is echoed, not redrawn with colours at every
+/// character (a 10 KB line took 10 s, 1 MB minutes), and its answer comes
+/// back well within the session's timeout (10 s; it took 8 s for 9 KB).
+#[cfg(unix)]
+#[test]
+fn a_long_pasted_line_with_colour_on() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut cmd = Command::new(cargo_bin("lq"));
+    cmd.args([
+        "--color",
+        "always",
+        "repl",
+        "examples/inbound-saas.lq",
+        "--as-of",
+        "2026-11-23",
+    ])
+    .env_remove("NO_COLOR")
+    .env("LQ_HISTORY", dir.path().join("history.txt"))
+    .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn in a pty");
+    p.exp_string("lq> ").expect("a prompt");
+    let long = format!("\"{}\" = \"b\"", "a".repeat(30_000));
+    enter(&mut p, &long);
+    p.exp_string("lq::line_too_long")
+        .expect("the answer to a 30 KB line");
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("the REPL ends");
+}
+
+/// A history file that is a device or too large is not read (it was read
+/// without end from `/dev/zero`): a warning, and the session goes on.
+#[cfg(unix)]
+#[test]
+fn an_endless_history_file_is_not_read() {
+    let mut cmd = Command::new(cargo_bin("lq"));
+    cmd.args(["repl", "examples/inbound-saas.lq"])
+        .env("NO_COLOR", "1")
+        .env("LQ_HISTORY", "/dev/zero")
+        .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn in a pty");
+    p.exp_string("history file /dev/zero not used: it is not a regular file")
+        .expect("a warning");
+    p.exp_string("lq> ").expect("a prompt");
+    ask(&mut p, "1 + 1", "2 : int");
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("the REPL ends");
+}

@@ -20,6 +20,9 @@ pub struct Printer<'s> {
     rename: HashMap<usize, usize>,
     /// Line moves of unnamed rules and disqualifiers in this pass.
     line_map: HashMap<usize, usize>,
+    /// How much of `out` has been counted, and its line breaks: counting
+    /// from the start at every unnamed rule was quadratic.
+    counted: std::cell::Cell<(usize, usize)>,
 }
 
 /// How consecutive declarations line up.
@@ -43,6 +46,7 @@ impl<'s> Printer<'s> {
             out: String::new(),
             rename,
             line_map: HashMap::new(),
+            counted: std::cell::Cell::new((0, 0)),
         }
     }
 
@@ -187,8 +191,13 @@ impl<'s> Printer<'s> {
             .map_or(0, |n| n + 1)
     }
 
+    /// The line of `out` being written (from 1). `out` only grows while
+    /// printing, so only the text added since the last call is counted.
     fn current_line(&self) -> usize {
-        self.out.matches('\n').count() + 1
+        let (len, breaks) = self.counted.get();
+        let breaks = breaks + self.out[len..].matches('\n').count();
+        self.counted.set((self.out.len(), breaks));
+        breaks + 1
     }
 
     // ── declarations ──

@@ -231,16 +231,22 @@ impl Hinter for LqHelper {
     type Hint = String;
 }
 
+/// Lines longer than this (bytes) are not coloured. The editor redraws
+/// the whole line for each character typed when highlighting is on, so a
+/// pasted line of 10 KB took 10 s, and 1 MB minutes; past this length
+/// each character is only echoed.
+const HIGHLIGHT_MAX_BYTES: usize = 2048;
+
 impl Highlighter for LqHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if !self.color {
+        if !self.color || line.len() > HIGHLIGHT_MAX_BYTES {
             return Cow::Borrowed(line);
         }
         Cow::Owned(highlight(line))
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
-        self.color
+    fn highlight_char(&self, line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.color && line.len() <= HIGHLIGHT_MAX_BYTES
     }
 }
 

@@ -109,6 +109,26 @@ fn history_path() -> Option<PathBuf> {
     Some(dir.join("history.txt"))
 }
 
+/// The most a history file may hold to be read (bytes).
+const HISTORY_MAX_BYTES: u64 = 4 << 20;
+
+/// Whether `path` can serve as the history file: absent (it will be
+/// created), or a regular file of at most [`HISTORY_MAX_BYTES`]. A device
+/// such as `/dev/zero` or a FIFO would be read without end or block.
+fn usable_history(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(m) if !m.is_file() => Err("it is not a regular file".to_string()),
+        Ok(m) if m.len() > HISTORY_MAX_BYTES => Err(format!(
+            "it holds {} bytes, more than the {} a history may",
+            lq::diagnostic::thousands(m.len()),
+            lq::diagnostic::thousands(HISTORY_MAX_BYTES)
+        )),
+        Ok(_) => Ok(()),
+    }
+}
+
 fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
     let config = Config::builder()
         .auto_add_history(true)
@@ -123,7 +143,16 @@ fn interactive_loop(session: &mut Session, style: &Style) -> Exit {
     };
     let names = Rc::new(RefCell::new(Names::of(session.policy())));
     editor.set_helper(Some(LqHelper::new(names.clone(), style.colored())));
-    let history = history_path();
+    let history = history_path().filter(|h| match usable_history(h) {
+        Ok(()) => true,
+        Err(why) => {
+            errln!(
+                "warning: history file {} not used: {why}; set LQ_HISTORY to another file",
+                lq::printable::escape(&h.display().to_string())
+            );
+            false
+        }
+    });
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::eval::interp::{block_total, decide, entry_points, truth, Env};
+use crate::eval::interp::{block_total, clamp_score, decide, entry_points, truth, Env};
 use crate::eval::value::{Datum, Truth};
 use crate::source::{line_col, Span};
 use crate::Policy;
@@ -105,17 +105,17 @@ impl Coverage {
         }
         for (b, block) in plan.blocks.iter().enumerate() {
             let total = decision.blocks[b];
-            let sum: i64 = block
+            let sum: i128 = block
                 .entries
                 .iter()
                 .map(|e| entry_points(e, &env))
-                .fold(0, i64::saturating_add);
+                .fold(0, i128::saturating_add);
             for e in &block.entries {
                 let added = entry_points(e, &env);
                 if added != 0 || (!e.per && truth(&e.expr, &env) == Truth::True) {
                     self.items[i].fired += 1;
                 }
-                let mut without = sum.saturating_sub(added);
+                let mut without = clamp_score(sum.saturating_sub(added));
                 if let Some(cap) = block.cap {
                     without = without.min(cap);
                 }

@@ -48,6 +48,51 @@ pub fn parse_iso(text: &str) -> Option<i32> {
         .then(|| days_from_civil(year, month, day))
 }
 
+/// Why a text shaped like an ISO date (`2026-11-31`, `2026-13-01`) is no
+/// date: "November 2026 has 30 days", "there is no month 13". `None` for a
+/// real date or a text of another shape.
+pub fn no_such_date(text: &str) -> Option<String> {
+    let b = text.trim().as_bytes();
+    let shaped = b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[..10]
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped || parse_iso(text).is_some() {
+        return None;
+    }
+    let num = |s: &[u8]| s.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let (year, month, day) = (num(&b[..4]), num(&b[5..7]), num(&b[8..10]));
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let Some(name) = month.checked_sub(1).and_then(|m| MONTHS.get(m as usize)) else {
+        return Some(format!("there is no month {month}"));
+    };
+    let days = (28..=31)
+        .rev()
+        .find(|d| NaiveDate::from_ymd_opt(year as i32, month, *d).is_some())
+        .unwrap_or(28);
+    Some(if day == 0 {
+        "days start at 1".to_string()
+    } else {
+        format!("{name} {year} has {days} days, so there is no day {day}")
+    })
+}
+
 /// Days since 1970-01-01 of a valid calendar date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i32, month: i32, day: i32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -90,5 +135,31 @@ mod tests {
         assert_eq!(parse_iso("2026-1-3"), None);
         assert_eq!(parse_iso("20261123"), None);
         assert_eq!(parse_iso("2026-11-23x"), None);
+    }
+
+    #[test]
+    fn says_why_a_date_shaped_text_is_no_date() {
+        assert_eq!(
+            no_such_date("2026-11-31").as_deref(),
+            Some("November 2026 has 30 days, so there is no day 31")
+        );
+        assert_eq!(
+            no_such_date("2025-02-29").as_deref(),
+            Some("February 2025 has 28 days, so there is no day 29")
+        );
+        assert_eq!(no_such_date("2024-02-29"), None);
+        assert_eq!(
+            no_such_date("2026-13-01").as_deref(),
+            Some("there is no month 13")
+        );
+        assert_eq!(
+            no_such_date("2026-00-01").as_deref(),
+            Some("there is no month 0")
+        );
+        assert_eq!(
+            no_such_date("2026-01-00").as_deref(),
+            Some("days start at 1")
+        );
+        assert_eq!(no_such_date("23/11/2026"), None);
     }
 }

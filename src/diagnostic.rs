@@ -54,6 +54,25 @@ pub fn list_names(names: &[String]) -> String {
     }
 }
 
+/// `a Role`, `an Occupation`: the name after the article its sound takes
+/// (by its first letter: a vowel takes `an`).
+pub fn with_article(name: &str) -> String {
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
+/// Names joined by `, `, cut after `max` with `… (N in all)`.
+pub fn list_cut(names: &[String], max: usize) -> String {
+    if names.len() <= max {
+        names.join(", ")
+    } else {
+        format!("{}, … ({} in all)", names[..max].join(", "), names.len())
+    }
+}
+
 /// A count with thousands separated by commas: `1,048,576`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

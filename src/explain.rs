@@ -15,7 +15,7 @@ use crate::Policy;
 pub fn annotate(policy: &Policy, trace: &mut Trace, record: &[Datum], as_of: i32) {
     let checked = policy.checked();
     let totals: Vec<i64> = trace.blocks.iter().map(|b| b.total).collect();
-    let score = totals.iter().fold(0i64, |a, t| a.saturating_add(*t));
+    let score = crate::eval::interp::score_of(totals.iter().map(|t| i128::from(*t)));
     let env = Env {
         record,
         as_of,

@@ -45,5 +45,5 @@ pub mod testing;
 pub mod text_key;
 
 pub use error::Error;
-pub use policy::{Expression, Loaded, Policy};
+pub use policy::{Expression, LeadError, Loaded, Policy};
 pub use source::Source;

@@ -11,6 +11,18 @@ use crate::source::Source;
 use crate::syntax::{ast, parse, parse_expr};
 use crate::Error;
 
+/// Why a lead given on the command line (`lq explain --lead`) cannot be
+/// read.
+#[derive(Debug)]
+pub enum LeadError {
+    /// The lq record literal does not parse or check: the diagnostics and
+    /// the text they point into.
+    Policy(Vec<Error>, Source),
+    /// It parses, but `lq eval` would make such a record an `error`
+    /// outcome (a value that does not convert, a required field left out).
+    Record(crate::data::RecordError),
+}
+
 /// A checked, compiled policy, ready to evaluate records.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -177,7 +189,7 @@ impl Policy {
     /// checked against the schema; fields left out are missing. On errors,
     /// the diagnostics and the text they point into.
     pub fn record_from_literal(&self, literal: &str) -> Result<Vec<Datum>, (Vec<Error>, Source)> {
-        const NAME: &str = "__lq_lead";
+        const NAME: &str = "the_lead_given";
         let text = format!("{}\nlead {NAME} {literal}\n", self.source.text.trim_end());
         let p = Policy::load(Source::new(self.source.name.clone(), text)).into_result()?;
         let lead = p.checked().leads.iter().find(|l| l.name == NAME);
@@ -188,6 +200,55 @@ impl Policy {
                 .collect()
         });
         Ok(values.unwrap_or_default())
+    }
+
+    /// A lead given on the command line (`lq explain --lead`), read by the
+    /// rules `lq eval` applies to a record: a JSON object (`{"id": 1}`) by
+    /// the schema's column names, with the conversions of a data file; an
+    /// lq record literal (`{id: 1, role: VP}`) checked against the schema.
+    /// Either way a required field left out makes the lead unreadable, as
+    /// it would make a record an `error` outcome.
+    pub fn read_lead(&self, text: &str) -> Result<Vec<Datum>, LeadError> {
+        if let Some(inside) = text.trim_start().strip_prefix('{') {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                return self.read_json(&json).map_err(LeadError::Record);
+            }
+            // A literal with a quoted key (`{"id": 1, role: VP}`) is JSON
+            // the user meant: say what JSON wanted.
+            if inside.trim_start().starts_with('"') {
+                let e = serde_json::from_str::<serde_json::Value>(text).err();
+                let message = e.map_or_else(String::new, |e| e.to_string());
+                return Err(LeadError::Record(crate::data::RecordError {
+                    row: 1,
+                    key: None,
+                    problems: vec![crate::data::error::RecordProblem::Malformed(format!(
+                        "the lead is not valid JSON: {message}"
+                    ))],
+                }));
+            }
+        }
+        let record = self
+            .record_from_literal(text)
+            .map_err(|(errors, source)| LeadError::Policy(errors, source))?;
+        let fields = &self.checked().schema.fields;
+        let problems: Vec<crate::data::error::RecordProblem> = fields
+            .iter()
+            .zip(&record)
+            .filter(|(f, v)| !f.optional && **v == Datum::Missing)
+            .map(|(f, _)| crate::data::error::RecordProblem::Cell {
+                column: f.column.clone(),
+                problem: crate::data::convert::CellProblem::Required,
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(record)
+        } else {
+            Err(LeadError::Record(crate::data::RecordError {
+                row: 1,
+                key: None,
+                problems,
+            }))
+        }
     }
 
     /// Reads a lead given as a JSON object (as a service receives it), by

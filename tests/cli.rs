@@ -426,6 +426,17 @@ fn data_errors_are_reported_with_help() {
     for (name, data) in cases {
         insta::assert_snapshot!(name, data_error(&["eval", "tests/data/crm.lq", data]));
     }
+    // `--delimiter ,` on a `;`-separated export: the help names `;`.
+    insta::assert_snapshot!(
+        "wrong_delimiter",
+        data_error(&[
+            "eval",
+            "tests/data/crm.lq",
+            "tests/data/crm-semicolons.csv",
+            "--delimiter",
+            ",",
+        ])
+    );
     // An output that cannot be written: exit 2, a message that says *write*.
     insta::assert_snapshot!(
         "output_folder_missing",
@@ -437,6 +448,148 @@ fn data_errors_are_reported_with_help() {
             "tests/no-such-folder/out.csv",
         ])
     );
+}
+
+/// `lq explain --lead` takes a JSON object, by column names and with a data
+/// file's conversions, as well as an lq record; either way a lead `lq eval`
+/// would make an `error` outcome (a required field left out, a value that
+/// does not convert) is refused with the same messages, exit 1.
+#[test]
+fn explain_reads_a_lead_as_eval_reads_a_record() {
+    let json = r#"{"id": 1, "email": "ana@acme.com", "role": "VP", "employees": "200", "budget": "$25,000", "country": "US", "industry": "SaaS", "demo_requested": "yes", "Total Visits": 3, "last_activity": "2026-11-01"}"#;
+    let out = lq()
+        .args(["explain", INBOUND, "--as-of", "2026-11-23", "--lead", json])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("qualified, tier A, score 41, rule enterprise"),
+        "{stdout}"
+    );
+
+    for (lead, message) in [
+        (
+            r#"{"id": 1}"#.to_string(),
+            "column email: missing value, but the field is required",
+        ),
+        (
+            json.replace(r#""VP""#, r#""vp""#),
+            r#"column role: "vp" is not a Role (CEO, CTO, CFO, VP, Director, Manager, Engineer, Student, Other); it would read as VP with `ignore case`"#,
+        ),
+        (
+            r#"{id: 1, email: "ana@acme.com", role: VP}"#.to_string(),
+            "column employees: missing value, but the field is required",
+        ),
+        (
+            r#"{"id": 1, role: VP}"#.to_string(),
+            "the lead is not valid JSON: key must be a string",
+        ),
+    ] {
+        let out = lq()
+            .args(["explain", INBOUND, "--lead", &lead])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{lead}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr
+                .starts_with("the lead cannot be read, as `lq eval` would not read such a record:"),
+            "{lead}: {stderr}"
+        );
+        assert!(stderr.contains(message), "{lead}: {stderr}");
+        assert!(!stderr.contains("__lq"), "{lead}: {stderr}");
+    }
+}
+
+/// An enum value that `trim` or `ignore case` would read says so, with the
+/// article its name takes (`an Occupation`).
+#[test]
+fn enum_values_say_which_option_would_read_them() {
+    let out = lq()
+        .args([
+            "eval",
+            "tests/data/occupations.lq",
+            "tests/data/occupations.csv",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("enum_value_hints", String::from_utf8_lossy(&out.stdout));
+}
+
+/// `--row 0` is a usage error that says rows start at 1 (it was "has
+/// fewer than 0 records").
+#[test]
+fn explain_rows_start_at_1() {
+    let out = lq()
+        .args([
+            "explain",
+            INBOUND,
+            "--row",
+            "0",
+            "examples/data/inbound-leads.csv",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("explain_row_0", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A UTF-8 byte-order mark, as some editors save, starts a policy without
+/// complaint, and `lq fmt` keeps it.
+#[test]
+fn a_byte_order_mark_is_accepted_and_kept() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("bom.lq");
+    let text = "\u{feff}schema {\n  id: int key\n}\ntiers A\notherwise tier A\n";
+    fs::write(&path, text).expect("written");
+    lq().arg("check")
+        .arg(&path)
+        .arg("--deny-warnings")
+        .assert()
+        .success();
+    lq().args(["fmt", "--check"]).arg(&path).assert().success();
+    let out = lq()
+        .args(["fmt", "-"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), text);
+}
+
+/// `-9223372036854775808`, the smallest int, is a number in a policy, in a
+/// test's lead and in data, though its digits alone are too large.
+#[test]
+fn the_smallest_int_is_a_number() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("min.lq");
+    fs::write(
+        &path,
+        "schema { id: int key  n: int? }\ntiers A > B\n\
+         when n > -9223372036854775808 then tier A\notherwise tier B\n\
+         test \"the smallest\" {\n  given { id: 1, n: -9223372036854775808 }\n  expect tier B\n}\n",
+    )
+    .expect("written");
+    lq().arg("test").arg(&path).assert().success();
+    let out = lq()
+        .arg("eval")
+        .arg(&path)
+        .args(["-", "--format", "csv"])
+        .write_stdin("id,n\n1,-9223372036854775808\n2,-9223372036854775807\n")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.contains("\n1,1,qualified,B,"), "{csv}");
+    assert!(csv.contains("\n2,2,qualified,A,"), "{csv}");
 }
 
 #[test]
@@ -641,7 +794,8 @@ fn explain_a_lead_or_a_row() {
         "--as-of",
         "2026-11-23",
         "--lead",
-        "{id: 1, role: VP, budget: 25k, employees: 300, country: \"US\", visits: 2}",
+        "{id: 1, email: \"ana@acme.com\", role: VP, budget: 25k, employees: 300, country: \"US\", \
+         industry: SaaS, demo_requested: false, visits: 2, last_activity: 2026-11-01}",
     ]));
     insta::assert_snapshot!("explain_lead", out);
     let json = stdout_of(lq().args([

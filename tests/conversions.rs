@@ -54,6 +54,9 @@ fn numbers() {
         ("-3", -3),
         ("1.5M", 1_500_000),
         ("2.0", 2),
+        // The smallest int, whose digits alone are too large.
+        ("-9223372036854775808", i64::MIN),
+        ("9223372036854775807", i64::MAX),
     ] {
         assert_eq!(cell("n", text), Ok(Datum::Int(want)), "{text}");
     }
@@ -64,6 +67,10 @@ fn numbers() {
         Err("\"3.5\" is not a whole number".into())
     );
     assert_eq!(cell("n", "ten"), Err("\"ten\" is not a number".into()));
+    assert_eq!(
+        cell("n", "9223372036854775808"),
+        Err("\"9223372036854775808\" is not a number".into())
+    );
     assert_eq!(cell("x", "NaN"), Err("\"NaN\" is not a number".into()));
 }
 
@@ -105,7 +112,10 @@ fn dates() {
     );
     assert_eq!(
         cell("d", "2026-02-30"),
-        Err("\"2026-02-30\" is not a date (YYYY-MM-DD)".into())
+        Err(
+            "\"2026-02-30\" is no such date: February 2026 has 28 days, so there is no day 30"
+                .into()
+        )
     );
 }
 
@@ -117,11 +127,11 @@ fn enums_take_names_and_spellings_exactly() {
     assert_eq!(cell("s", "Direct Traffic"), Ok(Datum::Enum(1)));
     assert_eq!(
         cell("s", "GOOGLE"),
-        Err("\"GOOGLE\" is not a Source (Google, Direct)".into())
+        Err("\"GOOGLE\" is not a Source (Google, Direct); it would read as Google with `ignore case` (on the field or on enum Source)".into())
     );
     assert_eq!(
         cell("s", " Google"),
-        Err("\" Google\" is not a Source (Google, Direct)".into())
+        Err("\" Google\" is not a Source (Google, Direct); it would read as Google with `trim` (on the field or on enum Source)".into())
     );
 }
 
@@ -237,12 +247,12 @@ fn trim_and_ignore_case_are_declared_where_needed() {
     assert_eq!(tolerant("stage", " Customer "), Ok(Datum::Enum(1)));
     assert_eq!(
         tolerant("stage", "customer"),
-        Err("\"customer\" is not a Stage (Lead, Customer)".into())
+        Err("\"customer\" is not a Stage (Lead, Customer); it would read as Customer with `ignore case` (on the field or on enum Stage)".into())
     );
     assert_eq!(tolerant("loud", "CUSTOMER"), Ok(Datum::Enum(1)));
     assert_eq!(
         tolerant("loud", " Customer"),
-        Err("\" Customer\" is not a Stage (Lead, Customer)".into())
+        Err("\" Customer\" is not a Stage (Lead, Customer); it would read as Customer with `trim` (on the field or on enum Stage)".into())
     );
     assert_eq!(tolerant("name", "  Ana  "), Ok(Datum::Text("Ana".into())));
     assert_eq!(

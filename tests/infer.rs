@@ -82,10 +82,11 @@ fn names_for_headers() {
     assert_eq!(field_name("Demo?"), "demo");
     assert_eq!(field_name("score"), "score_");
     assert_eq!(field_name("int"), "int_");
-    assert_eq!(
-        field_name("2nd touch"),
-        "2nd_touch_".trim_end_matches('_').to_string() + "_"
-    );
+    // A name starts with a letter (`1st_` did not check).
+    assert_eq!(field_name("2nd touch"), "col_2nd_touch");
+    assert_eq!(field_name("1st"), "col_1st");
+    // A long header gives a name a reader can take in.
+    assert!(field_name(&"Very Long Header ".repeat(20)).len() <= 60);
     assert_eq!(type_name("blue-collar"), "BlueCollar");
     assert_eq!(type_name("02.Medium"), "N02Medium");
 }

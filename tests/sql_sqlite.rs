@@ -160,3 +160,50 @@ fn policies_sqlite_cannot_express_are_refused() {
 fn raw_exports_load_and_evaluate_as_lq_eval_reads_them_in_sqlite() {
     differential::load_cases(&mut Sqlite::new());
 }
+
+/// Over a table typed by other means (not `--load`), an enum column holding
+/// a spelling or placeholder instead of a variant's name is an `error`
+/// outcome naming the column, not a lead that silently matches no rule
+/// (`read_csv_auto` on a raw export gave A = 43 instead of 605).
+#[test]
+fn a_value_that_is_not_a_variant_is_an_error_outcome() {
+    let text = "enum Role { VP, Director }\n\
+        schema { id: int key  role: Role?  n: int }\n\
+        tiers A > B\n\
+        rule senior: when role = VP then tier A\n\
+        otherwise tier B\n";
+    let p = Policy::from_source("variants.lq", text).expect("checks");
+    let sql = compile_sql(p.checked(), Dialect::Sqlite, "leads", 20_000).expect("compiles");
+    let db = Sqlite::new();
+    db.0.execute_batch(
+        "CREATE TABLE leads (id INTEGER, role TEXT, n INTEGER);
+             INSERT INTO leads VALUES (1, 'VP', 1), (2, 'vp', 1), (3, NULL, 1),
+               (4, 'Vice President', 1), (5, 'Director', 1);",
+    )
+    .expect("load");
+    let mut stmt = db.0.prepare(&sql).expect("prepare");
+    let rows: Vec<(i64, String, Option<String>, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get("id")?,
+                r.get("status")?,
+                r.get("tier")?,
+                r.get("reasons")?,
+            ))
+        })
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let not_a_role =
+        r#"["column role: the value is not a Role (VP, Director); load raw exports with --load"]"#;
+    assert_eq!(
+        rows,
+        [
+            (1, "qualified".into(), Some("A".into()), "[]".into()),
+            (2, "error".into(), None, not_a_role.into()),
+            (3, "qualified".into(), Some("B".into()), "[]".into()),
+            (4, "error".into(), None, not_a_role.into()),
+            (5, "qualified".into(), Some("B".into()), "[]".into()),
+        ]
+    );
+}

@@ -17,11 +17,13 @@ use super::Exit;
 pub struct Args {
     /// The policy file.
     policy: String,
-    /// The lead, as a record: `{field: value, ...}` (fields left out are missing).
+    /// The lead: an lq record `{field: value, ...}` or a JSON object
+    /// `{"Column": value, ...}` (by column names, read as a data file's
+    /// record is); optional fields left out are missing.
     #[arg(long, value_name = "RECORD", conflicts_with = "row")]
     lead: Option<String>,
     /// Explain record N (1-based) of DATA.
-    #[arg(long, value_name = "N", requires = "data")]
+    #[arg(long, value_name = "N", requires = "data", value_parser = parse_row)]
     row: Option<usize>,
     /// The data file for --row.
     data: Option<String>,
@@ -41,12 +43,27 @@ pub fn run(args: Args, style: &Style) -> Exit {
     };
     let as_of = args.as_of.unwrap_or_else(lq::date::today);
     let (row, record) = match (&args.lead, args.row, &args.data) {
-        (Some(literal), _, _) => match policy.record_from_literal(literal) {
+        (Some(literal), _, _) => match policy.read_lead(literal) {
             Ok(r) => (1, r),
-            Err((errors, source)) => {
+            Err(lq::LeadError::Policy(errors, source)) => {
                 for e in &errors {
                     style.eprint(e, Some(&source));
                 }
+                return Exit::Failure;
+            }
+            Err(lq::LeadError::Record(e)) => {
+                let messages: Vec<String> = e
+                    .messages()
+                    .iter()
+                    .map(|m| {
+                        let m = m.strip_prefix("row 1 cannot be read: ").unwrap_or(m);
+                        m.strip_prefix("row 1, ").unwrap_or(m).to_string()
+                    })
+                    .collect();
+                errln!(
+                    "the lead cannot be read, as `lq eval` would not read such a record:\n  {}",
+                    lq::printable::escape_keep_lines(&messages.join("\n  "))
+                );
                 return Exit::Failure;
             }
         },
@@ -137,4 +154,17 @@ fn read_row(
     }
     errln!("{data} has fewer than {n} records");
     Err(Exit::Failure)
+}
+
+/// A record number for `--row`: a whole number from 1, as `lq eval`'s
+/// `row` column counts.
+fn parse_row(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("rows start at 1, as in the `row` column of `lq eval`".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{}` is not a record number: write a whole number from 1",
+            lq::printable::escape(text)
+        )),
+    }
 }

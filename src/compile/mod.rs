@@ -110,8 +110,12 @@ pub fn compile_expr(policy: &CheckedPolicy, expr: &TExpr) -> Node {
 /// forms that read the slot directly, through `and`/`or`/`not`.
 fn specialize(node: Node) -> Node {
     use crate::syntax::ast::CompareOp;
+    // An int constant is compared as a float by the specialised forms,
+    // which is exact for any int operand only while the constant is
+    // within ±2^53; a larger one (`score >= 9223372036854775807`) keeps
+    // the general, exact integer comparison.
     let number = |d: &Datum| match d {
-        Datum::Int(i) => Some(*i as f64),
+        Datum::Int(i) if i.unsigned_abs() <= 1 << 53 => Some(*i as f64),
         Datum::Num(n) => Some(*n),
         _ => None,
     };

@@ -27,6 +27,9 @@ pub enum CellProblem {
         enum_name: String,
         /// Its variants.
         variants: Vec<String>,
+        /// The option that would have read it (`trim`, `ignore case`), and
+        /// the variant it would be.
+        hint: Option<(&'static str, String)>,
     },
     /// A required field with no value.
     Required,
@@ -62,17 +65,29 @@ impl fmt::Display for CellProblem {
                 f,
                 "{v:?} is not a yes/no value (true/false, yes/no, y/n, 1/0)"
             ),
-            CellProblem::NotDate(v) => write!(f, "{v:?} is not a date (YYYY-MM-DD)"),
+            CellProblem::NotDate(v) => match crate::date::no_such_date(v) {
+                Some(why) => write!(f, "{v:?} is no such date: {why}"),
+                None => write!(f, "{v:?} is not a date (YYYY-MM-DD)"),
+            },
             CellProblem::NotVariant {
                 value,
                 enum_name,
                 variants,
+                hint,
             } => {
                 write!(
                     f,
-                    "{value:?} is not a {enum_name} ({})",
-                    variants.join(", ")
-                )
+                    "{value:?} is not {} ({})",
+                    crate::diagnostic::with_article(enum_name),
+                    crate::diagnostic::list_cut(variants, 12)
+                )?;
+                match hint {
+                    Some((option, variant)) => write!(
+                        f,
+                        "; it would read as {variant} with `{option}` (on the field or on enum {enum_name})"
+                    ),
+                    None => Ok(()),
+                }
             }
             CellProblem::Required => write!(f, "missing value, but the field is required"),
             CellProblem::WrongJson { found, expected } => {
@@ -159,6 +174,7 @@ pub fn convert_text(
                     value: excerpt(cell),
                     enum_name: name.clone(),
                     variants: def.variants.iter().map(|v| v.name.clone()).collect(),
+                    hint: variant_hint(def, field, cell),
                 })
         }
         Type::List => Ok(Datum::List(
@@ -170,6 +186,39 @@ pub fn convert_text(
         )),
         _ => Ok(Datum::Text(cell.to_string())),
     }
+}
+
+/// The option that would have read a cell no variant matched: `trim`
+/// (`"Student "`), `ignore case` (`"unemployed"`), or both.
+fn variant_hint(
+    def: &crate::check::tir::EnumDef,
+    field: &Field,
+    cell: &str,
+) -> Option<(&'static str, String)> {
+    let find = |cell: &str, any_case: bool| {
+        def.variants.iter().find(|v| {
+            std::iter::once(&v.name).chain(&v.spellings).any(|s| {
+                if any_case {
+                    same_ignoring_case(s, cell)
+                } else {
+                    s == cell
+                }
+            })
+        })
+    };
+    let trimmed = cell.trim();
+    let option = if trimmed != cell && !field.trim && find(trimmed, field.ignore_case).is_some() {
+        "trim"
+    } else if !field.ignore_case && find(cell, true).is_some() {
+        "ignore case"
+    } else if trimmed != cell && !field.trim && !field.ignore_case && find(trimmed, true).is_some()
+    {
+        "trim ignore case"
+    } else {
+        return None;
+    };
+    let variant = find(trimmed, true)?;
+    Some((option, variant.name.clone()))
 }
 
 /// [`convert_text`] into an existing slot, reusing a text buffer there.
@@ -348,6 +397,9 @@ pub fn parse_data_number(cell: &str) -> Option<Number> {
     });
     if !valid || body.matches('.').count() > 1 || body.ends_with('.') {
         return None;
+    }
+    if negative && body.trim_start_matches('0') == "9223372036854775808" {
+        return Some(Number::Int(i64::MIN));
     }
     let n = crate::syntax::parser::parse_number(&body)?;
     Some(match (negative, n) {

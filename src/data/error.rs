@@ -168,6 +168,12 @@ fn list_missing(missing: &[MissingColumn]) -> String {
 }
 
 fn missing_help(missing: &[MissingColumn], headers: &[String]) -> String {
+    if let Some(delimiter) = other_delimiter(missing, headers) {
+        return format!(
+            "the header looks {delimiter}-separated, not split by the delimiter given: \
+             pass `--delimiter {delimiter}`, or leave `--delimiter` out and lq detects it"
+        );
+    }
     let mut hints: Vec<String> = missing
         .iter()
         .filter_map(|m| {
@@ -183,6 +189,23 @@ fn missing_help(missing: &[MissingColumn], headers: &[String]) -> String {
         crate::diagnostic::list_names(headers)
     ));
     hints.join("\n")
+}
+
+/// The delimiter (`;`, `tab`, `|` or `,`) that splits the header into the
+/// missing columns, when the file was read with another one.
+fn other_delimiter(missing: &[MissingColumn], headers: &[String]) -> Option<&'static str> {
+    [(';', "';'"), ('\t', "tab"), ('|', "'|'"), (',', "','")]
+        .into_iter()
+        .find(|(d, _)| {
+            let split: Vec<&str> = headers
+                .iter()
+                .flat_map(|h| h.split(*d))
+                .map(str::trim)
+                .collect();
+            split.len() > headers.len()
+                && missing.iter().all(|m| split.contains(&m.column.as_str()))
+        })
+        .map(|(_, name)| name)
 }
 
 /// One record that cannot be read; it becomes an `error` outcome.

@@ -81,7 +81,40 @@ pub fn generate(
     out.flush()
 }
 
+/// A cell for field `f` that the policy reads without error: drawn, then
+/// checked with the conversion `lq eval` applies (a missing marker such as
+/// `"0"` on a required field, a list left empty), and drawn again if it
+/// would be refused.
 fn value(
+    policy: &CheckedPolicy,
+    f: &Field,
+    key: bool,
+    row: usize,
+    today: i32,
+    rng: &mut Rng,
+) -> String {
+    let accepted = |cell: &str| match super::convert::convert_text(policy, f, cell) {
+        Ok(crate::eval::Datum::Missing) => f.optional && !key,
+        Ok(_) => true,
+        Err(_) => false,
+    };
+    let mut cell = String::new();
+    for _ in 0..32 {
+        cell = draw(policy, f, key, row, today, rng);
+        if accepted(&cell) {
+            return cell;
+        }
+    }
+    // Every draw refused (markers that cover the usual values): a value
+    // unlike any marker, if the type takes one.
+    match f.ty {
+        Type::Int | Type::Money | Type::Number => (row + 1_000_003).to_string(),
+        Type::Text | Type::List => format!("generated-{row}"),
+        _ => cell,
+    }
+}
+
+fn draw(
     policy: &CheckedPolicy,
     f: &Field,
     key: bool,
@@ -116,7 +149,11 @@ fn value(
                 .name
                 .clone()
         }
-        Type::List => ["webinar", "pricing;demo", "event", ""][rng.below(4) as usize].to_string(),
+        // An empty list reads as missing: only for an optional field.
+        Type::List => {
+            let choices = if f.optional { 4 } else { 3 };
+            ["webinar", "pricing;demo", "event", ""][rng.below(choices) as usize].to_string()
+        }
         _ if key => format!("L-{row}"),
         _ if name.contains("email") => format!(
             "user{row}@{}",

@@ -9,6 +9,7 @@ use std::io::BufRead;
 use super::convert::{parse_bool, parse_data_number};
 use super::error::DataError;
 use super::reader::InputFormat;
+use crate::fmt::quote_text as quote;
 use crate::syntax::ast::Number;
 
 /// Cell values taken for "missing" when a column has them.
@@ -19,6 +20,17 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// At most this many distinct values make a text column an enum.
 const MAX_VARIANTS: usize = 25;
+
+/// The longest field name made from a header (bytes).
+const MAX_NAME: usize = 60;
+
+/// The longest value taken as an enum variant (bytes): a longer one (a
+/// note, a pasted page) makes the column `text`.
+const MAX_VARIANT_VALUE: usize = 60;
+
+/// The longest header a schema names with `from` (bytes): a policy line
+/// holds at most 10,000, and no one maps a longer header by hand.
+const MAX_HEADER: usize = 1_000;
 
 /// What was seen in one column.
 #[derive(Default)]
@@ -87,6 +99,10 @@ impl Column {
         }
         if crate::date::parse_iso(cell).is_none() {
             self.date_ok = false;
+        }
+        if cell.len() > MAX_VARIANT_VALUE {
+            self.too_many = true;
+            self.distinct.clear();
         }
         if !self.too_many {
             *self.distinct.entry(cell.to_string()).or_default() += 1;
@@ -252,16 +268,20 @@ pub fn field_name(header: &str) -> String {
             out.push('_');
         }
     }
-    let out = out.trim_matches('_').to_string();
-    let out = if out.is_empty() {
-        "column".to_string()
-    } else {
-        out
-    };
-    if out.starts_with(|c: char| c.is_ascii_digit())
-        || is_reserved(&out)
-        || crate::check::types::builtin(&out).is_some()
-    {
+    let mut out = out.trim_matches('_').to_string();
+    // A name a reader can take in: long headers are cut.
+    if out.len() > MAX_NAME {
+        out.truncate(MAX_NAME);
+        out = out.trim_end_matches('_').to_string();
+    }
+    if out.is_empty() {
+        return "column".to_string();
+    }
+    // A name starts with a letter: `1st` is `col_1st`.
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("col_{out}");
+    }
+    if is_reserved(&out) || crate::check::types::builtin(&out).is_some() {
         format!("{out}_")
     } else {
         out
@@ -296,10 +316,6 @@ fn is_reserved(word: &str) -> bool {
         .is_ok_and(|p| p.as_str() == word)
 }
 
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 /// The proposed declarations as text.
 fn render(columns: &[Column], records: usize, path: &str) -> String {
     let mut names: BTreeSet<String> = BTreeSet::new();
@@ -319,7 +335,16 @@ fn render(columns: &[Column], records: usize, path: &str) -> String {
         .collect();
     let mut key_taken = false;
     let mut headers_seen: BTreeSet<&str> = BTreeSet::new();
-    for c in columns {
+    let mut enum_names: BTreeSet<String> = BTreeSet::new();
+    for (i, c) in columns.iter().enumerate() {
+        if c.header.len() > MAX_HEADER {
+            fields.push_str(&format!(
+                "  # column {} has a header of {} bytes, too long to name: rename it in the export\n",
+                i + 1,
+                c.header.len()
+            ));
+            continue;
+        }
         if !headers_seen.insert(&c.header) {
             let h = quote(&c.header);
             fields.push_str(&format!(
@@ -338,7 +363,7 @@ fn render(columns: &[Column], records: usize, path: &str) -> String {
             .cloned()
             .collect();
         let values = c.values();
-        let (ty, comment) = column_type(c, &name, &mut enums, &mut own_missing);
+        let (ty, comment) = column_type(c, &name, &mut enums, &mut enum_names, &mut own_missing);
         let optional =
             c.blank > 0 || !c.placeholders.is_empty() || !own_missing.is_empty() || values == 0;
         let mut line = format!("  {name}: {ty}{}", if optional { "?" } else { "" });
@@ -386,6 +411,7 @@ fn column_type(
     c: &Column,
     name: &str,
     enums: &mut String,
+    enum_names: &mut BTreeSet<String>,
     own_missing: &mut Vec<String>,
 ) -> (String, Option<String>) {
     let values = c.values();
@@ -421,7 +447,11 @@ fn column_type(
         return ("date".into(), None);
     }
     if !c.too_many && !c.distinct.is_empty() && c.distinct.len() * 2 <= values.max(2) {
-        let enum_name = type_name(name);
+        // `a_b` and `a_b_` are both `AB`: the second is `AB_`.
+        let mut enum_name = type_name(name);
+        while !enum_names.insert(enum_name.clone()) {
+            enum_name.push('_');
+        }
         let mut variants: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
         let mut by_count: Vec<(&String, &usize)> = c.distinct.iter().collect();

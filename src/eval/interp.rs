@@ -60,7 +60,7 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
     d.blocks.clear();
     d.blocks
         .extend(plan.blocks.iter().map(|b| block_total(b, &env)));
-    d.score = d.blocks.iter().fold(0i64, |acc, b| acc.saturating_add(*b));
+    d.score = score_of(d.blocks.iter().map(|b| i128::from(*b)));
     d.rule = if d.disqualified_by.is_empty() {
         let env = Env {
             record,
@@ -76,12 +76,24 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
     };
 }
 
-/// One block's total: entries that fire, then the cap and the floor.
+/// A sum of exact points held within the range of a score (an `i64`):
+/// scores are computed exactly, and a block or total beyond
+/// ±9,223,372,036,854,775,807 is that bound. The SQL back ends do the same
+/// in a wider type, so every engine gives the same score.
+pub fn score_of(points: impl IntoIterator<Item = i128>) -> i64 {
+    let sum = points.into_iter().fold(0i128, i128::saturating_add);
+    clamp_score(sum)
+}
+
+/// An exact value held within the range of a score.
+pub fn clamp_score(exact: i128) -> i64 {
+    i64::try_from(exact).unwrap_or(if exact < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// One block's total: entries that fire, summed exactly and held within a
+/// score's range ([`score_of`]), then the cap and the floor.
 pub fn block_total(block: &crate::compile::plan::PlanBlock, env: &Env<'_>) -> i64 {
-    let mut total: i64 = 0;
-    for entry in &block.entries {
-        total = total.saturating_add(entry_points(entry, env));
-    }
+    let mut total = score_of(block.entries.iter().map(|e| entry_points(e, env)));
     if let Some(cap) = block.cap {
         total = total.min(cap);
     }
@@ -91,18 +103,20 @@ pub fn block_total(block: &crate::compile::plan::PlanBlock, env: &Env<'_>) -> i6
     total
 }
 
-/// The points one entry adds.
-pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i64 {
+/// The points one entry adds, exactly (a `per` product of two `i64`s
+/// fits an `i128`).
+pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i128 {
+    let times = |n: i64| i128::from(entry.points) * i128::from(n);
     if entry.per {
         if let Node::Field(s) = &entry.expr {
             // `+2 per visits`: the commonest multiplier, read from its slot.
             return match env.record.get(*s) {
-                Some(Datum::Int(n)) => entry.points.saturating_mul(*n),
+                Some(Datum::Int(n)) => times(*n),
                 _ => 0,
             };
         }
         match eval(&entry.expr, env) {
-            Value::Int(n) => entry.points.saturating_mul(n),
+            Value::Int(n) => times(n),
             _ => 0,
         }
     } else if entry
@@ -111,7 +125,7 @@ pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i
         .map_or_else(|| truth(&entry.expr, env), |c| c.truth(env))
         == Truth::True
     {
-        entry.points
+        i128::from(entry.points)
     } else {
         0
     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::interp::{block_total, entry_points, eval, truth, Env};
+use super::interp::{block_total, clamp_score, entry_points, eval, score_of, truth, Env};
 use super::value::{Datum, Truth, Value};
 use crate::compile::Compiled;
 
@@ -135,7 +135,8 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                 .entries
                 .iter()
                 .map(|e| {
-                    let added = entry_points(e, &env);
+                    let exact = entry_points(e, &env);
+                    let added = clamp_score(exact);
                     if e.per {
                         let per = match eval(&e.expr, &env) {
                             Value::Int(n) => n,
@@ -159,9 +160,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                     }
                 })
                 .collect();
-            let sum = entries
-                .iter()
-                .fold(0i64, |acc, e| acc.saturating_add(e.added));
+            let sum = score_of(b.entries.iter().map(|e| entry_points(e, &env)));
             BlockStep {
                 name: b.name.clone(),
                 entries,
@@ -173,7 +172,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
     let mut rules = Vec::new();
     if disqualifiers.iter().all(|d| d.value != Truth::True) {
         let totals: Vec<i64> = blocks.iter().map(|b| b.total).collect();
-        let score = totals.iter().fold(0i64, |acc, t| acc.saturating_add(*t));
+        let score = score_of(totals.iter().map(|t| i128::from(*t)));
         let env = Env {
             record,
             as_of,

@@ -170,12 +170,7 @@ impl<'s> ExprPrinter<'s> {
         if written.len() >= 2 && written.starts_with('"') && written.ends_with('"') {
             return written.to_string();
         }
-        let escaped = value
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-            .replace('\t', "\\t");
-        format!("\"{escaped}\"")
+        super::quote_text(value)
     }
 
     /// Words as written (`90 days ago`, `2 weeks`), spaces normalised.

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use super::comments::{blank_line_before, Comments};
 use super::expr::ExprPrinter;
-use super::{Formatted, MAX_WIDTH};
+use super::fill::fill_lists;
+use super::{quote_text as quote, Formatted, MAX_WIDTH};
 use crate::source::{Span, Spanned};
 use crate::syntax::ast::*;
 
@@ -173,6 +174,7 @@ impl<'s> Printer<'s> {
 
     /// Prints several lines of one construct; comments inside it go above.
     fn lines(&mut self, lines: &[String], span: Span, indent: usize) {
+        let lines: Vec<String> = lines.iter().flat_map(|l| fill_lists(l)).collect();
         let inner_end = self.last_line_start(span.end);
         for c in self.comments.before(inner_end.max(span.start)) {
             self.push_line(&format!("{}{}", " ".repeat(indent), c.text));
@@ -678,15 +680,6 @@ impl<'s> Printer<'s> {
             quote(&s.node)
         }
     }
-}
-
-fn quote(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-        .replace('\t', "\\t");
-    format!("\"{escaped}\"")
 }
 
 fn same_kind(a: &Item, b: &Item) -> bool {

@@ -454,8 +454,12 @@ impl Load<'_, '_> {
                     case,
                     valid,
                     Problem::Always(format!(
-                        "the value is not a {name} ({})",
-                        variants.join(", ")
+                        "the value is not {} ({})",
+                        crate::diagnostic::with_article(name),
+                        crate::diagnostic::list_cut(
+                            &variants.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+                            12
+                        )
                     )),
                 )
             }

@@ -135,6 +135,32 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     }
 }
 
+/// The most a block's entries can add up to, in absolute value: the sum
+/// of their points, unbounded (past any `i64`) with a `per` entry.
+fn entries_bound(block: &crate::check::tir::BlockDef) -> i128 {
+    block
+        .entries
+        .iter()
+        .map(|e| {
+            if e.per {
+                i128::MAX / 4
+            } else {
+                i128::from(e.points).abs()
+            }
+        })
+        .fold(0, i128::saturating_add)
+}
+
+/// The most a block's total can be, in absolute value: its entries' bound
+/// held in range, or its cap and floor when it has both.
+fn total_bound(block: &crate::check::tir::BlockDef) -> i128 {
+    let held = entries_bound(block).min(i128::from(i64::MAX));
+    match (block.cap, block.floor) {
+        (Some(cap), Some(floor)) => held.min(i128::from(cap).abs().max(i128::from(floor).abs())),
+        _ => held,
+    }
+}
+
 /// Text made safe inside a `-- ` line comment: a line break (or any other
 /// control character) would end the comment and let the rest of the text
 /// run as SQL, so each is written as `\u{…}`, and so is the backslash.
@@ -212,27 +238,33 @@ impl Writer<'_> {
         let policy = self.policy;
         let mut blocks = Vec::new();
         for (b, block) in policy.blocks.iter().enumerate() {
+            // Points are summed in a wide type and held in range only when
+            // the sum could overflow (a `per` entry, or huge points).
+            let exact = entries_bound(block) <= i128::from(i64::MAX);
             let mut terms = Vec::new();
             for entry in &block.entries {
+                let points = if exact {
+                    entry.points.to_string()
+                } else {
+                    self.wide(&entry.points.to_string())
+                };
                 let term = if entry.per {
-                    format!(
-                        "({} * COALESCE({}, 0))",
-                        entry.points,
-                        self.expr(&entry.expr)
-                    )
+                    let n = self.expr(&entry.expr);
+                    format!("({points} * COALESCE({}, 0))", self.wide(&n))
                 } else {
                     format!(
-                        "(CASE WHEN {} THEN {} ELSE 0 END)",
+                        "(CASE WHEN {} THEN {points} ELSE 0 END)",
                         self.expr(&entry.expr),
-                        entry.points
                     )
                 };
                 terms.push(term);
             }
             let mut total = if terms.is_empty() {
                 "0".to_string()
-            } else {
+            } else if exact {
                 format!("({})", terms.join(" + "))
+            } else {
+                self.hold_score(&terms.join(" + "))
             };
             if let Some(cap) = block.cap {
                 total = self.least(&total, &cap.to_string());
@@ -242,14 +274,7 @@ impl Writer<'_> {
             }
             blocks.push(format!("{total} AS {}", self.ident(&format!("__block{b}"))));
         }
-        let score = if policy.blocks.is_empty() {
-            "0".to_string()
-        } else {
-            (0..policy.blocks.len())
-                .map(|b| self.ident(&format!("__block{b}")))
-                .collect::<Vec<_>>()
-                .join(" + ")
-        };
+        let score = self.score();
         let mut flags = Vec::new();
         for (i, d) in policy.disqualifiers.iter().enumerate() {
             let fires = self.fires(&d.when);
@@ -314,20 +339,33 @@ impl Writer<'_> {
         }
         // Over a loaded table, a row with conversion errors is an `error`
         // outcome: no tier, scores, route or rule; its errors are the reasons.
+        // Over a table typed by other means, an enum column holding
+        // something other than a variant's name (a raw export's spelling,
+        // `n/a`) is such an error too, found here, rather than a lead that
+        // silently matches nothing.
         let errors = self.ident(ERRORS_COLUMN);
+        let variant_errors = if self.loaded {
+            None
+        } else {
+            self.variant_errors()
+        };
+        if let Some(check) = &variant_errors {
+            blocks.insert(0, format!("{check} AS {errors}"));
+        }
+        let checks_errors = self.loaded || variant_errors.is_some();
         let unless_error = |value: String| {
-            if self.loaded {
+            if checks_errors {
                 format!("CASE WHEN {errors} IS NOT NULL THEN NULL ELSE {value} END")
             } else {
                 value
             }
         };
-        let status = if self.loaded {
+        let status = if checks_errors {
             format!("CASE WHEN {errors} IS NOT NULL THEN 'error' ELSE {status} END")
         } else {
             status
         };
-        let reasons = if self.loaded {
+        let reasons = if checks_errors {
             format!("COALESCE({errors}, {reasons})")
         } else {
             reasons
@@ -381,6 +419,44 @@ impl Writer<'_> {
         quote_name(self.dialect, table)
     }
 
+    /// For each enum field, a message (a JSON array text, as the load
+    /// step writes) when its column holds a value that is not one of the
+    /// variants' names; `None` when the schema has no enum field.
+    fn variant_errors(&self) -> Option<String> {
+        let policy = self.policy;
+        let mut checks = Vec::new();
+        for f in &policy.schema.fields {
+            let Type::Enum(id, _) = &f.ty else { continue };
+            let def = &policy.enums[*id];
+            let names: Vec<&str> = def.variants.iter().map(|v| v.name.as_str()).collect();
+            let listed: Vec<String> = names.iter().map(|n| self.text(n)).collect();
+            let message = serde_json::Value::String(format!(
+                "column {}: the value is not {} ({}); load raw exports with --load",
+                f.column,
+                crate::diagnostic::with_article(&def.name),
+                crate::diagnostic::list_cut(
+                    &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+                    12
+                )
+            ));
+            let column = self.ident(&f.column);
+            checks.push(format!(
+                "CASE WHEN {column} IS NOT NULL AND {column} NOT IN ({}) THEN {} ELSE '' END",
+                listed.join(", "),
+                self.text(&format!(",{message}"))
+            ));
+        }
+        if checks.is_empty() {
+            return None;
+        }
+        // No problem: the pieces are all '', the array `[]`, and NULLIF
+        // makes that NULL.
+        Some(format!(
+            "NULLIF('[' || SUBSTR({}, 2) || ']', '[]')",
+            checks.join(" || ")
+        ))
+    }
+
     /// The disqualification reasons as a JSON array text, in order.
     fn reasons(&mut self) -> String {
         if self.policy.disqualifiers.is_empty() {
@@ -402,6 +478,56 @@ impl Writer<'_> {
             .collect();
         let joined = parts.join(" || ");
         format!("('[' || SUBSTR({joined}, 2) || ']')")
+    }
+
+    /// The total score: the blocks summed exactly, held in range.
+    fn score(&self) -> String {
+        let blocks = &self.policy.blocks;
+        let bound: i128 = blocks.iter().map(total_bound).sum();
+        match blocks.len() {
+            0 => "0".to_string(),
+            1 => self.ident("__block0"),
+            n if bound <= i128::from(i64::MAX) => (0..n)
+                .map(|b| self.ident(&format!("__block{b}")))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            n => {
+                let blocks: Vec<String> = (0..n)
+                    .map(|b| self.wide(&self.ident(&format!("__block{b}"))))
+                    .collect();
+                self.hold_score(&blocks.join(" + "))
+            }
+        }
+    }
+
+    /// `x` in a type wide enough to add and multiply scores exactly (a
+    /// product of two 64-bit integers, summed), as lq does in 128 bits.
+    /// SQLite has none: its integers turn into REAL on overflow, which is
+    /// exact unless a sum passes the range and comes back to within a
+    /// few thousand of its edge.
+    fn wide(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => x.to_string(),
+            Dialect::Postgres => format!("CAST({x} AS NUMERIC)"),
+            Dialect::Duckdb => format!("CAST({x} AS HUGEINT)"),
+            Dialect::Spark => format!("CAST({x} AS DECIMAL(38, 0))"),
+            Dialect::Snowflake => format!("CAST({x} AS NUMBER(38, 0))"),
+            Dialect::Bigquery => format!("CAST({x} AS BIGNUMERIC)"),
+        }
+    }
+
+    /// An exact sum held within the range of a 64-bit score, as lq holds
+    /// it (`eval::interp::score_of`).
+    fn hold_score(&self, sum: &str) -> String {
+        let held = self.least(
+            &self.greatest(&format!("({sum})"), "-9223372036854775808"),
+            "9223372036854775807",
+        );
+        match self.dialect {
+            Dialect::Sqlite => format!("CAST({held} AS INTEGER)"),
+            Dialect::Bigquery => format!("CAST({held} AS INT64)"),
+            _ => format!("CAST({held} AS BIGINT)"),
+        }
     }
 
     fn least(&self, a: &str, b: &str) -> String {
@@ -445,14 +571,7 @@ impl Writer<'_> {
                 let value = self.policy.lets[*i].value.clone();
                 format!("({})", self.expr(&value))
             }
-            TKind::Score => {
-                "(".to_string()
-                    + &(0..self.policy.blocks.len())
-                        .map(|b| self.ident(&format!("__block{b}")))
-                        .collect::<Vec<_>>()
-                        .join(" + ")
-                    + ")"
-            }
+            TKind::Score => format!("({})", self.score()),
             TKind::Block(b) => self.ident(&format!("__block{b}")),
             TKind::Ago(days) => (i64::from(self.as_of) - days).to_string(),
             TKind::List(_) => self.unsupported("a list outside `in`", e),
@@ -642,8 +761,12 @@ impl Writer<'_> {
                 };
                 format!("(CASE WHEN {any_null} THEN NULL ELSE {pick} END)")
             }
+            // Half away from zero, as lq rounds. DuckDB's `round` on a
+            // DOUBLE does exactly that; its NUMERIC keeps only 3 decimals
+            // (2.4996 became 2.500, then 3).
             Func::Round => match self.dialect {
                 Dialect::Sqlite => format!("CAST(round({}) AS INTEGER)", a[0]),
+                Dialect::Duckdb => format!("CAST(round(CAST({} AS DOUBLE)) AS BIGINT)", a[0]),
                 Dialect::Bigquery => format!("CAST(ROUND({}) AS INT64)", a[0]),
                 Dialect::Spark | Dialect::Snowflake => {
                     format!("CAST(ROUND({}) AS BIGINT)", a[0])

@@ -38,13 +38,12 @@ pub enum ParseError {
     },
     /// A date literal that is not a real calendar date.
     #[error("`{text}` is not a calendar date")]
-    #[diagnostic(
-        code(lq::invalid_date),
-        help("write dates as YYYY-MM-DD, e.g. 2026-11-23")
-    )]
+    #[diagnostic(code(lq::invalid_date), help("{help}"))]
     InvalidDate {
         /// The literal as written.
         text: String,
+        /// Why: the day or month that does not exist, or the form to use.
+        help: String,
         /// Where.
         #[label("no such date")]
         span: Span,

@@ -186,7 +186,8 @@ fn summarise(items: Vec<String>) -> Vec<String> {
 
 fn token_name(token: &str) -> Option<String> {
     let t = token.trim();
-    let piece = ["", "#", "\"", "\\", "$", "_", "BUILTIN_RULE"].contains(&t) || t.contains("..");
+    let piece = ["", "#", "\"", "\\", "$", "_", "BUILTIN_RULE", "\u{feff}"].contains(&t)
+        || t.contains("..");
     (!piece && t.len() < 12).then(|| format!("`{t}`"))
 }
 
@@ -267,6 +268,38 @@ fn habit_help(text: &str, pos: usize, expected: &str) -> Option<String> {
             "`{word}` is a keyword and cannot be a name; choose another name"
         ));
     }
+    let last_words: Vec<&str> = line_before.split_whitespace().rev().take(2).collect();
+    let is_count = |w: &&&str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    if let Some(n) = last_words.first().filter(is_count) {
+        let within = last_words.get(1) == Some(&"within");
+        if (within && !word.starts_with("day")) || word == "ago" {
+            return Some(format!(
+                "a duration needs a unit: `{n} days` (or `weeks`, `months`, `years`)"
+            ));
+        }
+    }
+    if before.ends_with(|c: char| c.is_ascii_digit()) && rest.starts_with('%') {
+        return Some(
+            "lq has no percent sign: compare with the number as the data holds it, \
+             e.g. `visits >= 10` or `rate >= 0.1`"
+                .to_string(),
+        );
+    }
+    if expected.contains("`+`")
+        && expected.contains("`-`")
+        && rest.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(
+            "a score entry starts with its sign: `+5 when ...` adds points, `-5 when ...` takes them away"
+                .to_string(),
+        );
+    }
+    if word.chars().any(|c| c.is_ascii_uppercase()) && is_reserved(&word.to_lowercase()) {
+        return Some(format!(
+            "keywords are lower case: write `{}`",
+            word.to_lowercase()
+        ));
+    }
     let help = if rest.starts_with("&&") {
         "lq writes `and` where other languages write `&&`"
     } else if rest.starts_with("||") {
@@ -279,11 +312,6 @@ fn habit_help(text: &str, pos: usize, expected: &str) -> Option<String> {
         "text uses double quotes: \"like this\""
     } else if rest.starts_with('(') {
         "lists use square brackets: `role in [VP, Director]`"
-    } else if ["AND", "OR", "NOT", "IN", "WHEN", "THEN", "IS", "NULL"].contains(&word.as_str()) {
-        return Some(format!(
-            "keywords are lower case: write `{}`",
-            word.to_lowercase()
-        ));
     } else if word == "null" || word == "NULL" {
         "lq has no null: test with `is missing` or `is present`"
     } else if word == "elif" || word == "else" {

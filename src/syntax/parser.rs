@@ -607,15 +607,24 @@ impl Lower<'_> {
             let limit = super::depth::MAX_DEPTH;
             self.errors.push(ParseError::TooDeep { limit, span });
         }
-        let mut iter = pairs.into_iter().rev();
+        let mut iter = pairs.into_iter().rev().peekable();
         let mut acc = match iter.next() {
+            // `-9223372036854775808`: the one int whose digits alone are
+            // too large, written with its sign.
+            Some(operand) if iter.peek().is_some() && is_min_int_digits(&operand) => {
+                let neg = iter.next().map_or(span, |n| span_of(&n));
+                Expr {
+                    kind: ExprKind::Number(Number::Int(i64::MIN)),
+                    span: neg.to(span_of(&operand)),
+                }
+            }
             Some(operand) => self.expr(operand),
             None => unreachable!("the grammar gives every unary an operand"),
         };
         for neg in iter {
             let span = span_of(&neg).to(acc.span);
             acc = match acc.kind {
-                ExprKind::Number(Number::Int(n)) => Expr {
+                ExprKind::Number(Number::Int(n)) if n != i64::MIN => Expr {
                     kind: ExprKind::Number(Number::Int(-n)),
                     span,
                 },
@@ -681,11 +690,12 @@ impl Lower<'_> {
         for p in parts(pair) {
             match p.as_rule() {
                 Rule::neg_sign => negative = true,
+                _ if negative && is_min_int_digits(&p) => return Number::Int(i64::MIN),
                 _ => value = self.number(&p),
             }
         }
         match (negative, value) {
-            (true, Number::Int(n)) => Number::Int(-n),
+            (true, Number::Int(n)) => Number::Int(n.checked_neg().unwrap_or(i64::MIN)),
             (true, Number::Real(n)) => Number::Real(-n),
             (false, v) => v,
         }
@@ -734,8 +744,13 @@ impl Lower<'_> {
     fn date(&mut self, pair: &Pair<'_, Rule>) -> i32 {
         crate::date::parse_iso(pair.as_str()).unwrap_or_else(|| {
             let text = pair.as_str().to_string();
+            let help = crate::date::no_such_date(&text).map_or_else(
+                || "write dates as YYYY-MM-DD, e.g. 2026-11-23".to_string(),
+                |why| format!("no such date: {why}"),
+            );
             self.errors.push(ParseError::InvalidDate {
                 text,
+                help,
                 span: span_of(pair),
             });
             0
@@ -818,6 +833,20 @@ fn text_list(pair: Pair<'_, Rule>) -> Vec<Spanned<String>> {
     parts(list).map(text_lit).collect()
 }
 
+/// Whether `pair` is the number `9223372036854775808` (2^63, as plain
+/// digits, maybe in an operand): too large alone, `i64::MIN` negated.
+fn is_min_int_digits(pair: &Pair<'_, Rule>) -> bool {
+    let mut pair = pair.clone();
+    while pair.as_rule() != Rule::number {
+        let mut inner = pair.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => pair = only,
+            _ => return false,
+        }
+    }
+    pair.as_str().trim_start_matches('0') == "9223372036854775808"
+}
+
 /// A text literal's value, escapes resolved.
 fn text_lit(pair: Pair<'_, Rule>) -> Spanned<String> {
     let span = span_of(&pair);
@@ -826,7 +855,7 @@ fn text_lit(pair: Pair<'_, Rule>) -> Spanned<String> {
     Spanned::new(unescape(inner), span)
 }
 
-/// Resolves `\"`, `\\`, `\n` and `\t`; any other escaped character stands for itself.
+/// Resolves `\"`, `\\`, `\n`, `\r` and `\t`; any other escaped character stands for itself.
 pub fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
@@ -837,6 +866,7 @@ pub fn unescape(raw: &str) -> String {
         }
         match chars.next() {
             Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
             Some('t') => out.push('\t'),
             Some(other) => out.push(other),
             None => {}

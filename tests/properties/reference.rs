@@ -65,24 +65,35 @@ pub fn decide(policy: &CheckedPolicy, record: &[Datum], as_of: i32) -> RefDecisi
             disqualified_by.push(i);
         }
     }
-    // 3. Score: every block, its cap, then its floor.
+    // 3. Score: every block, its cap, then its floor. Points are summed
+    // exactly (as big as they come) and then held within an i64.
+    let hold = |exact: i128| -> i64 {
+        if exact > i128::from(i64::MAX) {
+            i64::MAX
+        } else if exact < i128::from(i64::MIN) {
+            i64::MIN
+        } else {
+            exact as i64
+        }
+    };
     let mut blocks = Vec::new();
     for block in &policy.blocks {
-        let mut total: i64 = 0;
+        let mut exact: i128 = 0;
         for entry in &block.entries {
             let points = if entry.per {
                 match value(&lead, &entry.expr) {
-                    Val::Int(n) => entry.points.saturating_mul(n),
+                    Val::Int(n) => i128::from(entry.points) * i128::from(n),
                     // Missing counts as 0.
                     _ => 0,
                 }
             } else if truth(&lead, &entry.expr) == Tv::True {
-                entry.points
+                i128::from(entry.points)
             } else {
                 0
             };
-            total = total.saturating_add(points);
+            exact += points;
         }
+        let mut total = hold(exact);
         if let Some(cap) = block.cap {
             if total > cap {
                 total = cap;
@@ -95,10 +106,11 @@ pub fn decide(policy: &CheckedPolicy, record: &[Datum], as_of: i32) -> RefDecisi
         }
         blocks.push(total);
     }
-    let mut score: i64 = 0;
+    let mut exact: i128 = 0;
     for b in &blocks {
-        score = score.saturating_add(*b);
+        exact += i128::from(*b);
     }
+    let score = hold(exact);
     lead.scores = Some((blocks.clone(), score));
     // 4. Tier: the first rule whose condition is true, unless disqualified.
     let mut rule = None;

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::eval::interp::{block_total, clamp_score, decide, entry_points, truth, Env};
-use crate::eval::value::{Datum, Truth};
 use crate::source::{line_col, Span};
+use crate::value::{Datum, Truth};
 use crate::Policy;
 
 /// What one disqualifier, entry or rule did over many leads.

@@ -7,8 +7,8 @@ use crate::check::tir::{TExpr, TKind};
 use crate::compile::compile_expr;
 use crate::eval::interp::{truth, Env};
 use crate::eval::trace::{Part, Trace};
-use crate::eval::value::Datum;
 use crate::source::Span;
+use crate::value::Datum;
 use crate::Policy;
 
 /// Fills in the parts of every compound condition of a trace.

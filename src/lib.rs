@@ -43,6 +43,7 @@ pub mod sql;
 pub mod syntax;
 pub mod testing;
 pub mod text_key;
+pub mod value;
 
 pub use error::Error;
 pub use policy::{Expression, LeadError, Loaded, Policy};

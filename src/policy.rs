@@ -116,7 +116,11 @@ impl Policy {
         let diagnostics = checked.diagnostics.into_iter().map(Error::from).collect();
         let policy = (!has_errors).then(|| Policy {
             source: source.clone(),
-            compiled: compile(&checked.policy),
+            compiled: {
+                let mut plan = compile(&checked.policy);
+                crate::eval::closure::prepare(&mut plan);
+                plan
+            },
             warnings,
             ast,
         });

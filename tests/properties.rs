@@ -91,7 +91,11 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
                 def.reason,
                 lead
             );
-            prop_assert_eq!(tv(d.cond.truth(&before)), expected, "compiled, {:?}", lead);
+            let cond = d
+                .cond
+                .as_ref()
+                .expect("a loaded policy's conditions are prepared");
+            prop_assert_eq!(tv(cond.truth(&before)), expected, "compiled, {:?}", lead);
         }
         for (b, def) in plan.blocks.iter().zip(&checked.blocks) {
             for (e, edef) in b.entries.iter().zip(&def.entries) {

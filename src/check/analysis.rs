@@ -7,8 +7,8 @@
 use super::domain::{Dom, End, Interval, Region, Sample};
 use super::tir::{CheckedPolicy, TExpr, TKind};
 use super::types::Type;
-use crate::eval::value::Datum;
 use crate::syntax::ast::{CompareOp, DateOp};
+use crate::value::Datum;
 
 /// Where a condition is true, false, not true and not false.
 #[derive(Clone, Debug)]

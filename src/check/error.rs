@@ -547,12 +547,47 @@ pub enum CheckError {
     NeverFires {
         /// "rule", "disqualifier" or "score entry".
         what: &'static str,
-        /// Why, in words.
-        why: String,
+        /// Why.
+        why: NeverFiresCause,
         /// Where.
         #[label("never fires")]
         span: Span,
     },
+}
+
+/// Why a rule, disqualifier or score entry can never fire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NeverFiresCause {
+    /// Its condition is false or unknown for every lead.
+    NeverTrue,
+    /// Every lead it matches is disqualified first.
+    DisqualifiedFirst,
+    /// Every lead it matches is decided first by these earlier rules.
+    DecidedFirst(Vec<String>),
+    /// This earlier rule has the same condition and wins.
+    SameCondition(String),
+}
+
+impl std::fmt::Display for NeverFiresCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NeverFiresCause::NeverTrue => f.write_str("its condition is never true"),
+            NeverFiresCause::DisqualifiedFirst => {
+                f.write_str("every lead it matches is disqualified first")
+            }
+            NeverFiresCause::DecidedFirst(rules) => {
+                let named: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+                write!(
+                    f,
+                    "every lead it matches is decided first by {}",
+                    named.join(", ")
+                )
+            }
+            NeverFiresCause::SameCondition(rule) => {
+                write!(f, "rule `{rule}` before it has the same condition and wins")
+            }
+        }
+    }
 }
 
 fn let_too_large_message(name: &str, size: u64, limit: u64, total: bool) -> String {

@@ -3,8 +3,8 @@
 
 use super::analysis::{witness, Analyzer};
 use super::domain::Region;
-use super::error::CheckError;
-use super::tir::TExpr;
+use super::error::{CheckError, NeverFiresCause};
+use super::tir::Shape;
 use super::types::Type;
 use super::Checker;
 use crate::syntax::ast::Item;
@@ -122,7 +122,7 @@ impl Checker<'_> {
             match analyzer.sets(&d.when) {
                 Some(sets) => {
                     if sets.t.is_empty() {
-                        let why = "its condition is never true".into();
+                        let why = NeverFiresCause::NeverTrue;
                         self.diags.push(CheckError::NeverFires {
                             what: "disqualifier",
                             why,
@@ -149,7 +149,7 @@ impl Checker<'_> {
         let rules = &policy.rules;
         let mut earlier: Vec<(String, Option<super::analysis::Sets>)> = Vec::new();
         // Conditions beyond the analysis, written out, to find repeats.
-        let mut seen_conditions: std::collections::HashMap<String, String> = Default::default();
+        let mut seen_conditions: std::collections::HashMap<Shape<'_>, String> = Default::default();
         for rule in rules {
             let Some(when) = &rule.when else {
                 all_supported = false;
@@ -158,7 +158,7 @@ impl Checker<'_> {
             let sets = analyzer.sets(when);
             match &sets {
                 Some(s) if s.t.is_empty() => {
-                    let why = "its condition is never true".into();
+                    let why = NeverFiresCause::NeverTrue;
                     self.diags.push(CheckError::NeverFires {
                         what: "rule",
                         why,
@@ -185,17 +185,14 @@ impl Checker<'_> {
                                     continue;
                                 };
                                 if r.intersect(&e.t).is_some_and(|x| !x.is_empty()) {
-                                    covering.push(format!("`{label}`"));
+                                    covering.push(label.clone());
                                     remaining = r.intersect(&e.nt);
                                 }
                             }
                             let why = if covering.is_empty() {
-                                "every lead it matches is disqualified first".to_string()
+                                NeverFiresCause::DisqualifiedFirst
                             } else {
-                                format!(
-                                    "every lead it matches is decided first by {}",
-                                    covering.join(", ")
-                                )
+                                NeverFiresCause::DecidedFirst(covering)
                             };
                             self.diags.push(CheckError::NeverFires {
                                 what: "rule",
@@ -207,14 +204,13 @@ impl Checker<'_> {
                 }
                 None => {
                     all_supported = false;
-                    let key = strip(when);
+                    let key = Shape(when);
                     let same = seen_conditions.get(&key).cloned();
                     seen_conditions
                         .entry(key)
                         .or_insert_with(|| rule.label.clone());
                     if let Some(label) = same {
-                        let why =
-                            format!("rule `{label}` before it has the same condition and wins");
+                        let why = NeverFiresCause::SameCondition(label);
                         self.diags.push(CheckError::NeverFires {
                             what: "rule",
                             why,
@@ -254,7 +250,7 @@ impl Checker<'_> {
             for (i, entry) in block.entries.iter().enumerate() {
                 let Some(s) = &sets[i] else { continue };
                 if s.t.is_empty() {
-                    let why = "its condition is never true".into();
+                    let why = NeverFiresCause::NeverTrue;
                     self.diags.push(CheckError::NeverFires {
                         what: "score entry",
                         why,
@@ -300,49 +296,5 @@ impl Checker<'_> {
                 }
             }
         }
-    }
-}
-
-/// A condition written out without its positions, to find repeats: the
-/// same text for the same condition wherever it is written.
-fn strip(e: &TExpr) -> String {
-    let mut out = String::new();
-    write_key(e, &mut out);
-    out
-}
-
-fn write_key(e: &TExpr, out: &mut String) {
-    use super::tir::TKind as K;
-    let (head, parts): (String, Vec<&TExpr>) = match &e.kind {
-        K::Const(d) => (format!("{d:?}"), vec![]),
-        K::Field(i) => (format!("f{i}"), vec![]),
-        K::Let(i) => (format!("l{i}"), vec![]),
-        K::Score => ("score".into(), vec![]),
-        K::Block(i) => (format!("b{i}"), vec![]),
-        K::Ago(d) => (format!("ago{d}"), vec![]),
-        K::List(items) => ("list".into(), items.iter().collect()),
-        K::Call(f, args) => (format!("{f:?}"), args.iter().collect()),
-        K::Neg(x) => ("neg".into(), vec![x]),
-        K::Not(x) => ("not".into(), vec![x]),
-        K::Within(x, d) => (format!("within{d}"), vec![x]),
-        K::Matches(x, p) => (format!("matches{:?}", p.node), vec![x]),
-        K::IsMissing(present, x) => (format!("missing{present}"), vec![x]),
-        K::Arith(op, l, r) => (format!("{op:?}"), vec![l, r]),
-        K::Compare(op, l, r) => (format!("{op:?}"), vec![l, r]),
-        K::In(negated, l, r) => (format!("in{negated}"), vec![l, r]),
-        K::TextTest(op, l, r) => (format!("{op:?}"), vec![l, r]),
-        K::DateTest(op, l, r) => (format!("{op:?}"), vec![l, r]),
-        K::And(l, r) => ("and".into(), vec![l, r]),
-        K::Or(l, r) => ("or".into(), vec![l, r]),
-        K::Between(x, lo, hi) => ("between".into(), vec![x, lo, hi]),
-    };
-    out.push_str(&head);
-    if !parts.is_empty() {
-        out.push('(');
-        for p in parts {
-            write_key(p, out);
-            out.push(',');
-        }
-        out.push(')');
     }
 }

@@ -476,7 +476,7 @@ impl<'a> Checker<'a> {
         let placeholder = || LetDef {
             name: String::new(),
             value: TExpr {
-                kind: TKind::Const(crate::eval::value::Datum::Missing),
+                kind: TKind::Const(crate::value::Datum::Missing),
                 ty: Type::Error,
                 span: Span::default(),
             },

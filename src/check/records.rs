@@ -8,9 +8,9 @@ use super::tir::{Expect, LeadDef, TestDef};
 use super::types::Type;
 use super::Checker;
 use crate::diagnostic::did_you_mean;
-use crate::eval::value::Datum;
 use crate::source::Span;
 use crate::syntax::ast::{self, Expectation, Item, Number, RecordLit, ValueLit};
+use crate::value::Datum;
 
 impl Checker<'_> {
     /// Checks every lead, then every test.

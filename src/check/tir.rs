@@ -2,9 +2,9 @@
 //! This is what the compiler (`crate::compile`) and the linter read.
 
 use super::types::Type;
-use crate::eval::value::Datum;
 use crate::source::{Span, Spanned};
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+use crate::value::Datum;
 
 /// A typed, resolved expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,8 +76,138 @@ pub enum TKind {
     Call(Func, Vec<TExpr>),
 }
 
+/// An expression compared by what it computes, not where it was written:
+/// equal and hashed without spans, so the same condition in two places is
+/// one key (the lint's repeated-condition check).
+#[derive(Clone, Copy, Debug)]
+pub struct Shape<'a>(pub &'a TExpr);
+
+impl PartialEq for Shape<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        use TKind as K;
+        let same = |a: &TExpr, b: &TExpr| Shape(a) == Shape(b);
+        let all = |a: &[TExpr], b: &[TExpr]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        };
+        match (&self.0.kind, &other.0.kind) {
+            (K::Const(a), K::Const(b)) => same_datum(a, b),
+            (K::Field(a), K::Field(b)) | (K::Let(a), K::Let(b)) | (K::Block(a), K::Block(b)) => {
+                a == b
+            }
+            (K::Score, K::Score) => true,
+            (K::Ago(a), K::Ago(b)) => a == b,
+            (K::List(a), K::List(b)) => all(a, b),
+            (K::Neg(a), K::Neg(b)) | (K::Not(a), K::Not(b)) => same(a, b),
+            (K::Arith(o, a, b), K::Arith(p, c, d)) => o == p && same(a, c) && same(b, d),
+            (K::Compare(o, a, b), K::Compare(p, c, d)) => o == p && same(a, c) && same(b, d),
+            (K::In(o, a, b), K::In(p, c, d)) => o == p && same(a, c) && same(b, d),
+            (K::Between(a, b, c), K::Between(d, e, f)) => same(a, d) && same(b, e) && same(c, f),
+            (K::TextTest(o, a, b), K::TextTest(p, c, d)) => o == p && same(a, c) && same(b, d),
+            (K::Matches(a, p), K::Matches(b, q)) => p.node == q.node && same(a, b),
+            (K::DateTest(o, a, b), K::DateTest(p, c, d)) => o == p && same(a, c) && same(b, d),
+            (K::Within(a, n), K::Within(b, m)) => n == m && same(a, b),
+            (K::IsMissing(o, a), K::IsMissing(p, b)) => o == p && same(a, b),
+            (K::And(a, b), K::And(c, d)) | (K::Or(a, b), K::Or(c, d)) => same(a, c) && same(b, d),
+            (K::Call(f, a), K::Call(g, b)) => f == g && all(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Shape<'_> {}
+
+impl std::hash::Hash for Shape<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        use TKind as K;
+        std::mem::discriminant(&self.0.kind).hash(state);
+        let children: Vec<&TExpr> = match &self.0.kind {
+            K::Const(d) => {
+                hash_datum(d, state);
+                vec![]
+            }
+            K::Field(i) | K::Let(i) | K::Block(i) => {
+                i.hash(state);
+                vec![]
+            }
+            K::Score => vec![],
+            K::Ago(d) => {
+                d.hash(state);
+                vec![]
+            }
+            K::List(items) => items.iter().collect(),
+            K::Call(f, args) => {
+                f.hash(state);
+                args.iter().collect()
+            }
+            K::Neg(x) | K::Not(x) => vec![x],
+            K::Within(x, d) => {
+                d.hash(state);
+                vec![x]
+            }
+            K::Matches(x, p) => {
+                p.node.hash(state);
+                vec![x]
+            }
+            K::IsMissing(b, x) => {
+                b.hash(state);
+                vec![x]
+            }
+            K::Arith(op, l, r) => {
+                op.hash(state);
+                vec![l, r]
+            }
+            K::Compare(op, l, r) => {
+                op.hash(state);
+                vec![l, r]
+            }
+            K::In(b, l, r) => {
+                b.hash(state);
+                vec![l, r]
+            }
+            K::TextTest(op, l, r) => {
+                op.hash(state);
+                vec![l, r]
+            }
+            K::DateTest(op, l, r) => {
+                op.hash(state);
+                vec![l, r]
+            }
+            K::And(l, r) | K::Or(l, r) => vec![l, r],
+            K::Between(x, lo, hi) => vec![x, lo, hi],
+        };
+        children.len().hash(state);
+        for c in children {
+            Shape(c).hash(state);
+        }
+    }
+}
+
+/// Two constants the same value (numbers by their bits, so `NaN` equals
+/// itself and the relation stays an equivalence).
+fn same_datum(a: &Datum, b: &Datum) -> bool {
+    match (a, b) {
+        (Datum::Num(x), Datum::Num(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+fn hash_datum<H: std::hash::Hasher>(d: &Datum, state: &mut H) {
+    use std::hash::Hash;
+    std::mem::discriminant(d).hash(state);
+    match d {
+        Datum::Missing => {}
+        Datum::Bool(b) => b.hash(state),
+        Datum::Int(i) => i.hash(state),
+        Datum::Num(n) => n.to_bits().hash(state),
+        Datum::Text(t) => t.hash(state),
+        Datum::Date(d) => d.hash(state),
+        Datum::Enum(e) => e.hash(state),
+        Datum::List(items) => items.hash(state),
+    }
+}
+
 /// The built-in functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Func {
     /// `lower(text)`
     Lower,

@@ -6,9 +6,9 @@ use super::tir::{Func, TExpr, TKind};
 use super::types::Type;
 use super::{Checker, LetState};
 use crate::diagnostic::did_you_mean;
-use crate::eval::value::Datum;
 use crate::source::Span;
 use crate::syntax::ast::{ArithOp, CompareOp, Expr, ExprKind, Number, TextOp};
+use crate::value::Datum;
 
 const FUNCTIONS: &[&str] = &[
     "lower",

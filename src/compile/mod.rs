@@ -1,14 +1,12 @@
 //! Stage 3, checked policy → evaluation plan (see [`plan`]).
 
-pub mod closure;
 pub mod plan;
 
 use crate::check::patterns::PatternBudget;
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
 use crate::check::types::Type;
-use crate::eval::value::Datum;
 use crate::text_key::{Affix, TextList};
-use closure::compile_cond;
+use crate::value::Datum;
 use plan::*;
 
 /// A policy ready to evaluate: the checked declarations and their plan.
@@ -44,7 +42,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
         .map(|d| {
             let when = specialize(cx.node(&d.when));
             PlanDisqualifier {
-                cond: compile_cond(&when),
+                cond: None,
                 when,
                 reason: d.reason.clone(),
             }
@@ -65,7 +63,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
                     PlanEntry {
                         points: e.points,
                         per: e.per,
-                        cond: (!e.per).then(|| compile_cond(&expr)),
+                        cond: None,
                         expr,
                     }
                 })
@@ -79,7 +77,7 @@ pub fn compile(policy: &CheckedPolicy) -> Compiled {
             let when = r.when.as_ref().map(|w| specialize(cx.node(w)));
             PlanRule {
                 label: r.label.clone(),
-                cond: when.as_ref().map(compile_cond),
+                cond: None,
                 when,
                 tier: r.tier,
                 route: r.route.clone(),

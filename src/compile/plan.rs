@@ -6,11 +6,11 @@ use std::collections::HashSet;
 
 use crate::check::patterns::Pattern;
 
-use super::closure::Cond;
 use crate::check::tir::Func;
-use crate::eval::value::Datum;
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
 use crate::text_key::{Affix, TextList};
+use crate::value::Cond;
+use crate::value::Datum;
 
 /// One node of a compiled expression.
 #[derive(Clone, Debug)]
@@ -99,8 +99,9 @@ pub enum ConstSet {
 pub struct PlanDisqualifier {
     /// The condition.
     pub when: Node,
-    /// The condition, compiled for evaluation.
-    pub cond: Cond,
+    /// The condition as a closure, made by `eval::closure::prepare`
+    /// (`None` until then: the tree is walked instead).
+    pub cond: Option<Cond>,
     /// The reason reported.
     pub reason: String,
 }
@@ -114,7 +115,8 @@ pub struct PlanEntry {
     pub per: bool,
     /// The condition or multiplier.
     pub expr: Node,
-    /// The condition compiled for evaluation (`None` for `per`).
+    /// The condition as a closure, made by `eval::closure::prepare`
+    /// (`None` for `per`, and until then).
     pub cond: Option<Cond>,
 }
 
@@ -138,7 +140,8 @@ pub struct PlanRule {
     pub label: String,
     /// The condition; `None` for `otherwise`.
     pub when: Option<Node>,
-    /// The condition compiled for evaluation.
+    /// The condition as a closure, made by `eval::closure::prepare`
+    /// (`None` for `otherwise`, and until then).
     pub cond: Option<Cond>,
     /// The tier's index.
     pub tier: usize,

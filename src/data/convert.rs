@@ -5,8 +5,8 @@ use std::fmt;
 
 use crate::check::tir::{CheckedPolicy, Field};
 use crate::check::types::Type;
-use crate::eval::value::Datum;
 use crate::syntax::ast::Number;
+use crate::value::Datum;
 
 /// Why a cell could not be converted.
 #[derive(Clone, Debug, PartialEq)]

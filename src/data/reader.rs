@@ -10,7 +10,7 @@ use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
 use crate::check::tir::CheckedPolicy;
 use crate::diagnostic::did_you_mean;
 use crate::eval::outcome::datum_json;
-use crate::eval::value::Datum;
+use crate::value::Datum;
 
 /// The input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

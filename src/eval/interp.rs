@@ -4,24 +4,12 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::value::{Datum, Truth, Value};
 use crate::check::tir::Func;
 use crate::compile::plan::{ConstSet, Node};
 use crate::compile::Compiled;
 use crate::syntax::ast::{ArithOp, DateOp, TextOp};
-
-/// What a record is evaluated with: its values, the evaluation date, and
-/// (once computed) the scores.
-pub struct Env<'a> {
-    /// The record, by slot.
-    pub record: &'a [Datum],
-    /// The evaluation date (days since 1970-01-01).
-    pub as_of: i32,
-    /// Each block's total.
-    pub blocks: &'a [i64],
-    /// The total score.
-    pub total: i64,
-}
+pub use crate::value::Env;
+use crate::value::{Datum, Truth, Value};
 
 /// The decision for one record, as indices into the policy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,14 +41,22 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
     };
     d.disqualified_by.clear();
     for (i, q) in plan.disqualifiers.iter().enumerate() {
-        if q.cond.truth(&env) == Truth::True {
+        let fired = match &q.cond {
+            Some(c) => c.truth(&env),
+            None => truth(&q.when, &env),
+        };
+        if fired == Truth::True {
             d.disqualified_by.push(i);
         }
     }
     d.blocks.clear();
     d.blocks
         .extend(plan.blocks.iter().map(|b| block_total(b, &env)));
-    d.score = score_of(d.blocks.iter().map(|b| i128::from(*b)));
+    d.score = d
+        .blocks
+        .iter()
+        .try_fold(0i64, |acc, b| acc.checked_add(*b))
+        .unwrap_or_else(|| score_of(d.blocks.iter().map(|b| i128::from(*b))));
     d.rule = if d.disqualified_by.is_empty() {
         let env = Env {
             record,
@@ -68,9 +64,15 @@ pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decisi
             blocks: &d.blocks,
             total: d.score,
         };
-        plan.rules
-            .iter()
-            .position(|r| r.cond.as_ref().is_none_or(|c| c.truth(&env) == Truth::True))
+        plan.rules.iter().position(|r| {
+            r.when.as_ref().is_none_or(|w| {
+                let t = match &r.cond {
+                    Some(c) => c.truth(&env),
+                    None => truth(w, &env),
+                };
+                t == Truth::True
+            })
+        })
     } else {
         None
     };
@@ -93,7 +95,25 @@ pub fn clamp_score(exact: i128) -> i64 {
 /// One block's total: entries that fire, summed exactly and held within a
 /// score's range ([`score_of`]), then the cap and the floor.
 pub fn block_total(block: &crate::compile::plan::PlanBlock, env: &Env<'_>) -> i64 {
-    let mut total = score_of(block.entries.iter().map(|e| entry_points(e, env)));
+    // Summed in 64 bits while nothing overflows (every real policy); the
+    // exact 128-bit sum only when something would.
+    let mut sum: i64 = 0;
+    let mut fits = true;
+    for e in &block.entries {
+        let points = entry_points(e, env);
+        match i64::try_from(points).ok().and_then(|p| sum.checked_add(p)) {
+            Some(s) => sum = s,
+            None => {
+                fits = false;
+                break;
+            }
+        }
+    }
+    let mut total = if fits {
+        sum
+    } else {
+        score_of(block.entries.iter().map(|e| entry_points(e, env)))
+    };
     if let Some(cap) = block.cap {
         total = total.min(cap);
     }

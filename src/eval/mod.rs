@@ -1,10 +1,14 @@
-//! Stage 4, evaluation: values, the interpreter, and outcomes.
+//! Stage 4, evaluation: the interpreter, the compiled conditions, and outcomes.
 
+pub mod closure;
 pub mod interp;
 pub mod outcome;
 pub mod trace;
-pub mod value;
 
+/// The values evaluation works on live on the floor below every stage
+/// ([`crate::value`]); re-exported here, where callers look for them.
+pub use crate::value;
+
+pub use crate::value::{Datum, Truth, Value};
 pub use interp::{decide, decide_into, Decision};
 pub use outcome::{Outcome, Status};
-pub use value::{Datum, Truth, Value};

@@ -4,9 +4,9 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::interp::Decision;
-use super::value::Datum;
 use crate::check::tir::CheckedPolicy;
 use crate::compile::Compiled;
+use crate::value::Datum;
 
 /// A record's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

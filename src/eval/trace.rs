@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::interp::{block_total, clamp_score, entry_points, eval, score_of, truth, Env};
-use super::value::{Datum, Truth, Value};
 use crate::compile::Compiled;
+use crate::value::{Datum, Truth, Value};
 
 /// The trace of one record's evaluation.
 #[derive(Clone, Debug, PartialEq, Serialize)]

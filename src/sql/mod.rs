@@ -17,8 +17,8 @@ use thiserror::Error;
 
 use crate::check::tir::{CheckedPolicy, Func, TExpr, TKind};
 use crate::check::types::Type;
-use crate::eval::value::Datum;
 use crate::syntax::ast::{ArithOp, CompareOp, DateOp, TextOp};
+use crate::value::Datum;
 
 pub use load::{compile_load_sql, ERRORS_COLUMN};
 
@@ -44,6 +44,12 @@ pub enum Dialect {
     Bigquery,
     /// Snowflake.
     Snowflake,
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Dialect {
@@ -73,7 +79,7 @@ pub enum SqlError {
         /// The feature, in words.
         feature: &'static str,
         /// The dialect.
-        dialect: &'static str,
+        dialect: Dialect,
         /// Where it is used.
         #[label("used here")]
         span: crate::source::Span,
@@ -198,7 +204,7 @@ impl Writer<'_> {
     fn unsupported(&mut self, feature: &'static str, e: &TExpr) -> String {
         self.errors.push(SqlError::Unsupported {
             feature,
-            dialect: self.dialect.name(),
+            dialect: self.dialect,
             span: e.span,
         });
         "NULL".to_string()

@@ -369,7 +369,7 @@ pub enum ExprKind {
 }
 
 /// `+ - * /`
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ArithOp {
     /// `+`
     Add,
@@ -382,7 +382,7 @@ pub enum ArithOp {
 }
 
 /// `= != < <= > >=`
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CompareOp {
     /// `=` or `==`
     Eq,
@@ -426,7 +426,7 @@ impl CompareOp {
 }
 
 /// `contains`, `starts with`, `ends with`
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TextOp {
     /// `contains` (also a list membership test on `list of text`)
     Contains,
@@ -437,7 +437,7 @@ pub enum TextOp {
 }
 
 /// `before`, `after`
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DateOp {
     /// strictly earlier
     Before,

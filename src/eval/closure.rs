@@ -9,36 +9,28 @@
 //! test is chosen once), and each `and`/`or`/`not` calls its own operands,
 //! so each call site always goes to the same place. Nodes without a
 //! specialised form run the interpreter, so every policy compiles.
+//! [`prepare`] fills a compiled plan's conditions.
 
-use std::fmt;
-use std::sync::Arc;
-
-use super::plan::Node;
-use crate::eval::interp::{truth, Env};
-use crate::eval::value::{Datum, Truth};
+use super::interp::truth;
+use crate::compile::plan::Node;
+use crate::compile::Compiled;
 use crate::syntax::ast::{CompareOp, DateOp, TextOp};
+use crate::value::{Cond, Datum, Truth};
 
-type Test = dyn Fn(&Env<'_>) -> Truth + Send + Sync;
-
-/// A compiled condition: its truth value for a record.
-#[derive(Clone)]
-pub struct Cond(Arc<Test>);
-
-impl fmt::Debug for Cond {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Cond(..)")
+/// Makes the closure of every condition in a compiled plan (the plan
+/// leaves them empty: it is data, and running it is this stage's work).
+/// Without it the evaluator walks the tree instead, with the same answers.
+pub fn prepare(plan: &mut Compiled) {
+    for d in &mut plan.disqualifiers {
+        d.cond = Some(compile_cond(&d.when));
     }
-}
-
-impl Cond {
-    fn new(test: impl Fn(&Env<'_>) -> Truth + Send + Sync + 'static) -> Cond {
-        Cond(Arc::new(test))
+    for b in &mut plan.blocks {
+        for e in &mut b.entries {
+            e.cond = (!e.per).then(|| compile_cond(&e.expr));
+        }
     }
-
-    /// The condition's truth value for the record in `env`.
-    #[inline]
-    pub fn truth(&self, env: &Env<'_>) -> Truth {
-        (self.0)(env)
+    for r in &mut plan.rules {
+        r.cond = r.when.as_ref().map(compile_cond);
     }
 }
 

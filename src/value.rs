@@ -1,8 +1,14 @@
-//! Runtime values: `Datum`, the owned value in a record slot, and `Value`,
-//! what evaluating an expression gives (borrowing from the record).
+//! The floor every stage stands on: `Datum`, the owned value in a record
+//! slot (and a constant in a checked policy), `Value`, what evaluating an
+//! expression gives (borrowing from the record), `Truth`, Kleene's three
+//! truth values, and `Env`, what one record's evaluation reads. The
+//! checker, the compiler and the evaluator all use these; none of them
+//! belongs to one stage.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
 
 /// A value held in a record slot or a constant.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,5 +165,45 @@ impl std::ops::Not for Truth {
             Truth::False => Truth::True,
             Truth::Unknown => Truth::Unknown,
         }
+    }
+}
+
+/// What a record is evaluated with: its values, the evaluation date, and
+/// (once computed) the scores.
+pub struct Env<'a> {
+    /// The record, by slot.
+    pub record: &'a [Datum],
+    /// The evaluation date (days since 1970-01-01).
+    pub as_of: i32,
+    /// Each block's total.
+    pub blocks: &'a [i64],
+    /// The total score.
+    pub total: i64,
+}
+
+type Test = dyn Fn(&Env<'_>) -> Truth + Send + Sync;
+
+/// A condition compiled to a closure: its truth value for a record. The
+/// compiler's plan holds them; the evaluator makes them
+/// (`eval::closure`), so the plan stays data that any engine can run.
+#[derive(Clone)]
+pub struct Cond(Arc<Test>);
+
+impl fmt::Debug for Cond {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cond(..)")
+    }
+}
+
+impl Cond {
+    /// A condition running `test`.
+    pub fn new(test: impl Fn(&Env<'_>) -> Truth + Send + Sync + 'static) -> Cond {
+        Cond(Arc::new(test))
+    }
+
+    /// The condition's truth value for the record in `env`.
+    #[inline]
+    pub fn truth(&self, env: &Env<'_>) -> Truth {
+        (self.0)(env)
     }
 }

@@ -73,24 +73,59 @@ fn chain(e: &TExpr, and: bool) -> Vec<&TExpr> {
     }
 }
 
-fn render_parts(out: &mut String, parts: &[Part], indent: usize) {
+fn render_parts(out: &mut String, parts: &[Part], indent: usize, width: Option<usize>) {
     for p in parts {
-        let _ = writeln!(
-            out,
-            "{}{:<8} {}",
-            " ".repeat(indent),
-            p.value.as_str(),
-            p.text
-        );
-        render_parts(out, &p.parts, indent + 2);
+        let prefix = format!("{}{:<8} ", " ".repeat(indent), p.value.as_str());
+        line(out, &prefix, &p.text, width);
+        render_parts(out, &p.parts, indent + 2, width);
     }
 }
 
-/// The longest policy text shown for one step.
-const SNIPPET: usize = 90;
+/// `prefix text` as one line, or, when `width` is given and the line is
+/// longer, `text` filled to the width on lines that start under its first
+/// character. Nothing is cut.
+fn line(out: &mut String, prefix: &str, text: &str, width: Option<usize>) {
+    let lead = prefix.chars().count();
+    let room = width.map(|w| w.saturating_sub(lead).max(30));
+    let Some(room) = room.filter(|r| text.chars().count() > *r) else {
+        let _ = writeln!(out, "{prefix}{text}");
+        return;
+    };
+    let mut current = String::new();
+    let mut first = true;
+    for word in text.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room {
+            let start = if first {
+                prefix.to_string()
+            } else {
+                " ".repeat(lead)
+            };
+            let _ = writeln!(out, "{start}{current}");
+            first = false;
+            current.clear();
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    let start = if first {
+        prefix.to_string()
+    } else {
+        " ".repeat(lead)
+    };
+    let _ = writeln!(out, "{start}{current}");
+}
 
-/// The trace as an indented text, one line per step.
+/// The trace as an indented text, one line per step, nothing cut (for a
+/// file or a pipe).
 pub fn render(policy: &Policy, trace: &Trace) -> String {
+    render_width(policy, trace, None)
+}
+
+/// [`render`] for a terminal `width` columns wide: a step whose policy
+/// text does not fit wraps under itself instead of running off the edge.
+pub fn render_width(policy: &Policy, trace: &Trace, width: Option<usize>) -> String {
     let checked = policy.checked();
     let text = &policy.source.text;
     let mut out = String::new();
@@ -99,8 +134,9 @@ pub fn render(policy: &Policy, trace: &Trace) -> String {
     }
     for d in &trace.disqualifiers {
         let span = checked.disqualifiers[d.index].span;
-        let _ = writeln!(out, "  {:<8} {}", d.value.as_str(), snippet(text, span));
-        render_parts(&mut out, &d.parts, 13);
+        let prefix = format!("  {:<8} ", d.value.as_str());
+        line(&mut out, &prefix, &snippet(text, span), width);
+        render_parts(&mut out, &d.parts, 13, width);
     }
     for (b, step) in trace.blocks.iter().enumerate() {
         let name = step
@@ -125,8 +161,9 @@ pub fn render(policy: &Policy, trace: &Trace) -> String {
             } else {
                 entry.added.to_string()
             };
-            let _ = writeln!(out, "  {added:>6}  {value:<8} {}", snippet(text, span));
-            render_parts(&mut out, &entry.parts, 19);
+            let prefix = format!("  {added:>6}  {value:<8} ");
+            line(&mut out, &prefix, &snippet(text, span), width);
+            render_parts(&mut out, &entry.parts, 19, width);
         }
     }
     if !trace.rules.is_empty() {
@@ -135,26 +172,37 @@ pub fn render(policy: &Policy, trace: &Trace) -> String {
     for (r, step) in trace.rules.iter().enumerate() {
         let span = checked.rules[r].span;
         let mark = if step.decided { "←" } else { " " };
-        let _ = writeln!(
-            out,
-            "  {:<8} {mark} {}",
-            step.value.as_str(),
-            snippet(text, span)
-        );
-        render_parts(&mut out, &step.parts, 13);
+        let prefix = format!("  {:<8} {mark} ", step.value.as_str());
+        line(&mut out, &prefix, &snippet(text, span), width);
+        render_parts(&mut out, &step.parts, 13, width);
     }
     out
 }
 
-/// The policy text of a span on one line, shortened if long.
+/// The policy text of a span on one line, whole.
 fn snippet(text: &str, span: Span) -> String {
     let raw = text.get(span.start..span.end).unwrap_or("");
     let raw = crate::printable::escape_keep_lines(raw);
-    let one_line = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > SNIPPET {
-        let cut: String = one_line.chars().take(SNIPPET - 1).collect();
-        format!("{cut}…")
-    } else {
-        one_line
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line;
+
+    #[test]
+    fn long_steps_wrap_under_themselves_and_are_never_cut() {
+        let text = "rule enterprise: when budget >= 10k and role in [VP, Director] and country in [\"US\", \"CA\"] then tier A";
+        let mut whole = String::new();
+        line(&mut whole, "  true     ← ", text, None);
+        assert_eq!(whole, format!("  true     ← {text}\n"));
+        let mut wrapped = String::new();
+        line(&mut wrapped, "  true     ← ", text, Some(60));
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() > 1, "{wrapped}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{wrapped}");
+        assert!(lines[1].starts_with("             ") && !lines[1].starts_with("              "));
+        let joined: Vec<&str> = lines.iter().map(|l| l.trim_start()).collect();
+        assert_eq!(joined.join(" ").trim_start_matches("true     ← "), text);
     }
 }

@@ -525,6 +525,51 @@ fn enum_values_say_which_option_would_read_them() {
     insta::assert_snapshot!("enum_value_hints", String::from_utf8_lossy(&out.stdout));
 }
 
+/// `lq explain --key VALUE DATA` picks the record whose key is VALUE (read
+/// as the key field reads a cell): the same answer as its `--row`; a key
+/// no record has, or one that is not of the key's type, says so.
+#[test]
+fn explain_picks_a_lead_by_its_key() {
+    let data = "examples/data/inbound-leads.csv";
+    let by_key = stdout_of(lq().args([
+        "explain",
+        INBOUND,
+        "--as-of",
+        "2026-11-23",
+        "--key",
+        "3",
+        data,
+    ]));
+    let by_row = stdout_of(lq().args([
+        "explain",
+        INBOUND,
+        "--as-of",
+        "2026-11-23",
+        "--row",
+        "3",
+        data,
+    ]));
+    assert_eq!(by_key, by_row);
+    assert!(
+        by_key.starts_with("qualified, tier A, score 60, rule hot"),
+        "{by_key}"
+    );
+    let out = lq()
+        .args(["explain", INBOUND, "--key", "99999", data])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no record of examples/data/inbound-leads.csv has the key `99999`"));
+    let out = lq()
+        .args(["explain", INBOUND, "--key", "abc", data])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--key: \"abc\" is not a number for the key field `id`"));
+}
+
 /// `--row 0` is a usage error that says rows start at 1 (it was "has
 /// fewer than 0 records").
 #[test]

@@ -238,3 +238,94 @@ fn an_endless_history_file_is_not_read() {
     p.send_control('d').expect("ctrl-d");
     p.exp_eof().expect("the REPL ends");
 }
+
+// ── no input makes it panic ──
+
+/// The example policies' text, for fragments.
+fn example_texts() -> Vec<String> {
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir("examples").expect("examples") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "lq") {
+            texts.push(std::fs::read_to_string(&path).expect("readable"));
+        }
+    }
+    texts.sort();
+    texts
+}
+
+/// A fragment of an example policy: a run of its characters (by char
+/// boundaries), on one line, or a declaration's words reversed.
+fn fragment(texts: &[String], pick: (usize, usize, usize, bool)) -> String {
+    let (t, start, len, reverse) = pick;
+    let text = &texts[t % texts.len()];
+    let chars: Vec<char> = text.chars().collect();
+    let start = start % chars.len();
+    let end = (start + len).min(chars.len());
+    let piece: String = chars[start..end].iter().collect();
+    let line = piece.replace(['\n', '\r'], " ");
+    if reverse {
+        line.split_whitespace().rev().collect::<Vec<_>>().join(" ")
+    } else {
+        line
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Random fragments of the example policies, typed at the REPL as
+    /// declarations, expressions and commands (`enum Role } x {` sliced a
+    /// string out of order and panicked): the session answers each and ends
+    /// normally.
+    #[test]
+    fn no_typed_fragment_makes_the_repl_panic(
+        picks in proptest::collection::vec(
+            (0usize..10, 0usize..20_000, 1usize..120, proptest::prelude::any::<bool>()),
+            30,
+        ),
+        prefixes in proptest::collection::vec(0usize..6, 30),
+    ) {
+        let texts = example_texts();
+        let mut script = String::new();
+        for (pick, prefix) in picks.into_iter().zip(prefixes) {
+            let line = fragment(&texts, pick);
+            let prefix = ["", "enum Role ", "when ", ":set role ", ":lead ", "+3 when "][prefix];
+            script.push_str(prefix);
+            script.push_str(&line);
+            // Close what a fragment left open, so the next line is its own.
+            script.push_str("\n]\n}\n)\n");
+        }
+        let out = lq()
+            .args(["repl", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+            .write_stdin(script)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        proptest::prop_assert!(!stderr.contains("panicked"), "{}", stderr);
+        proptest::prop_assert_eq!(out.status.code(), Some(0), "{}", stderr);
+    }
+}
+
+/// `:set` takes one value: a list left open does not swallow the rest of
+/// a script, and a comma does not set a second field. `:save` into a
+/// missing folder says it cannot write. A broken declaration is shown on
+/// the text typed (`<repl>`), not on a made-up line of the policy file.
+#[test]
+fn set_takes_one_value_and_errors_point_at_what_was_typed() {
+    let out = piped(
+        ":set id [\n1 + 1\n:set visits 5, id: 7\n:save no-such-folder/x.lq\nenum Role } x {\n",
+    );
+    assert!(out.contains("2 : int"), "the next line still runs:\n{out}");
+    assert!(out.contains("╭─[<repl>:1:2]\n 1 │ 5, id: 7"), "{out}");
+    assert!(out.contains("cannot write `no-such-folder/x.lq`"), "{out}");
+    assert!(
+        out.contains("╭─[<repl>:1:11]\n 1 │ enum Role } x {"),
+        "{out}"
+    );
+}

@@ -25,7 +25,10 @@ pub struct Args {
     /// Explain record N (1-based) of DATA.
     #[arg(long, value_name = "N", requires = "data", value_parser = parse_row)]
     row: Option<usize>,
-    /// The data file for --row.
+    /// Explain the record of DATA whose key is VALUE.
+    #[arg(long, value_name = "VALUE", requires = "data", conflicts_with_all = ["row", "lead"])]
+    key: Option<String>,
+    /// The data file for --row or --key.
     data: Option<String>,
     /// The evaluation date for `ago`, `within` and `days_since` [default: today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
@@ -67,12 +70,24 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 return Exit::Failure;
             }
         },
-        (None, Some(n), Some(data)) => match read_row(&policy, data, n, style) {
-            Ok(r) => (n, r),
+        (None, Some(n), Some(data)) => match read_row(&policy, data, Pick::Row(n), style) {
+            Ok(r) => r,
             Err(exit) => return exit,
         },
+        (None, None, Some(data)) if args.key.is_some() => {
+            let key = args.key.as_deref().unwrap_or_default();
+            let Some(pick) = key_pick(&policy, key) else {
+                return Exit::Usage;
+            };
+            match read_row(&policy, data, pick, style) {
+                Ok(r) => r,
+                Err(exit) => return exit,
+            }
+        }
         _ => {
-            errln!("say which lead: --lead '{{field: value, ...}}' or --row N DATA");
+            errln!(
+                "say which lead: --lead '{{field: value, ...}}', --row N DATA or --key VALUE DATA"
+            );
             return Exit::Usage;
         }
     };
@@ -107,19 +122,53 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 outcome.status.as_str(),
                 outcome.score.unwrap_or(0)
             );
-            out!("{}", lq::explain::render(&policy, &trace));
+            // Wrapped to the terminal; whole lines into a file or a pipe.
+            let width = std::io::IsTerminal::is_terminal(&std::io::stdout()).then(|| style.width());
+            out!("{}", lq::explain::render_width(&policy, &trace, width));
         }
     }
     Exit::Success
 }
 
-/// Record `n` of a data file, or the exit code after saying why not.
+/// Which record of a file to explain.
+enum Pick {
+    /// The Nth, from 1.
+    Row(usize),
+    /// The one whose key field holds this value.
+    Key(usize, lq::eval::Datum, String),
+}
+
+/// `--key VALUE` read as the schema's key field reads a cell; `None`
+/// (after saying why) when the schema has no key or the value does not
+/// convert.
+fn key_pick(policy: &Policy, text: &str) -> Option<Pick> {
+    let checked = policy.checked();
+    let Some(slot) = checked.schema.key else {
+        errln!("the schema has no `key` field: pick the record with --row N");
+        return None;
+    };
+    let field = &checked.schema.fields[slot];
+    match lq::data::convert::convert_text(checked, field, text) {
+        Ok(value) => Some(Pick::Key(slot, value, text.to_string())),
+        Err(problem) => {
+            errln!(
+                "--key: {} for the key field `{}`",
+                lq::printable::escape(&problem.to_string()),
+                field.name
+            );
+            None
+        }
+    }
+}
+
+/// The record of a data file that `pick` names, with its row, or the exit
+/// code after saying why not.
 fn read_row(
     policy: &Policy,
     data: &str,
-    n: usize,
+    pick: Pick,
     style: &Style,
-) -> Result<Vec<lq::eval::Datum>, Exit> {
+) -> Result<(usize, Vec<lq::eval::Datum>), Exit> {
     let (input, format) = open_input(data, None).map_err(|e| {
         style.eprint(&e, None);
         Exit::Usage
@@ -141,8 +190,17 @@ fn read_row(
                 style.eprint(&e, None);
                 return Err(Exit::Usage);
             }
-            Ok(Ok((row, record))) if row == n => return Ok(record),
-            Ok(Err(e)) if e.row == n => {
+            Ok(Ok((row, record))) => {
+                let found = match &pick {
+                    Pick::Row(n) => row == *n,
+                    Pick::Key(slot, key, _) => record.get(*slot) == Some(key),
+                };
+                if found {
+                    return Ok((row, record));
+                }
+            }
+            Ok(Err(e)) if matches!(pick, Pick::Row(n) if e.row == n) => {
+                let n = e.row;
                 errln!(
                     "record {n} cannot be read:\n  {}",
                     e.messages().join("\n  ")
@@ -152,7 +210,13 @@ fn read_row(
             Ok(_) => {}
         }
     }
-    errln!("{data} has fewer than {n} records");
+    match pick {
+        Pick::Row(n) => errln!("{data} has fewer than {n} records"),
+        Pick::Key(_, _, text) => errln!(
+            "no record of {data} has the key `{}`",
+            lq::printable::escape(&text)
+        ),
+    }
     Err(Exit::Failure)
 }
 

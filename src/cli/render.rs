@@ -48,6 +48,11 @@ impl Style {
         }
     }
 
+    /// The width text is wrapped to (`$COLUMNS`, else 100).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
     /// Whether colour is on.
     pub fn colored(&self) -> bool {
         self.color

@@ -326,6 +326,11 @@ impl Helper for LqHelper {}
 /// Whether an input goes on: a bracket is still open, or the last line
 /// ends in `and`, `or`, `not` or a comma.
 pub fn is_incomplete(input: &str) -> bool {
+    // `:set FIELD VALUE` is one line: an open bracket there is a mistake to
+    // report, not the start of a longer input.
+    if input.trim_start().starts_with(":set") {
+        return false;
+    }
     let mut depth: i64 = 0;
     let mut in_text = false;
     let mut escaped = false;

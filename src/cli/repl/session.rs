@@ -154,7 +154,7 @@ impl Session {
             Ok(t) => t,
             Err(e) => {
                 return Reply::Errors(
-                    vec![lq::data::DataError::io(path, &e).into()],
+                    vec![lq::data::DataError::write(path, &e).into()],
                     Source::new(path, ""),
                 )
             }
@@ -202,7 +202,26 @@ impl Session {
     }
 
     fn declare(&mut self, input: &str) -> Reply {
-        let new_text = self.with_declaration(input);
+        // What was typed is parsed on its own first, by the grammar, so a
+        // broken declaration is reported on the text the user typed (a
+        // `<repl>` source), and where it goes is decided by what it is,
+        // not by how it starts. A score entry (`+5 when ...`) is no
+        // declaration alone: it goes into the last score block.
+        let is_entry = input.starts_with('+') || input.starts_with('-');
+        let parsed = if is_entry {
+            None
+        } else {
+            match lq::syntax::parse(input) {
+                Ok(p) => Some(p),
+                Err(errors) => {
+                    return Reply::Errors(
+                        errors.into_iter().map(Error::from).collect(),
+                        Source::new("<repl>", input),
+                    )
+                }
+            }
+        };
+        let new_text = self.with_declaration(input, parsed.as_ref());
         let name = self.path.clone().unwrap_or_else(|| "<repl>".to_string());
         match Policy::load(Source::new(name, new_text.clone())).into_result() {
             Ok(policy) => {
@@ -218,16 +237,24 @@ impl Session {
     /// The policy text with `decl` added where it belongs: a rule before
     /// `otherwise`, a score entry in the last score block, a schema in place
     /// of the empty stand-in, anything else at the end.
-    fn with_declaration(&self, decl: &str) -> String {
+    fn with_declaration(&self, decl: &str, parsed: Option<&lq::syntax::ast::Policy>) -> String {
+        use lq::syntax::ast::Item;
         let items = &self.policy.ast.items;
-        let is_rule = decl.starts_with("when") || decl.starts_with("rule");
-        if decl.starts_with("schema") && self.placeholder {
+        let typed: &[Item] = parsed.map_or(&[], |p| p.items.as_slice());
+        let only = match typed {
+            [one] => Some(one),
+            _ => None,
+        };
+        let is_rule = matches!(only, Some(Item::Rule(r)) if r.when.is_some());
+        if matches!(only, Some(Item::Schema(_))) && self.placeholder {
             return format!("{decl}\n");
         }
         // Declarations go in without adding a line before anything already
         // there, so that `line N` labels (and tests naming them) stay put.
-        if let Some(extended) = self.extend_enum(decl) {
-            return extended;
+        if let Some(Item::Enum(e)) = only {
+            if let Some(extended) = self.extend_enum(decl, e) {
+                return extended;
+            }
         }
         if is_rule {
             let otherwise = items.iter().find_map(|i| match i {
@@ -238,7 +265,7 @@ impl Session {
                 return format!("{}{decl}  {}", &self.text[..at], &self.text[at..]);
             }
         }
-        if decl.starts_with('+') || decl.starts_with('-') {
+        if parsed.is_none() {
             let block = items.iter().rev().find_map(|i| match i {
                 lq::syntax::ast::Item::Score(b) => Some(b.span.end),
                 _ => None,
@@ -254,22 +281,26 @@ impl Session {
         format!("{}\n{decl}\n", self.text.trim_end())
     }
 
-    /// `enum Role { Intern }` when `Role` exists: its variants are added to
-    /// the existing enum.
-    fn extend_enum(&self, decl: &str) -> Option<String> {
-        let rest = decl.strip_prefix("enum")?.trim_start();
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
+    /// `enum Role { Intern }` when `Role` exists: its variants (as typed,
+    /// from the first variant's name to the last one's end, by the parsed
+    /// spans) are added to the existing enum.
+    fn extend_enum(&self, decl: &str, typed: &lq::syntax::ast::EnumDecl) -> Option<String> {
         let existing = self.policy.ast.items.iter().find_map(|i| match i {
-            lq::syntax::ast::Item::Enum(e) if e.name.node == name => Some(e.span),
+            lq::syntax::ast::Item::Enum(e) if e.name.node == typed.name.node => Some(e.span),
             _ => None,
         })?;
-        let added = decl[decl.find('{')? + 1..decl.rfind('}')?]
-            .trim()
-            .trim_end_matches(',')
-            .trim();
+        let first = typed.variants.first()?;
+        let last = typed.variants.last()?;
+        let end = last
+            .spellings
+            .last()
+            .map_or(last.name.span.end, |s| s.span.end);
+        // A spelling's span ends at its closing quote; the `)` follows.
+        let end = decl[end..]
+            .find(|c: char| !c.is_whitespace())
+            .filter(|i| decl[end + i..].starts_with(')'))
+            .map_or(end, |i| end + i + 1);
+        let added = decl.get(first.name.span.start..end)?.trim();
         let close = existing.end.checked_sub(1)?;
         let before = self.text[..close].trim_end();
         let comma = if before.ends_with('{') || before.ends_with(',') {
@@ -288,7 +319,7 @@ impl Session {
         match std::fs::write(path, text) {
             Ok(()) => Reply::Text(format!("saved {path}")),
             Err(e) => Reply::Errors(
-                vec![lq::data::DataError::io(path, &e).into()],
+                vec![lq::data::DataError::write(path, &e).into()],
                 Source::new(path, ""),
             ),
         }
@@ -370,6 +401,14 @@ impl Session {
         let Some((field, value)) = rest.split_once(char::is_whitespace) else {
             return Reply::Text("write :set FIELD VALUE, e.g. :set budget 25k".into());
         };
+        // One value: `:set n 5, id: 7` is not two fields, and `:set id [`
+        // is not the start of a list that swallows what comes next.
+        if let Err(errors) = lq::syntax::parse_expr(value.trim()) {
+            return Reply::Errors(
+                errors.into_iter().map(Error::from).collect(),
+                Source::new("<repl>", value.trim()),
+            );
+        }
         match self.record(&format!("{{ {field}: {} }}", value.trim())) {
             Ok(values) => {
                 if self.lead.len() != values.len() {
@@ -478,7 +517,7 @@ impl Session {
         self.pad_lead();
         let trace = self.policy.trace(&self.lead, self.as_of);
         Reply::Text(
-            lq::explain::render(&self.policy, &trace)
+            lq::explain::render_width(&self.policy, &trace, Some(100))
                 .trim_end()
                 .to_string(),
         )

@@ -3,15 +3,19 @@
 
 use std::fmt::Write as _;
 
-use crate::check::tir::{TExpr, TKind};
+use crate::check::tir::{CheckedPolicy, TExpr, TKind};
+use crate::check::types::Type;
 use crate::compile::compile_expr;
 use crate::eval::interp::{truth, Env};
-use crate::eval::trace::{Part, Trace};
+use crate::eval::trace::{Part, Read, Trace};
 use crate::source::Span;
 use crate::value::Datum;
 use crate::Policy;
 
-/// Fills in the parts of every compound condition of a trace.
+/// Fills in the parts of every compound condition of a trace, the values
+/// each simple condition read (`budget = missing`), and the parts of each
+/// boolean `let` a condition uses, expanded once per trace however often
+/// it is used (so a trace stays linear in the policy).
 pub fn annotate(policy: &Policy, trace: &mut Trace, record: &[Datum], as_of: i32) {
     let checked = policy.checked();
     let totals: Vec<i64> = trace.blocks.iter().map(|b| b.total).collect();
@@ -22,43 +26,154 @@ pub fn annotate(policy: &Policy, trace: &mut Trace, record: &[Datum], as_of: i32
         blocks: &totals,
         total: score,
     };
-    let parts = |e: &TExpr| parts_of(policy, e, &env);
+    let mut cx = Annotator {
+        policy,
+        env: &env,
+        expanded: vec![false; checked.lets.len()],
+    };
     for d in &mut trace.disqualifiers {
-        d.parts = parts(&checked.disqualifiers[d.index].when);
+        let when = &checked.disqualifiers[d.index].when;
+        (d.parts, d.reads) = cx.parts_and_reads(when);
     }
     for (b, block) in trace.blocks.iter_mut().enumerate() {
         for (e, entry) in block.entries.iter_mut().enumerate() {
+            let expr = &checked.blocks[b].entries[e].expr;
             if entry.when.is_some() {
-                entry.parts = parts(&checked.blocks[b].entries[e].expr);
+                (entry.parts, entry.reads) = cx.parts_and_reads(expr);
+            } else {
+                entry.reads = cx.reads(expr);
             }
         }
     }
     for (r, step) in trace.rules.iter_mut().enumerate() {
         if let Some(when) = &checked.rules[r].when {
-            step.parts = parts(when);
+            (step.parts, step.reads) = cx.parts_and_reads(when);
         }
     }
 }
 
-/// The operands of a compound condition, each with its value.
-fn parts_of(policy: &Policy, e: &TExpr, env: &Env<'_>) -> Vec<Part> {
-    let operands: Vec<&TExpr> = match &e.kind {
-        TKind::And(..) => chain(e, true),
-        TKind::Or(..) => chain(e, false),
-        TKind::Not(x) => vec![x],
-        _ => return Vec::new(),
-    };
-    operands
-        .into_iter()
-        .map(|x| {
-            let node = compile_expr(policy.checked(), x);
-            Part {
-                text: snippet(&policy.source.text, x.span),
-                value: truth(&node, env),
-                parts: parts_of(policy, x, env),
+/// The state of annotating one trace: which lets are already expanded.
+struct Annotator<'p, 'e> {
+    policy: &'p Policy,
+    env: &'e Env<'e>,
+    expanded: Vec<bool>,
+}
+
+impl Annotator<'_, '_> {
+    /// A condition's parts (when compound, or a `let`) and, when it is
+    /// simple, the values it read.
+    fn parts_and_reads(&mut self, e: &TExpr) -> (Vec<Part>, Vec<Read>) {
+        let parts = self.parts(e);
+        let reads = if parts.is_empty() {
+            self.reads(e)
+        } else {
+            Vec::new()
+        };
+        (parts, reads)
+    }
+
+    /// The operands of a compound condition, each with its value; for a
+    /// boolean `let` not yet expanded in this trace, its definition.
+    fn parts(&mut self, e: &TExpr) -> Vec<Part> {
+        let checked = self.policy.checked();
+        if let TKind::Let(i) = e.kind {
+            let def = &checked.lets[i];
+            if def.value.ty != Type::Bool || self.expanded[i] {
+                return Vec::new();
             }
-        })
-        .collect()
+            self.expanded[i] = true;
+            let (parts, reads) = self.parts_and_reads(&def.value);
+            return vec![Part {
+                text: format!(
+                    "let {} = {}",
+                    def.name,
+                    snippet(&self.policy.source.text, def.value.span)
+                ),
+                value: self.truth(&def.value),
+                parts,
+                reads,
+            }];
+        }
+        let operands: Vec<&TExpr> = match &e.kind {
+            TKind::And(..) => chain(e, true),
+            TKind::Or(..) => chain(e, false),
+            TKind::Not(x) => vec![x],
+            _ => return Vec::new(),
+        };
+        operands
+            .into_iter()
+            .map(|x| {
+                let (parts, reads) = self.parts_and_reads(x);
+                Part {
+                    text: snippet(&self.policy.source.text, x.span),
+                    value: self.truth(x),
+                    parts,
+                    reads,
+                }
+            })
+            .collect()
+    }
+
+    fn truth(&self, e: &TExpr) -> crate::value::Truth {
+        truth(&compile_expr(self.policy.checked(), e), self.env)
+    }
+
+    /// The fields and scores an expression reads, each once, with the
+    /// values they had (lets are shown by their own expansion).
+    fn reads(&self, e: &TExpr) -> Vec<Read> {
+        let checked = self.policy.checked();
+        let mut out: Vec<Read> = Vec::new();
+        let mut push = |name: String, value: String| {
+            if !out.iter().any(|r| r.name == name) {
+                out.push(Read { name, value });
+            }
+        };
+        let mut stack = vec![e];
+        while let Some(x) = stack.pop() {
+            match &x.kind {
+                TKind::Field(i) => {
+                    let f = &checked.schema.fields[*i];
+                    let d = self.env.record.get(*i).unwrap_or(&Datum::Missing);
+                    push(f.name.clone(), show(checked, d, &f.ty));
+                }
+                TKind::Score => push("score".into(), self.env.total.to_string()),
+                TKind::Block(b) => {
+                    let name = checked.blocks[*b].name.clone().unwrap_or_default();
+                    let total = self.env.blocks.get(*b).copied().unwrap_or(0);
+                    push(name, total.to_string());
+                }
+                _ => {}
+            }
+            stack.extend(children(x).into_iter().rev());
+        }
+        out
+    }
+}
+
+/// An expression's operands, in order.
+fn children(e: &TExpr) -> Vec<&TExpr> {
+    match &e.kind {
+        TKind::Const(_)
+        | TKind::Field(_)
+        | TKind::Let(_)
+        | TKind::Score
+        | TKind::Block(_)
+        | TKind::Ago(_) => Vec::new(),
+        TKind::List(items) | TKind::Call(_, items) => items.iter().collect(),
+        TKind::Neg(x)
+        | TKind::Not(x)
+        | TKind::Matches(x, _)
+        | TKind::Within(x, _)
+        | TKind::IsMissing(_, x) => vec![x],
+        TKind::Arith(_, l, r)
+        | TKind::Compare(_, l, r)
+        | TKind::In(_, l, r)
+        | TKind::TextTest(_, l, r)
+        | TKind::DateTest(_, l, r)
+        | TKind::And(l, r)
+        | TKind::Or(l, r) => vec![l, r],
+        TKind::Between(x, lo, hi) => vec![x, lo, hi],
+    }
 }
 
 /// The operands of a chain of `and` (or `or`).
@@ -76,7 +191,7 @@ fn chain(e: &TExpr, and: bool) -> Vec<&TExpr> {
 fn render_parts(out: &mut String, parts: &[Part], indent: usize, width: Option<usize>) {
     for p in parts {
         let prefix = format!("{}{:<8} ", " ".repeat(indent), p.value.as_str());
-        line(out, &prefix, &p.text, width);
+        line(out, &prefix, &with_reads(&p.text, &p.reads), width);
         render_parts(out, &p.parts, indent + 2, width);
     }
 }
@@ -100,7 +215,7 @@ fn line(out: &mut String, prefix: &str, text: &str, width: Option<usize>) {
             } else {
                 " ".repeat(lead)
             };
-            let _ = writeln!(out, "{start}{current}");
+            let _ = writeln!(out, "{start}{}", current.trim_end());
             first = false;
             current.clear();
         }
@@ -114,7 +229,7 @@ fn line(out: &mut String, prefix: &str, text: &str, width: Option<usize>) {
     } else {
         " ".repeat(lead)
     };
-    let _ = writeln!(out, "{start}{current}");
+    let _ = writeln!(out, "{start}{}", current.trim_end());
 }
 
 /// The trace as an indented text, one line per step, nothing cut (for a
@@ -135,7 +250,12 @@ pub fn render_width(policy: &Policy, trace: &Trace, width: Option<usize>) -> Str
     for d in &trace.disqualifiers {
         let span = checked.disqualifiers[d.index].span;
         let prefix = format!("  {:<8} ", d.value.as_str());
-        line(&mut out, &prefix, &snippet(text, span), width);
+        line(
+            &mut out,
+            &prefix,
+            &with_reads(&snippet(text, span), &d.reads),
+            width,
+        );
         render_parts(&mut out, &d.parts, 13, width);
     }
     for (b, step) in trace.blocks.iter().enumerate() {
@@ -162,7 +282,12 @@ pub fn render_width(policy: &Policy, trace: &Trace, width: Option<usize>) -> Str
                 entry.added.to_string()
             };
             let prefix = format!("  {added:>6}  {value:<8} ");
-            line(&mut out, &prefix, &snippet(text, span), width);
+            line(
+                &mut out,
+                &prefix,
+                &with_reads(&snippet(text, span), &entry.reads),
+                width,
+            );
             render_parts(&mut out, &entry.parts, 19, width);
         }
     }
@@ -173,10 +298,28 @@ pub fn render_width(policy: &Policy, trace: &Trace, width: Option<usize>) -> Str
         let span = checked.rules[r].span;
         let mark = if step.decided { "←" } else { " " };
         let prefix = format!("  {:<8} {mark} ", step.value.as_str());
-        line(&mut out, &prefix, &snippet(text, span), width);
+        line(
+            &mut out,
+            &prefix,
+            &with_reads(&snippet(text, span), &step.reads),
+            width,
+        );
         render_parts(&mut out, &step.parts, 13, width);
     }
     out
+}
+
+/// A step's text, then the values it read: `budget >= 10k   [budget =
+/// missing]`.
+fn with_reads(text: &str, reads: &[Read]) -> String {
+    if reads.is_empty() {
+        return text.to_string();
+    }
+    let shown: Vec<String> = reads
+        .iter()
+        .map(|r| format!("{} = {}", r.name, crate::printable::escape(&r.value)))
+        .collect();
+    format!("{text}   [{}]", shown.join(", "))
 }
 
 /// The policy text of a span on one line, whole.
@@ -184,6 +327,49 @@ fn snippet(text: &str, span: Span) -> String {
     let raw = text.get(span.start..span.end).unwrap_or("");
     let raw = crate::printable::escape_keep_lines(raw);
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A value as people read it: `missing` (or `unknown` for a condition),
+/// money with a `$`, text quoted, variants by name.
+pub fn show(policy: &CheckedPolicy, d: &Datum, ty: &Type) -> String {
+    match (d, ty) {
+        (Datum::Missing, Type::Bool) => "unknown".into(),
+        (Datum::Missing, _) => "missing".into(),
+        (Datum::Bool(b), _) => b.to_string(),
+        (Datum::Int(i), Type::Money) => money(*i as f64),
+        (Datum::Num(n), Type::Money) => money(*n),
+        (Datum::Int(i), _) => i.to_string(),
+        (Datum::Num(n), _) => format!("{n}"),
+        (Datum::Text(t), _) => format!("{t:?}"),
+        (Datum::Date(days), _) => crate::date::format(*days),
+        (Datum::Enum(v), Type::Enum(id, _)) => policy
+            .enums
+            .get(*id)
+            .and_then(|e| e.variants.get(*v as usize))
+            .map_or_else(|| v.to_string(), |x| x.name.clone()),
+        (Datum::Enum(v), _) => v.to_string(),
+        (Datum::List(items), _) => format!("{items:?}"),
+    }
+}
+
+/// `$25,000` or `$1,234.50`.
+fn money(n: f64) -> String {
+    let cents = (n * 100.0).round() as i64;
+    let (whole, frac) = (cents.abs() / 100, cents.abs() % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}.{frac:02}")
+    }
 }
 
 #[cfg(test)]

@@ -570,6 +570,31 @@ fn explain_picks_a_lead_by_its_key() {
         .contains("--key: \"abc\" is not a number for the key field `id`"));
 }
 
+/// An explanation shows what each condition read and expands a `let` into
+/// its parts once, at its first use, however often it is used.
+#[test]
+fn explain_shows_values_and_expands_lets_once() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("lets.lq");
+    fs::write(
+        &path,
+        "schema { id: int key  budget: money?  role: text }\n\
+         tiers A > B\n\
+         let senior = role in [\"VP\", \"CTO\"] and budget >= 10k\n\
+         score { +5 when senior; +1 when role = \"VP\" }\n\
+         rule top: when senior and score >= 5 then tier A\n\
+         otherwise tier B\n",
+    )
+    .expect("written");
+    let out = stdout_of(
+        lq().arg("explain")
+            .arg(&path)
+            .args(["--lead", r#"{id: 1, role: "VP", budget: 25k}"#]),
+    );
+    insta::assert_snapshot!("explain_values_and_lets", out);
+    assert_eq!(out.matches("let senior =").count(), 1, "{out}");
+}
+
 /// `--row 0` is a usage error that says rows start at 1 (it was "has
 /// fewer than 0 records").
 #[test]
@@ -797,17 +822,21 @@ fn eval_explain_carries_the_trace() {
     let third: serde_json::Value =
         serde_json::from_str(out.lines().nth(2).expect("row 3")).expect("JSON");
     let rules = &third["explain"]["rules"];
-    // Lead 3 has no budget: `enterprise` is unknown, `hot` decides.
+    // Lead 3 has no budget: `enterprise` is unknown, `hot` decides; each
+    // part says what it read.
     assert_eq!(
         rules[0],
         serde_json::json!({"rule": "enterprise", "value": "false", "decided": false, "parts": [
-            {"text": "budget >= 10k", "value": "unknown"},
-            {"text": "role in [VP, Director]", "value": "false"},
+            {"text": "budget >= 10k", "value": "unknown",
+             "reads": [{"name": "budget", "value": "missing"}]},
+            {"text": "role in [VP, Director]", "value": "false",
+             "reads": [{"name": "role", "value": "CTO"}]},
         ]})
     );
     assert_eq!(
         rules[1],
-        serde_json::json!({"rule": "hot", "value": "true", "decided": true})
+        serde_json::json!({"rule": "hot", "value": "true", "decided": true,
+            "reads": [{"name": "score", "value": "60"}]})
     );
     let engagement = &third["explain"]["blocks"][1];
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use lq::sql::{compile_load_sql, compile_sql, compile_sql_loaded, Dialect};
 
-use super::check::load_checked;
+use super::common::load_checked;
 use super::render::Style;
 use super::Exit;
 
@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME", value_parser = parse_table_name)]
     view: Option<String>,
     /// The evaluation date, fixed in the query [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
     as_of: Option<i32>,
 }
 

@@ -4,7 +4,7 @@
 use lq::coverage::Coverage;
 use lq::data::{ReadOptions, RecordReader};
 
-use super::check::load_checked;
+use super::common::load_checked;
 use super::input::{open_input, InputArg};
 use super::render::{HumanOrJson as Format, Style};
 use super::Exit;
@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     input_format: Option<InputArg>,
     /// The evaluation date [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
     as_of: Option<i32>,
     /// human (a table with a bar per tier) or json.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -10,7 +10,7 @@ use lq::eval::{decide_into, Decision, Outcome, Status};
 use lq::Policy;
 
 use super::atomic::{overwrites_input, same_file, write_atomically, AtomicFile};
-use super::check::read_policy;
+use super::common::{parse_date, read_policy};
 use super::input::{open_input, parse_delimiter, InputArg};
 use super::render::Style;
 use super::tally::Tally;
@@ -88,12 +88,6 @@ enum FormatArg {
 /// The most worker threads `--threads` takes: far more than any machine
 /// gains from, few enough that each can be started.
 const MAX_THREADS: u64 = 256;
-
-/// Parses `--as-of`.
-pub fn parse_date(text: &str) -> Result<i32, String> {
-    lq::date::parse_iso(text)
-        .ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23"))
-}
 
 /// Runs `lq eval`.
 pub fn run(args: Args, style: &Style) -> Exit {

@@ -4,7 +4,7 @@
 use lq::data::{ReadOptions, RecordReader};
 use lq::Policy;
 
-use super::check::load_checked;
+use super::common::load_checked;
 use super::input::open_input;
 use super::render::{HumanOrJson as Format, Style};
 use super::Exit;
@@ -31,7 +31,7 @@ pub struct Args {
     /// The data file for --row or --key.
     data: Option<String>,
     /// The evaluation date for `ago`, `within` and `days_since` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
     as_of: Option<i32>,
     /// human (an indented tree) or json (the outcome with its trace).
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -6,7 +6,7 @@ use lq::fmt::format;
 use lq::Source;
 
 use super::atomic::write_atomically;
-use super::check::read_policy;
+use super::common::read_policy;
 use super::render::Style;
 use super::Exit;
 

@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use super::check::load_checked;
+use super::common::load_checked;
 use super::render::Style;
 use super::Exit;
 

@@ -6,6 +6,7 @@
 mod out;
 mod atomic;
 mod check;
+mod common;
 mod compile;
 mod coverage;
 mod eval;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use lq::testing::{run_tests, TestResult};
 use lq::Policy;
 
-use super::check::read_policy;
+use super::common::read_policy;
 use super::render::Style;
 use super::Exit;
 
@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// The evaluation date for tests without `as of` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
     as_of: Option<i32>,
     /// Report which disqualifiers, score entries and rules no test exercises.
     #[arg(long)]

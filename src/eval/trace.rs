@@ -30,6 +30,18 @@ pub struct Part {
     /// Its parts, when it is compound itself.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// When it is simple: the values it read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Read>,
+}
+
+/// A value a condition read: a field's (`budget = missing`) or a score's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Read {
+    /// The field or score name.
+    pub name: String,
+    /// Its value, as people read it (`missing`, `"US"`, `$25,000`).
+    pub value: String,
 }
 
 /// One disqualifier.
@@ -46,6 +58,9 @@ pub struct DisqualifierStep {
     /// The parts of a compound condition.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// What a simple condition (or a `per` multiplier) read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Read>,
 }
 
 /// One score block.
@@ -80,6 +95,9 @@ pub struct EntryStep {
     /// The parts of a compound condition.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// What a simple condition (or a `per` multiplier) read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Read>,
 }
 
 /// One tier rule tried.
@@ -95,6 +113,9 @@ pub struct RuleStep {
     /// The parts of a compound condition.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// What a simple condition (or a `per` multiplier) read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Read>,
 }
 
 fn truth_name<S: serde::Serializer>(t: &Truth, s: S) -> Result<S::Ok, S::Error> {
@@ -125,6 +146,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
             reason: d.reason.clone(),
             value: truth(&d.when, &env),
             parts: Vec::new(),
+            reads: Vec::new(),
         })
         .collect();
     let blocks: Vec<BlockStep> = plan
@@ -148,6 +170,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                             per: Some(per),
                             added,
                             parts: Vec::new(),
+                            reads: Vec::new(),
                         }
                     } else {
                         EntryStep {
@@ -156,6 +179,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                             per: None,
                             added,
                             parts: Vec::new(),
+                            reads: Vec::new(),
                         }
                     }
                 })
@@ -187,6 +211,7 @@ pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
                 value,
                 decided,
                 parts: Vec::new(),
+                reads: Vec::new(),
             });
             if decided {
                 break;

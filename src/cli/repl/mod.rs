@@ -30,7 +30,7 @@ pub struct Args {
     /// A policy to load.
     policy: Option<String>,
     /// The evaluation date for `ago`, `within` and `days_since` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::eval::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::cli::common::parse_date)]
     as_of: Option<i32>,
 }
 

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use lq::check::types::Type;
 use lq::eval::Datum;
 use lq::{Error, Policy, Source};
 
@@ -640,48 +639,7 @@ pub fn is_declaration(input: &str) -> bool {
         )
 }
 
-/// A value as people read it: `missing` (or `unknown` for a condition),
-/// money with a `$`, text quoted, variants by name.
-pub fn show(policy: &lq::check::tir::CheckedPolicy, d: &Datum, ty: &Type) -> String {
-    match (d, ty) {
-        (Datum::Missing, Type::Bool) => "unknown".into(),
-        (Datum::Missing, _) => "missing".into(),
-        (Datum::Bool(b), _) => b.to_string(),
-        (Datum::Int(i), Type::Money) => money(*i as f64),
-        (Datum::Num(n), Type::Money) => money(*n),
-        (Datum::Int(i), _) => i.to_string(),
-        (Datum::Num(n), _) => format!("{n}"),
-        (Datum::Text(t), _) => format!("{t:?}"),
-        (Datum::Date(days), _) => lq::date::format(*days),
-        (Datum::Enum(v), Type::Enum(id, _)) => policy
-            .enums
-            .get(*id)
-            .and_then(|e| e.variants.get(*v as usize))
-            .map_or_else(|| v.to_string(), |x| x.name.clone()),
-        (Datum::Enum(v), _) => v.to_string(),
-        (Datum::List(items), _) => format!("{items:?}"),
-    }
-}
-
-/// `$25,000` or `$1,234.50`.
-fn money(n: f64) -> String {
-    let cents = (n * 100.0).round() as i64;
-    let (whole, frac) = (cents.abs() / 100, cents.abs() % 100);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if cents < 0 { "-" } else { "" };
-    if frac == 0 {
-        format!("{sign}${grouped}")
-    } else {
-        format!("{sign}${grouped}.{frac:02}")
-    }
-}
+pub use lq::explain::show;
 
 fn help() -> String {
     let mut out = String::from(

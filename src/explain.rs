@@ -144,35 +144,9 @@ impl Annotator<'_, '_> {
                 }
                 _ => {}
             }
-            stack.extend(children(x).into_iter().rev());
+            stack.extend(x.children().into_iter().rev());
         }
         out
-    }
-}
-
-/// An expression's operands, in order.
-fn children(e: &TExpr) -> Vec<&TExpr> {
-    match &e.kind {
-        TKind::Const(_)
-        | TKind::Field(_)
-        | TKind::Let(_)
-        | TKind::Score
-        | TKind::Block(_)
-        | TKind::Ago(_) => Vec::new(),
-        TKind::List(items) | TKind::Call(_, items) => items.iter().collect(),
-        TKind::Neg(x)
-        | TKind::Not(x)
-        | TKind::Matches(x, _)
-        | TKind::Within(x, _)
-        | TKind::IsMissing(_, x) => vec![x],
-        TKind::Arith(_, l, r)
-        | TKind::Compare(_, l, r)
-        | TKind::In(_, l, r)
-        | TKind::TextTest(_, l, r)
-        | TKind::DateTest(_, l, r)
-        | TKind::And(l, r)
-        | TKind::Or(l, r) => vec![l, r],
-        TKind::Between(x, lo, hi) => vec![x, lo, hi],
     }
 }
 
@@ -206,30 +180,22 @@ fn line(out: &mut String, prefix: &str, text: &str, width: Option<usize>) {
         let _ = writeln!(out, "{prefix}{text}");
         return;
     };
+    let mut rows: Vec<String> = Vec::new();
     let mut current = String::new();
-    let mut first = true;
     for word in text.split(' ') {
         if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room {
-            let start = if first {
-                prefix.to_string()
-            } else {
-                " ".repeat(lead)
-            };
-            let _ = writeln!(out, "{start}{}", current.trim_end());
-            first = false;
-            current.clear();
-        }
-        if !current.is_empty() {
+            rows.push(std::mem::take(&mut current));
+        } else if !current.is_empty() {
             current.push(' ');
         }
         current.push_str(word);
     }
-    let start = if first {
-        prefix.to_string()
-    } else {
-        " ".repeat(lead)
-    };
-    let _ = writeln!(out, "{start}{}", current.trim_end());
+    rows.push(current);
+    let indent = " ".repeat(lead);
+    for (i, row) in rows.iter().enumerate() {
+        let start = if i == 0 { prefix } else { indent.as_str() };
+        let _ = writeln!(out, "{start}{}", row.trim_end());
+    }
 }
 
 /// The trace as an indented text, one line per step, nothing cut (for a

@@ -87,39 +87,12 @@ fn let_size(lets: &[super::tir::LetDef], i: usize, sizes: &mut Vec<Option<u64>>)
 
 /// The nodes of `e` with every let replaced by its expansion.
 fn expanded(e: &TExpr, let_size: &mut dyn FnMut(usize) -> u64) -> u64 {
-    let mut n: u64 = 1;
-    match &e.kind {
-        TKind::Let(i) => return let_size(*i),
-        TKind::Const(_) | TKind::Field(_) | TKind::Score | TKind::Block(_) | TKind::Ago(_) => {}
-        TKind::List(items) | TKind::Call(_, items) => {
-            for x in items {
-                n = n.saturating_add(expanded(x, let_size));
-            }
-        }
-        TKind::Neg(x)
-        | TKind::Matches(x, _)
-        | TKind::Within(x, _)
-        | TKind::IsMissing(_, x)
-        | TKind::Not(x) => n = n.saturating_add(expanded(x, let_size)),
-        TKind::Arith(_, l, r)
-        | TKind::Compare(_, l, r)
-        | TKind::In(_, l, r)
-        | TKind::TextTest(_, l, r)
-        | TKind::DateTest(_, l, r)
-        | TKind::And(l, r)
-        | TKind::Or(l, r) => {
-            n = n
-                .saturating_add(expanded(l, let_size))
-                .saturating_add(expanded(r, let_size));
-        }
-        TKind::Between(x, lo, hi) => {
-            n = n
-                .saturating_add(expanded(x, let_size))
-                .saturating_add(expanded(lo, let_size))
-                .saturating_add(expanded(hi, let_size));
-        }
+    if let TKind::Let(i) = e.kind {
+        return let_size(i);
     }
-    n
+    e.children()
+        .into_iter()
+        .fold(1u64, |n, x| n.saturating_add(expanded(x, let_size)))
 }
 
 /// The nodes that inlining adds to `e`: the expanded size of each let it

@@ -58,8 +58,10 @@ pub fn check(policy: &ast::Policy) -> Checked {
         CheckError::UnknownName { name, .. } => seen.insert(name.clone()),
         _ => true,
     });
+    let mut policy = checker.out;
+    policy.patterns = checker.patterns.into_built();
     Checked {
-        policy: checker.out,
+        policy,
         diagnostics,
     }
 }

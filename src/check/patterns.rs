@@ -40,6 +40,32 @@ pub enum PatternProblem {
     },
 }
 
+/// The patterns a check built, by their text, handed to the compiler so a
+/// pattern is compiled once per load, not once by each stage.
+#[derive(Clone, Default)]
+pub struct BuiltPatterns(HashMap<String, Pattern>);
+
+impl BuiltPatterns {
+    /// The compiled pattern for `text`, if the check built it.
+    pub fn get(&self, text: &str) -> Option<&Pattern> {
+        self.0.get(text)
+    }
+}
+
+impl std::fmt::Debug for BuiltPatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BuiltPatterns({} patterns)", self.0.len())
+    }
+}
+
+/// Two sets of built patterns are the same when they hold the same texts
+/// (a pattern's compiled form follows from its text).
+impl PartialEq for BuiltPatterns {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.keys().all(|k| other.0.contains_key(k))
+    }
+}
+
 /// Builds patterns once each and keeps the running total. A typical
 /// pattern (`(?i)^(test|fake)`) takes about 150 KiB with its cache, so a
 /// policy may hold some 400; `\w{9}` alone takes 600 KiB.
@@ -86,6 +112,11 @@ impl PatternBudget {
         let pattern = Arc::new(regex);
         self.built.insert(text.to_string(), pattern.clone());
         Ok(pattern)
+    }
+
+    /// What was built, for the compiler.
+    pub fn into_built(self) -> BuiltPatterns {
+        BuiltPatterns(self.built)
     }
 
     /// Whether a pattern has already gone over the budget.

@@ -18,6 +18,32 @@ pub struct TExpr {
 }
 
 impl TExpr {
+    /// Its operands, in order (a `let` is a leaf: its value is elsewhere).
+    pub fn children(&self) -> Vec<&TExpr> {
+        match &self.kind {
+            TKind::Const(_)
+            | TKind::Field(_)
+            | TKind::Let(_)
+            | TKind::Score
+            | TKind::Block(_)
+            | TKind::Ago(_) => Vec::new(),
+            TKind::List(items) | TKind::Call(_, items) => items.iter().collect(),
+            TKind::Neg(x)
+            | TKind::Not(x)
+            | TKind::Matches(x, _)
+            | TKind::Within(x, _)
+            | TKind::IsMissing(_, x) => vec![x],
+            TKind::Arith(_, l, r)
+            | TKind::Compare(_, l, r)
+            | TKind::In(_, l, r)
+            | TKind::TextTest(_, l, r)
+            | TKind::DateTest(_, l, r)
+            | TKind::And(l, r)
+            | TKind::Or(l, r) => vec![l, r],
+            TKind::Between(x, lo, hi) => vec![x, lo, hi],
+        }
+    }
+
     /// The stand-in for an expression that already has an error: its type
     /// combines with anything silently, so the error is reported once.
     pub fn poisoned(span: Span) -> TExpr {
@@ -120,61 +146,27 @@ impl std::hash::Hash for Shape<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         use TKind as K;
         std::mem::discriminant(&self.0.kind).hash(state);
-        let children: Vec<&TExpr> = match &self.0.kind {
-            K::Const(d) => {
-                hash_datum(d, state);
-                vec![]
-            }
-            K::Field(i) | K::Let(i) | K::Block(i) => {
-                i.hash(state);
-                vec![]
-            }
-            K::Score => vec![],
-            K::Ago(d) => {
-                d.hash(state);
-                vec![]
-            }
-            K::List(items) => items.iter().collect(),
-            K::Call(f, args) => {
-                f.hash(state);
-                args.iter().collect()
-            }
-            K::Neg(x) | K::Not(x) => vec![x],
-            K::Within(x, d) => {
-                d.hash(state);
-                vec![x]
-            }
-            K::Matches(x, p) => {
-                p.node.hash(state);
-                vec![x]
-            }
-            K::IsMissing(b, x) => {
-                b.hash(state);
-                vec![x]
-            }
-            K::Arith(op, l, r) => {
-                op.hash(state);
-                vec![l, r]
-            }
-            K::Compare(op, l, r) => {
-                op.hash(state);
-                vec![l, r]
-            }
-            K::In(b, l, r) => {
-                b.hash(state);
-                vec![l, r]
-            }
-            K::TextTest(op, l, r) => {
-                op.hash(state);
-                vec![l, r]
-            }
-            K::DateTest(op, l, r) => {
-                op.hash(state);
-                vec![l, r]
-            }
-            K::And(l, r) | K::Or(l, r) => vec![l, r],
-            K::Between(x, lo, hi) => vec![x, lo, hi],
-        };
+        // What a node holds besides its operands; the operands follow.
+        match &self.0.kind {
+            K::Const(d) => hash_datum(d, state),
+            K::Field(i) | K::Let(i) | K::Block(i) => i.hash(state),
+            K::Ago(d) | K::Within(_, d) => d.hash(state),
+            K::Call(f, _) => f.hash(state),
+            K::Matches(_, p) => p.node.hash(state),
+            K::IsMissing(b, _) | K::In(b, _, _) => b.hash(state),
+            K::Arith(op, _, _) => op.hash(state),
+            K::Compare(op, _, _) => op.hash(state),
+            K::TextTest(op, _, _) => op.hash(state),
+            K::DateTest(op, _, _) => op.hash(state),
+            K::Score
+            | K::List(_)
+            | K::Neg(_)
+            | K::Not(_)
+            | K::And(..)
+            | K::Or(..)
+            | K::Between(..) => {}
+        }
+        let children = self.0.children();
         children.len().hash(state);
         for c in children {
             Shape(c).hash(state);
@@ -425,6 +417,8 @@ pub struct CheckedPolicy {
     pub leads: Vec<LeadDef>,
     /// The tests.
     pub tests: Vec<TestDef>,
+    /// The `matches` patterns, compiled by the check (within its budget).
+    pub patterns: super::patterns::BuiltPatterns,
 }
 
 impl CheckedPolicy {

@@ -218,12 +218,16 @@ impl Compiler<'_> {
             }
             TKind::TextTest(op, l, r) => Node::TextTest(*op, self.boxed(l), self.boxed(r)),
             TKind::Matches(l, pattern) => {
-                // INVARIANT: the checker built the same patterns against the
-                // same budget, and refuses a policy where one fails.
-                let regex = self
-                    .patterns
-                    .build(&pattern.node)
-                    .unwrap_or_else(|_| unreachable!("the checker rejects invalid patterns"));
+                // The check compiled the policy's patterns; an expression
+                // checked on its own (the REPL) has its patterns built here.
+                // INVARIANT: the checker refuses a pattern that fails.
+                let regex = match self.policy.patterns.get(&pattern.node) {
+                    Some(built) => built.clone(),
+                    None => self
+                        .patterns
+                        .build(&pattern.node)
+                        .unwrap_or_else(|_| unreachable!("the checker rejects invalid patterns")),
+                };
                 Node::Matches(self.boxed(l), regex)
             }
             TKind::DateTest(op, l, r) => Node::DateTest(*op, self.boxed(l), self.boxed(r)),

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::eval::interp::{block_total, clamp_score, decide, entry_points, truth, Env};
+use crate::eval::decide::{clamp_score, decide_observed, Decision, EntryFact, Observer};
 use crate::source::{line_col, Span};
-use crate::value::{Datum, Truth};
+use crate::value::{Datum, Env, Truth};
 use crate::Policy;
 
 /// What one disqualifier, entry or rule did over many leads.
@@ -85,71 +85,37 @@ impl Coverage {
         }
     }
 
-    /// Counts one lead.
+    /// Counts one lead, from the evaluator's own steps.
     pub fn add(&mut self, policy: &Policy, record: &[Datum], as_of: i32) {
+        self.decide(policy, record, as_of, &mut Decision::default());
+    }
+
+    /// Decides one lead into `decision` and counts it, in one evaluation
+    /// (a [`crate::batch::Sink`] that counts coverage decides this way).
+    pub fn decide(
+        &mut self,
+        policy: &Policy,
+        record: &[Datum],
+        as_of: i32,
+        decision: &mut Decision,
+    ) {
         let plan = &policy.compiled;
-        let decision = decide(plan, record, as_of);
-        let env = Env {
-            record,
-            as_of,
-            blocks: &[],
-            total: 0,
+        let mut counter = Counter {
+            plan,
+            items: &mut self.items,
+            entries_from: plan.disqualifiers.len(),
+            rules_from: plan.disqualifiers.len()
+                + plan.blocks.iter().map(|b| b.entries.len()).sum::<usize>(),
+            block_from: 0,
+            points: Vec::new(),
         };
-        let mut i = 0;
-        for d in &plan.disqualifiers {
-            if truth(&d.when, &env) == Truth::True {
-                self.items[i].fired += 1;
-                self.items[i].decided += 1;
-            }
-            i += 1;
-        }
-        for (b, block) in plan.blocks.iter().enumerate() {
-            let total = decision.blocks[b];
-            let sum: i128 = block
-                .entries
-                .iter()
-                .map(|e| entry_points(e, &env))
-                .fold(0, i128::saturating_add);
-            for e in &block.entries {
-                let added = entry_points(e, &env);
-                if added != 0 || (!e.per && truth(&e.expr, &env) == Truth::True) {
-                    self.items[i].fired += 1;
-                }
-                let mut without = clamp_score(sum.saturating_sub(added));
-                if let Some(cap) = block.cap {
-                    without = without.min(cap);
-                }
-                if let Some(floor) = block.floor {
-                    without = without.max(floor);
-                }
-                if without != total {
-                    self.items[i].decided += 1;
-                }
-                i += 1;
-            }
-            debug_assert_eq!(total, block_total(block, &env));
-        }
-        let rules_env = Env {
-            record,
-            as_of,
-            blocks: &decision.blocks,
-            total: decision.score,
-        };
-        for (r, rule) in plan.rules.iter().enumerate() {
-            if rule
-                .when
-                .as_ref()
-                .is_none_or(|w| truth(w, &rules_env) == Truth::True)
-            {
-                self.items[i].fired += 1;
-            }
-            if decision.rule == Some(r) {
-                self.items[i].decided += 1;
-                if let Some(t) = policy.checked().tiers.get(rule.tier) {
-                    *self.tiers.entry(t.clone()).or_default() += 1;
-                }
-            }
-            i += 1;
+        decide_observed(plan, record, as_of, decision, &mut counter);
+        if let Some(t) = decision
+            .rule
+            .and_then(|r| plan.rules.get(r))
+            .and_then(|r| policy.checked().tiers.get(r.tier))
+        {
+            *self.tiers.entry(t.clone()).or_default() += 1;
         }
         self.leads += 1;
     }
@@ -228,5 +194,89 @@ impl Coverage {
         let hit = lines.values().filter(|h| **h > 0).count();
         let _ = write!(out, "LF:{}\nLH:{hit}\nend_of_record\n", lines.len());
         out
+    }
+}
+
+/// The observer behind [`Coverage::add`]: counts each item as the
+/// evaluator reaches it (items are numbered disqualifiers first, then each
+/// block's entries, then the rules).
+struct Counter<'a> {
+    plan: &'a crate::compile::Compiled,
+    items: &'a mut [Counts],
+    /// The number of the first entry item, and of the first rule item.
+    entries_from: usize,
+    rules_from: usize,
+    /// The number of the current block's first entry item.
+    block_from: usize,
+    /// The current block's points, entry by entry.
+    points: Vec<i128>,
+}
+
+impl Counter<'_> {
+    fn count(&mut self, item: usize, fired: bool, decided: bool) {
+        if let Some(c) = self.items.get_mut(item) {
+            c.fired += usize::from(fired);
+            c.decided += usize::from(decided);
+        }
+    }
+}
+
+impl Observer for Counter<'_> {
+    /// Shadowed rules count as fired (their condition held) though they
+    /// did not decide.
+    const ALL_RULES: bool = true;
+
+    fn disqualifier(&mut self, index: usize, value: Truth, _env: &Env<'_>) {
+        let fired = value == Truth::True;
+        self.count(index, fired, fired);
+    }
+
+    fn entry(
+        &mut self,
+        _block: usize,
+        entry: usize,
+        fact: EntryFact,
+        points: i128,
+        _env: &Env<'_>,
+    ) {
+        if entry == 0 {
+            self.points.clear();
+        }
+        self.points.push(points);
+        let fired = points != 0 || fact == EntryFact::When(Truth::True);
+        self.count(self.entries_from + self.block_from + entry, fired, false);
+    }
+
+    /// An entry decided when its block's total would differ without it.
+    fn block(&mut self, block: usize, _sum: i64, total: i64) {
+        let entries = self.plan.blocks.get(block).map_or(0, |b| b.entries.len());
+        if entries == 0 {
+            self.points.clear();
+        }
+        let exact = self.points.iter().fold(0i128, |a, p| a.saturating_add(*p));
+        for e in 0..self.points.len() {
+            let Some(b) = self.plan.blocks.get(block) else {
+                break;
+            };
+            let mut without = clamp_score(exact.saturating_sub(self.points[e]));
+            if let Some(cap) = b.cap {
+                without = without.min(cap);
+            }
+            if let Some(floor) = b.floor {
+                without = without.max(floor);
+            }
+            if without != total {
+                self.count(self.entries_from + self.block_from + e, false, true);
+            }
+        }
+        self.block_from += entries;
+    }
+
+    fn rule(&mut self, index: usize, value: Truth, decided: bool, _env: &Env<'_>) {
+        self.count(self.rules_from + index, value == Truth::True, decided);
+    }
+
+    fn untried_rule(&mut self, index: usize, value: Truth, _env: &Env<'_>) {
+        self.count(self.rules_from + index, value == Truth::True, false);
     }
 }

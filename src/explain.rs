@@ -6,66 +6,104 @@ use std::fmt::Write as _;
 use crate::check::tir::{CheckedPolicy, TExpr, TKind};
 use crate::check::types::Type;
 use crate::compile::compile_expr;
-use crate::eval::interp::{truth, Env};
-use crate::eval::trace::{Part, Read, Trace};
+use crate::eval::decide::{decide_observed, Decision, EntryFact, Observer};
+use crate::eval::interp::truth;
+use crate::eval::trace::{Part, Read, Recorder, Trace};
 use crate::source::Span;
-use crate::value::Datum;
+use crate::value::{Datum, Env, Truth};
 use crate::Policy;
 
-/// Fills in the parts of every compound condition of a trace, the values
-/// each simple condition read (`budget = missing`), and the parts of each
-/// boolean `let` a condition uses, expanded once per trace however often
-/// it is used (so a trace stays linear in the policy).
-pub fn annotate(policy: &Policy, trace: &mut Trace, record: &[Datum], as_of: i32) {
-    let checked = policy.checked();
-    let totals: Vec<i64> = trace.blocks.iter().map(|b| b.total).collect();
-    let score = crate::eval::interp::score_of(totals.iter().map(|t| i128::from(*t)));
-    let env = Env {
+/// Traces a record's evaluation with everything a person needs to see
+/// why: the steps of [`crate::eval::decide`] (recorded as they happen),
+/// the parts of every compound condition, the values each simple
+/// condition read (`budget = missing`), and the parts of each boolean
+/// `let` a condition uses, expanded once per trace however often it is
+/// used (so a trace stays linear in the policy). Parts are evaluated in
+/// the environment their step was.
+pub fn trace(policy: &Policy, record: &[Datum], as_of: i32) -> Trace {
+    let mut explainer = Explainer {
+        recorder: Recorder::new(&policy.compiled),
+        annotator: Annotator {
+            policy,
+            expanded: vec![false; policy.checked().lets.len()],
+        },
+    };
+    let mut decision = Decision::default();
+    decide_observed(
+        &policy.compiled,
         record,
         as_of,
-        blocks: &totals,
-        total: score,
-    };
-    let mut cx = Annotator {
-        policy,
-        env: &env,
-        expanded: vec![false; checked.lets.len()],
-    };
-    for d in &mut trace.disqualifiers {
-        let when = &checked.disqualifiers[d.index].when;
-        (d.parts, d.reads) = cx.parts_and_reads(when);
+        &mut decision,
+        &mut explainer,
+    );
+    explainer.recorder.finish()
+}
+
+/// The observer behind [`trace`]: records each step, then annotates it.
+struct Explainer<'p> {
+    recorder: Recorder<'p>,
+    annotator: Annotator<'p>,
+}
+
+impl Observer for Explainer<'_> {
+    fn disqualifier(&mut self, index: usize, value: Truth, env: &Env<'_>) {
+        self.recorder.disqualifier(index, value, env);
+        let checked = self.annotator.policy.checked();
+        if let (Some(def), Some(step)) = (
+            checked.disqualifiers.get(index),
+            self.recorder.trace_mut().disqualifiers.last_mut(),
+        ) {
+            (step.parts, step.reads) = self.annotator.parts_and_reads(&def.when, env);
+        }
     }
-    for (b, block) in trace.blocks.iter_mut().enumerate() {
-        for (e, entry) in block.entries.iter_mut().enumerate() {
-            let expr = &checked.blocks[b].entries[e].expr;
-            if entry.when.is_some() {
-                (entry.parts, entry.reads) = cx.parts_and_reads(expr);
-            } else {
-                entry.reads = cx.reads(expr);
+
+    fn entry(&mut self, block: usize, entry: usize, fact: EntryFact, points: i128, env: &Env<'_>) {
+        self.recorder.entry(block, entry, fact, points, env);
+        let checked = self.annotator.policy.checked();
+        let def = checked.blocks.get(block).and_then(|b| b.entries.get(entry));
+        let step = self
+            .recorder
+            .trace_mut()
+            .blocks
+            .get_mut(block)
+            .and_then(|b| b.entries.last_mut());
+        if let (Some(def), Some(step)) = (def, step) {
+            match fact {
+                EntryFact::When(_) => {
+                    (step.parts, step.reads) = self.annotator.parts_and_reads(&def.expr, env);
+                }
+                EntryFact::Per(_) => step.reads = self.annotator.reads(&def.expr, env),
             }
         }
     }
-    for (r, step) in trace.rules.iter_mut().enumerate() {
-        if let Some(when) = &checked.rules[r].when {
-            (step.parts, step.reads) = cx.parts_and_reads(when);
+
+    fn block(&mut self, block: usize, sum: i64, total: i64) {
+        self.recorder.block(block, sum, total);
+    }
+
+    fn rule(&mut self, index: usize, value: Truth, decided: bool, env: &Env<'_>) {
+        self.recorder.rule(index, value, decided, env);
+        let checked = self.annotator.policy.checked();
+        let when = checked.rules.get(index).and_then(|r| r.when.as_ref());
+        if let (Some(when), Some(step)) = (when, self.recorder.trace_mut().rules.last_mut()) {
+            (step.parts, step.reads) = self.annotator.parts_and_reads(when, env);
         }
     }
 }
 
 /// The state of annotating one trace: which lets are already expanded.
-struct Annotator<'p, 'e> {
+struct Annotator<'p> {
     policy: &'p Policy,
-    env: &'e Env<'e>,
     expanded: Vec<bool>,
 }
 
-impl Annotator<'_, '_> {
+impl Annotator<'_> {
     /// A condition's parts (when compound, or a `let`) and, when it is
     /// simple, the values it read.
-    fn parts_and_reads(&mut self, e: &TExpr) -> (Vec<Part>, Vec<Read>) {
-        let parts = self.parts(e);
+    fn parts_and_reads(&mut self, e: &TExpr, env: &Env<'_>) -> (Vec<Part>, Vec<Read>) {
+        let parts = self.parts(e, env);
         let reads = if parts.is_empty() {
-            self.reads(e)
+            self.reads(e, env)
         } else {
             Vec::new()
         };
@@ -74,7 +112,7 @@ impl Annotator<'_, '_> {
 
     /// The operands of a compound condition, each with its value; for a
     /// boolean `let` not yet expanded in this trace, its definition.
-    fn parts(&mut self, e: &TExpr) -> Vec<Part> {
+    fn parts(&mut self, e: &TExpr, env: &Env<'_>) -> Vec<Part> {
         let checked = self.policy.checked();
         if let TKind::Let(i) = e.kind {
             let def = &checked.lets[i];
@@ -82,14 +120,14 @@ impl Annotator<'_, '_> {
                 return Vec::new();
             }
             self.expanded[i] = true;
-            let (parts, reads) = self.parts_and_reads(&def.value);
+            let (parts, reads) = self.parts_and_reads(&def.value, env);
             return vec![Part {
                 text: format!(
                     "let {} = {}",
                     def.name,
                     snippet(&self.policy.source.text, def.value.span)
                 ),
-                value: self.truth(&def.value),
+                value: self.truth(&def.value, env),
                 parts,
                 reads,
             }];
@@ -103,10 +141,10 @@ impl Annotator<'_, '_> {
         operands
             .into_iter()
             .map(|x| {
-                let (parts, reads) = self.parts_and_reads(x);
+                let (parts, reads) = self.parts_and_reads(x, env);
                 Part {
                     text: snippet(&self.policy.source.text, x.span),
-                    value: self.truth(x),
+                    value: self.truth(x, env),
                     parts,
                     reads,
                 }
@@ -114,13 +152,14 @@ impl Annotator<'_, '_> {
             .collect()
     }
 
-    fn truth(&self, e: &TExpr) -> crate::value::Truth {
-        truth(&compile_expr(self.policy.checked(), e), self.env)
+    /// A part's value, in its step's environment.
+    fn truth(&self, e: &TExpr, env: &Env<'_>) -> Truth {
+        truth(&compile_expr(self.policy.checked(), e), env)
     }
 
     /// The fields and scores an expression reads, each once, with the
     /// values they had (lets are shown by their own expansion).
-    fn reads(&self, e: &TExpr) -> Vec<Read> {
+    fn reads(&self, e: &TExpr, env: &Env<'_>) -> Vec<Read> {
         let checked = self.policy.checked();
         let mut out: Vec<Read> = Vec::new();
         let mut push = |name: String, value: String| {
@@ -133,13 +172,13 @@ impl Annotator<'_, '_> {
             match &x.kind {
                 TKind::Field(i) => {
                     let f = &checked.schema.fields[*i];
-                    let d = self.env.record.get(*i).unwrap_or(&Datum::Missing);
+                    let d = env.record.get(*i).unwrap_or(&Datum::Missing);
                     push(f.name.clone(), show(checked, d, &f.ty));
                 }
-                TKind::Score => push("score".into(), self.env.total.to_string()),
+                TKind::Score => push("score".into(), env.total.to_string()),
                 TKind::Block(b) => {
                     let name = checked.blocks[*b].name.clone().unwrap_or_default();
-                    let total = self.env.blocks.get(*b).copied().unwrap_or(0);
+                    let total = env.blocks.get(*b).copied().unwrap_or(0);
                     push(name, total.to_string());
                 }
                 _ => {}

@@ -184,9 +184,7 @@ impl Policy {
     /// Every step of one record's evaluation: each disqualifier, score
     /// entry and rule tried, with its condition's value.
     pub fn trace(&self, record: &[Datum], as_of: i32) -> crate::eval::trace::Trace {
-        let mut trace = crate::eval::trace::trace(&self.compiled, record, as_of);
-        crate::explain::annotate(self, &mut trace, record, as_of);
-        trace
+        crate::explain::trace(self, record, as_of)
     }
 
     /// A lead written as a record literal (`{ budget: 25k, role: VP }`),

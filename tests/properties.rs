@@ -69,6 +69,23 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
             "decision for {:?}",
             lead
         );
+        // The trace is the same evaluation, recorded.
+        let trace = policy.trace(lead, AS_OF);
+        let fired: Vec<usize> = trace
+            .disqualifiers
+            .iter()
+            .filter(|d| d.value == Truth::True)
+            .map(|d| d.index)
+            .collect();
+        prop_assert_eq!(&fired, &actual.disqualified_by, "trace for {:?}", lead);
+        let totals: Vec<i64> = trace.blocks.iter().map(|b| b.total).collect();
+        prop_assert_eq!(&totals, &actual.blocks, "trace for {:?}", lead);
+        prop_assert_eq!(
+            trace.rules.iter().position(|r| r.decided),
+            actual.rule,
+            "trace for {:?}",
+            lead
+        );
         let before = Env {
             record: lead,
             as_of: AS_OF,

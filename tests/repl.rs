@@ -104,6 +104,42 @@ fn a_broken_policy_is_reported_and_the_previous_one_kept() {
     );
 }
 
+#[test]
+fn run_counts_a_whole_file_as_lq_eval_does() {
+    let transcript =
+        piped(":run examples/data/inbound-leads.csv\n:run missing.csv\n:load missing.lq\n");
+    assert!(
+        transcript.contains("9 records: 6 qualified, 3 disqualified, 0 unmatched, 0 errors"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("tier A        3   33.3%"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("cannot read `missing.csv`"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("cannot read `missing.lq`"),
+        "a policy that is not there cannot be read (not written):\n{transcript}"
+    );
+    let eval = lq()
+        .args([
+            "eval",
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-leads.csv",
+        ])
+        .args(["--as-of", "2026-11-23", "--format", "csv"])
+        .output()
+        .expect("lq eval runs");
+    let counts = String::from_utf8_lossy(&eval.stderr);
+    assert!(
+        counts.contains("9 records: 6 qualified, 3 disqualified, 0 unmatched, 0 errors"),
+        "{counts}"
+    );
+}
+
 // ── a real terminal ──
 
 #[cfg(unix)]

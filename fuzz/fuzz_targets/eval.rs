@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let plan = &policy.compiled;
-    let lines = DecisionWriter::new(plan, format == InputFormat::Ndjson);
+    let lines = DecisionWriter::new(plan, format == InputFormat::Ndjson, false);
     let mut values = Vec::new();
     let mut decision = Decision::default();
     let mut buffer = Vec::new();

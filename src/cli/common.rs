@@ -53,6 +53,25 @@ pub fn load_checked(path: &str, style: &Style) -> Result<Policy, Exit> {
     }
 }
 
+/// `--as-of`, the evaluation date, declared once for every subcommand
+/// that evaluates (flattened into each one's arguments).
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct AsOf {
+    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
+    ///
+    /// A test with its own `as of` keeps it; `lq compile` writes the date
+    /// into the query.
+    #[arg(id = "as_of", long = "as-of", value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    given: Option<i32>,
+}
+
+impl AsOf {
+    /// The date given, or today (days since 1970-01-01).
+    pub fn date(self) -> i32 {
+        self.given.unwrap_or_else(lq::date::today)
+    }
+}
+
 /// Parses `--as-of`.
 pub fn parse_date(text: &str) -> Result<i32, String> {
     lq::date::parse_iso(text)

@@ -41,9 +41,8 @@ pub struct Args {
     /// Write `CREATE VIEW NAME AS ...` instead of a bare query.
     #[arg(long, value_name = "NAME", value_parser = parse_table_name)]
     view: Option<String>,
-    /// The evaluation date, fixed in the query [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
-    as_of: Option<i32>,
+    #[command(flatten)]
+    as_of: crate::cli::common::AsOf,
 }
 
 /// A table or view name, maybe dotted (`crm.leads`): no part may be empty.
@@ -69,7 +68,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     };
     let dialect = args.dialect;
     let Target::Sql = args.to;
-    let as_of = args.as_of.unwrap_or_else(lq::date::today);
+    let as_of = args.as_of.date();
     let compiled = if args.load {
         Ok(compile_load_sql(
             policy.checked(),

@@ -3,17 +3,19 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
-use lq::data::errors::ErrorReport;
+use lq::batch::{Batch, Failed as BatchFailed, Flow, Lines, Sink, Tally};
+use lq::data::error_report::ErrorReport;
 use lq::data::fast::DecisionWriter;
-use lq::data::{Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, RecordReader};
-use lq::eval::{decide_into, Decision, Outcome, Status};
+use lq::data::{
+    Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, RecordError, RecordReader,
+};
+use lq::eval::{Datum, Decision, Outcome};
 use lq::Policy;
 
 use super::atomic::{overwrites_input, same_file, write_atomically, AtomicFile};
-use super::common::{parse_date, read_policy};
-use super::input::{open_input, parse_delimiter, InputArg};
+use super::common::read_policy;
+use super::input::{open_input, parse_delimiter};
 use super::render::Style;
-use super::tally::Tally;
 use super::Exit;
 
 /// Arguments of `lq eval`.
@@ -28,10 +30,10 @@ pub struct Args {
     data: Vec<String>,
     /// Output format [default: table on a terminal, csv otherwise].
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<OutputFormat>,
     /// Input format, when the file name does not tell (stdin defaults to csv).
     #[arg(long, value_enum)]
-    input_format: Option<InputArg>,
+    input_format: Option<lq::data::InputFormat>,
     /// The CSV delimiter (`,` `;` `|` or `tab`) [default: detected from the header line].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
@@ -54,9 +56,8 @@ pub struct Args {
     /// Stop after N unreadable records (everything so far is written; exit 1).
     #[arg(long, value_name = "N")]
     max_errors: Option<usize>,
-    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    as_of: Option<i32>,
+    #[command(flatten)]
+    as_of: crate::cli::common::AsOf,
     /// Exit 0 even when some records could not be read.
     #[arg(long)]
     allow_errors: bool,
@@ -77,14 +78,6 @@ pub struct Args {
     threads: Option<u64>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Table,
-    Csv,
-    Ndjson,
-    Json,
-}
-
 /// The most worker threads `--threads` takes: far more than any machine
 /// gains from, few enough that each can be started.
 const MAX_THREADS: u64 = 256;
@@ -102,10 +95,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
         return Exit::Failure;
     };
     let format = match args.format {
-        Some(FormatArg::Table) => OutputFormat::Table,
-        Some(FormatArg::Csv) => OutputFormat::Csv,
-        Some(FormatArg::Ndjson) => OutputFormat::Ndjson,
-        Some(FormatArg::Json) => OutputFormat::Json,
+        Some(format) => format,
         None if args.output.is_none() && io::stdout().is_terminal() => OutputFormat::Table,
         None => OutputFormat::Csv,
     };
@@ -116,7 +106,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let run = Run {
         policy: &policy,
         args: &args,
-        as_of: args.as_of.unwrap_or_else(lq::date::today),
+        as_of: args.as_of.date(),
         format,
     };
     // The errors file is written like the output: all or nothing, kept
@@ -267,7 +257,7 @@ impl Run<'_> {
             }
             readers.push(records);
         }
-        let mut errors = match (&self.args.errors, errors_out) {
+        let errors = match (&self.args.errors, errors_out) {
             (Some(path), Some(file)) => {
                 let csv = path.to_ascii_lowercase().ends_with(".csv");
                 Some(
@@ -277,120 +267,37 @@ impl Run<'_> {
             }
             _ => None,
         };
-        let errors_err = |e| Failed::Output(self.args.errors.clone(), e);
-        let mut writer = OutcomeWriter::new(out, self.format, columns).map_err(out_err)?;
-        let mut tally = Tally::default();
-        let mut row_offset = 0;
-        // CSV and NDJSON lines are formatted straight from the decision
-        // into `buffer`; anything else goes through an `Outcome`.
+        let writer = OutcomeWriter::new(out, self.format, columns.clone()).map_err(out_err)?;
+        // CSV and NDJSON lines are formatted straight from the decision;
+        // anything else goes through an `Outcome`.
         let fast =
             matches!(self.format, OutputFormat::Csv | OutputFormat::Ndjson) && !self.args.explain;
-        let lines = DecisionWriter::new(
-            &self.policy.compiled,
-            self.format == OutputFormat::Ndjson,
-            self.args.escape_formulas,
-        );
-        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
-        let mut record = Vec::new();
-        let mut decision = Decision::default();
+        let mut sink = Outcomes {
+            run: self,
+            writer,
+            columns,
+            fast,
+            lines: DecisionWriter::new(
+                &self.policy.compiled,
+                self.format == OutputFormat::Ndjson,
+                self.args.escape_formulas,
+            ),
+            buffer: Vec::with_capacity(1 << 16),
+            errors,
+            unreadable: 0,
+        };
         let threads = self.args.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| usize::try_from(n).unwrap_or(1),
         );
-        let parallel =
-            fast && threads > 1 && self.args.errors.is_none() && self.args.max_errors.is_none();
-        'inputs: for mut records in readers {
-            if let Some(layout) = records.layout().filter(|_| parallel) {
-                writer.write_raw(&buffer).map_err(out_err)?;
-                buffer.clear();
-                let tiers = &self.policy.checked().tiers;
-                let columns = self.columns();
-                let setup = super::parallel::Setup {
-                    policy: self.policy,
-                    layout,
-                    format: self.format,
-                    columns: &columns,
-                    as_of: self.as_of,
-                };
-                let rows =
-                    super::parallel::run(&setup, &mut records, threads, row_offset, |done| {
-                        for (status, tier) in &done.statuses {
-                            tally.add_status(
-                                *status,
-                                tier.and_then(|t| tiers.get(t)).map(String::as_str),
-                            );
-                        }
-                        writer.write_raw(&done.bytes)
-                    })
-                    .map_err(|f| match f {
-                        super::parallel::Failure::Data(e) => Failed::Data(e),
-                        super::parallel::Failure::Output(e) => {
-                            Failed::Output(self.args.output.clone(), e)
-                        }
-                    })?;
-                row_offset += rows;
-                continue;
-            }
-            let mut last_row = 0;
-            while let Some(item) = records.next_into(&mut record) {
-                let outcome = match item.map_err(Failed::Data)? {
-                    Ok(row) => {
-                        last_row = row;
-                        let row = row_offset + row;
-                        decide_into(&self.policy.compiled, &record, self.as_of, &mut decision);
-                        if fast
-                            && lines.write(
-                                &mut buffer,
-                                row,
-                                &record,
-                                &decision,
-                                &self.policy.compiled,
-                            )
-                        {
-                            let (status, tier) = status_of(&self.policy.compiled, &decision);
-                            tally.add_status(status, tier);
-                            if buffer.len() >= 1 << 16 {
-                                writer.write_raw(&buffer).map_err(out_err)?;
-                                buffer.clear();
-                            }
-                            continue;
-                        }
-                        let mut outcome =
-                            Outcome::from_decision(&self.policy.compiled, row, &record, &decision);
-                        if self.args.explain {
-                            self.explain(&mut outcome, &record);
-                        }
-                        outcome
-                    }
-                    Err(mut e) => {
-                        last_row = e.row;
-                        e.row += row_offset;
-                        if let Some(report) = errors.as_mut() {
-                            report.write(&e).map_err(errors_err)?;
-                        }
-                        Outcome::error(checked, e.row, e.key.clone(), e.messages())
-                    }
-                };
-                writer.write_raw(&buffer).map_err(out_err)?;
-                buffer.clear();
-                tally.add(&outcome);
-                writer.write(&outcome).map_err(out_err)?;
-                if self
-                    .args
-                    .max_errors
-                    .is_some_and(|max| max > 0 && tally.errors() >= max)
-                {
-                    tally.stopped = true;
-                    break 'inputs;
-                }
-            }
-            row_offset += last_row;
-        }
-        writer.write_raw(&buffer).map_err(out_err)?;
-        writer.finish().map_err(out_err)?;
-        if let Some(report) = errors {
-            report.finish().map_err(errors_err)?;
-        }
+        let tally = Batch::new(self.policy, self.as_of)
+            .threads(threads)
+            .run(readers, &mut sink)
+            .map_err(|f| match f {
+                BatchFailed::Data(e) => Failed::Data(e),
+                BatchFailed::Sink(f) => f,
+            })?;
+        sink.finish()?;
         Ok(tally)
     }
 
@@ -412,16 +319,110 @@ impl Run<'_> {
     }
 }
 
-/// A decision's status and tier, for the counts.
-fn status_of<'p>(plan: &'p lq::compile::Compiled, d: &Decision) -> (Status, Option<&'p str>) {
-    if !d.disqualified_by.is_empty() {
-        return (Status::Disqualified, None);
+/// Where `lq eval` puts each record: its outcome line (or, with
+/// `--errors`, its problems too), in input order.
+struct Outcomes<'r, 'w> {
+    run: &'r Run<'r>,
+    writer: OutcomeWriter<Box<dyn Write + 'w>>,
+    columns: Columns,
+    /// CSV or NDJSON lines straight from the decision, into `buffer`.
+    fast: bool,
+    lines: DecisionWriter,
+    buffer: Vec<u8>,
+    errors: Option<ErrorReport<BufWriter<&'r File>>>,
+    /// Unreadable records so far, for `--max-errors`.
+    unreadable: usize,
+}
+
+impl Outcomes<'_, '_> {
+    fn out_err(&self, e: io::Error) -> Failed {
+        Failed::Output(self.run.args.output.clone(), e)
     }
-    match d.rule.and_then(|r| plan.rules.get(r)) {
-        Some(rule) => (
-            Status::Qualified,
-            plan.policy.tiers.get(rule.tier).map(String::as_str),
-        ),
-        None => (Status::Unmatched, None),
+
+    /// Writes the lines formatted so far.
+    fn flush(&mut self) -> Result<(), Failed> {
+        if !self.buffer.is_empty() {
+            let written = self.writer.write_raw(&self.buffer);
+            written.map_err(|e| self.out_err(e))?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, outcome: &Outcome) -> Result<(), Failed> {
+        self.flush()?;
+        let written = self.writer.write(outcome);
+        written.map_err(|e| self.out_err(e))
+    }
+
+    /// Ends the outcomes and the error report.
+    fn finish(mut self) -> Result<(), Failed> {
+        self.flush()?;
+        let out = self.run.args.output.clone();
+        self.writer.finish().map_err(|e| Failed::Output(out, e))?;
+        if let Some(report) = self.errors {
+            report
+                .finish()
+                .map_err(|e| Failed::Output(self.run.args.errors.clone(), e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Outcomes<'_, '_> {
+    type Error = Failed;
+
+    fn decided(&mut self, row: usize, record: &[Datum], d: &Decision) -> Result<Flow, Failed> {
+        let plan = &self.run.policy.compiled;
+        if self.fast && self.lines.write(&mut self.buffer, row, record, d, plan) {
+            if self.buffer.len() >= 1 << 16 {
+                self.flush()?;
+            }
+            return Ok(Flow::Go);
+        }
+        let mut outcome = Outcome::from_decision(plan, row, record, d);
+        if self.run.args.explain {
+            self.run.explain(&mut outcome, record);
+        }
+        self.write(&outcome)?;
+        Ok(Flow::Go)
+    }
+
+    fn unreadable(&mut self, e: RecordError) -> Result<Flow, Failed> {
+        if let Some(report) = self.errors.as_mut() {
+            report
+                .write(&e)
+                .map_err(|err| Failed::Output(self.run.args.errors.clone(), err))?;
+        }
+        let outcome = Outcome::error(
+            self.run.policy.checked(),
+            e.row,
+            e.key.clone(),
+            e.messages(),
+        );
+        self.write(&outcome)?;
+        self.unreadable += 1;
+        let stop = self
+            .run
+            .args
+            .max_errors
+            .is_some_and(|max| max > 0 && self.unreadable >= max);
+        Ok(if stop { Flow::Stop } else { Flow::Go })
+    }
+
+    /// Lines on worker threads, when nothing needs each record here (no
+    /// `--errors` report, no `--max-errors` count, no `--explain`).
+    fn lines(&self) -> Option<Lines<'_>> {
+        let args = self.run.args;
+        (self.fast && args.errors.is_none() && args.max_errors.is_none()).then_some(Lines {
+            format: self.run.format,
+            columns: &self.columns,
+        })
+    }
+
+    fn write_lines(&mut self, bytes: &[u8]) -> Result<(), Failed> {
+        self.flush()?;
+        let written = self.writer.write_raw(bytes);
+        written.map_err(|e| self.out_err(e))
     }
 }

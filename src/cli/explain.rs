@@ -30,9 +30,8 @@ pub struct Args {
     key: Option<String>,
     /// The data file for --row or --key.
     data: Option<String>,
-    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
-    as_of: Option<i32>,
+    #[command(flatten)]
+    as_of: crate::cli::common::AsOf,
     /// human (an indented tree) or json (the outcome with its trace).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -44,7 +43,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Ok(policy) => policy,
         Err(exit) => return exit,
     };
-    let as_of = args.as_of.unwrap_or_else(lq::date::today);
+    let as_of = args.as_of.date();
     let (row, record) = match (&args.lead, args.row, &args.data) {
         (Some(literal), _, _) => match policy.read_lead(literal) {
             Ok(r) => (1, r),

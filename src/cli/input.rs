@@ -7,31 +7,18 @@ use std::path::Path;
 
 use lq::data::{DataError, InputFormat};
 
-/// `--input-format`
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum InputArg {
-    /// Comma-, semicolon-, tab- or pipe-separated values with a header.
-    Csv,
-    /// One JSON object per line.
-    Ndjson,
-    /// One JSON array of objects.
-    Json,
-}
-
 /// Opens `path` (or stdin for `-`) and tells its format: `forced`, else by
 /// the file name (`.csv`, `.ndjson`, `.jsonl`, `.json`, each maybe `.gz`).
 pub fn open_input(
     path: &str,
-    forced: Option<InputArg>,
+    forced: Option<InputFormat>,
 ) -> Result<(Box<dyn BufRead + Send>, InputFormat), DataError> {
     let io_err = |e: io::Error| DataError::io(path, &e);
     if path != "-" && Path::new(path).is_dir() {
         return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
     }
     let format = match forced {
-        Some(InputArg::Csv) => InputFormat::Csv,
-        Some(InputArg::Ndjson) => InputFormat::Ndjson,
-        Some(InputArg::Json) => InputFormat::Json,
+        Some(format) => format,
         None if path == "-" => InputFormat::Csv,
         None => InputFormat::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_string(),

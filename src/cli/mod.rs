@@ -14,11 +14,9 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
-mod parallel;
 mod render;
 mod repl;
 mod schema;
-mod tally;
 mod test;
 
 use std::process::ExitCode;
@@ -114,4 +112,17 @@ pub fn run() -> ExitCode {
     };
     out::flush();
     exit.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every subcommand (a flattened
+    /// argument named in `conflicts_with` that does not exist, a clash of
+    /// names), which it otherwise makes only when that subcommand runs.
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::input::{open_input, parse_delimiter, InputArg};
+use super::input::{open_input, parse_delimiter};
 use super::render::Style;
 use super::Exit;
 
@@ -32,7 +32,7 @@ struct InferArgs {
     sample: Option<usize>,
     /// Input format, when the file name does not tell.
     #[arg(long, value_enum)]
-    input_format: Option<InputArg>,
+    input_format: Option<lq::data::InputFormat>,
     /// The CSV delimiter [default: detected from the header line].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,

@@ -24,9 +24,8 @@ pub struct Args {
     /// How to report: human, or junit (JUnit XML on stdout, for CI dashboards).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// The evaluation date for tests without `as of` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::common::parse_date)]
-    as_of: Option<i32>,
+    #[command(flatten)]
+    as_of: crate::cli::common::AsOf,
     /// Report which disqualifiers, score entries and rules no test exercises.
     #[arg(long)]
     coverage: bool,
@@ -54,7 +53,7 @@ struct Suite {
 
 /// Runs `lq test`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let as_of = args.as_of.unwrap_or_else(lq::date::today);
+    let as_of = args.as_of.date();
     let mut suites = Vec::new();
     for path in &args.files {
         let Some(source) = read_policy(path, style) else {

@@ -2,7 +2,7 @@
 //! reason is escaped once, when the writer is made, so a record costs a few
 //! copies and integer formats — no allocation.
 
-use super::errors::neutralize_formula;
+use super::error_report::neutralize_formula;
 use crate::check::types::Type;
 use crate::compile::Compiled;
 use crate::eval::{Datum, Decision};

@@ -4,7 +4,7 @@
 pub mod bounded;
 pub mod convert;
 pub mod error;
-pub mod errors;
+pub mod error_report;
 pub mod fast;
 pub mod generate;
 pub mod infer;

@@ -12,8 +12,9 @@ use crate::diagnostic::did_you_mean;
 use crate::eval::outcome::datum_json;
 use crate::value::Datum;
 
-/// The input formats.
+/// The input formats (`--input-format` in the CLI).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum InputFormat {
     /// Comma-separated (or `;`, tab, `|`) with a header row.
     Csv,

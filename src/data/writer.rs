@@ -2,11 +2,12 @@
 
 use std::io::{self, Write};
 
-use super::errors::neutralize_formula;
+use super::error_report::neutralize_formula;
 use crate::eval::outcome::Outcome;
 
-/// The output formats.
+/// The output formats (`lq eval --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OutputFormat {
     /// An aligned table for people.
     Table,

@@ -1,155 +1,17 @@
-//! The interpreter: evaluates a compiled policy over one record, following
-//! the fixed order (disqualify, score, tier) and Kleene's three-valued logic.
+//! The plan's node evaluator: the truth value of a compiled condition and
+//! the value of a compiled expression, in Kleene's three-valued logic.
+//! The row order (disqualify, score, tier) is [`super::decide`]'s; the
+//! closures of [`super::closure`] run the commonest nodes faster and come
+//! here for the rest.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::check::tir::Func;
 use crate::compile::plan::{ConstSet, Node};
-use crate::compile::Compiled;
 use crate::syntax::ast::{ArithOp, DateOp, TextOp};
 pub use crate::value::Env;
 use crate::value::{Datum, Truth, Value};
-
-/// The decision for one record, as indices into the policy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decision {
-    /// The disqualifiers that fired, in order.
-    pub disqualified_by: Vec<usize>,
-    /// Each block's total.
-    pub blocks: Vec<i64>,
-    /// The total score.
-    pub score: i64,
-    /// The rule that gave the tier, if any (none when disqualified).
-    pub rule: Option<usize>,
-}
-
-/// Evaluates a compiled policy over one record.
-pub fn decide(plan: &Compiled, record: &[Datum], as_of: i32) -> Decision {
-    let mut decision = Decision::default();
-    decide_into(plan, record, as_of, &mut decision);
-    decision
-}
-
-/// [`decide`] into an existing decision, reusing its storage.
-pub fn decide_into(plan: &Compiled, record: &[Datum], as_of: i32, d: &mut Decision) {
-    let env = Env {
-        record,
-        as_of,
-        blocks: &[],
-        total: 0,
-    };
-    d.disqualified_by.clear();
-    for (i, q) in plan.disqualifiers.iter().enumerate() {
-        let fired = match &q.cond {
-            Some(c) => c.truth(&env),
-            None => truth(&q.when, &env),
-        };
-        if fired == Truth::True {
-            d.disqualified_by.push(i);
-        }
-    }
-    d.blocks.clear();
-    d.blocks
-        .extend(plan.blocks.iter().map(|b| block_total(b, &env)));
-    d.score = d
-        .blocks
-        .iter()
-        .try_fold(0i64, |acc, b| acc.checked_add(*b))
-        .unwrap_or_else(|| score_of(d.blocks.iter().map(|b| i128::from(*b))));
-    d.rule = if d.disqualified_by.is_empty() {
-        let env = Env {
-            record,
-            as_of,
-            blocks: &d.blocks,
-            total: d.score,
-        };
-        plan.rules.iter().position(|r| {
-            r.when.as_ref().is_none_or(|w| {
-                let t = match &r.cond {
-                    Some(c) => c.truth(&env),
-                    None => truth(w, &env),
-                };
-                t == Truth::True
-            })
-        })
-    } else {
-        None
-    };
-}
-
-/// A sum of exact points held within the range of a score (an `i64`):
-/// scores are computed exactly, and a block or total beyond
-/// ±9,223,372,036,854,775,807 is that bound. The SQL back ends do the same
-/// in a wider type, so every engine gives the same score.
-pub fn score_of(points: impl IntoIterator<Item = i128>) -> i64 {
-    let sum = points.into_iter().fold(0i128, i128::saturating_add);
-    clamp_score(sum)
-}
-
-/// An exact value held within the range of a score.
-pub fn clamp_score(exact: i128) -> i64 {
-    i64::try_from(exact).unwrap_or(if exact < 0 { i64::MIN } else { i64::MAX })
-}
-
-/// One block's total: entries that fire, summed exactly and held within a
-/// score's range ([`score_of`]), then the cap and the floor.
-pub fn block_total(block: &crate::compile::plan::PlanBlock, env: &Env<'_>) -> i64 {
-    // Summed in 64 bits while nothing overflows (every real policy); the
-    // exact 128-bit sum only when something would.
-    let mut sum: i64 = 0;
-    let mut fits = true;
-    for e in &block.entries {
-        let points = entry_points(e, env);
-        match i64::try_from(points).ok().and_then(|p| sum.checked_add(p)) {
-            Some(s) => sum = s,
-            None => {
-                fits = false;
-                break;
-            }
-        }
-    }
-    let mut total = if fits {
-        sum
-    } else {
-        score_of(block.entries.iter().map(|e| entry_points(e, env)))
-    };
-    if let Some(cap) = block.cap {
-        total = total.min(cap);
-    }
-    if let Some(floor) = block.floor {
-        total = total.max(floor);
-    }
-    total
-}
-
-/// The points one entry adds, exactly (a `per` product of two `i64`s
-/// fits an `i128`).
-pub fn entry_points(entry: &crate::compile::plan::PlanEntry, env: &Env<'_>) -> i128 {
-    let times = |n: i64| i128::from(entry.points) * i128::from(n);
-    if entry.per {
-        if let Node::Field(s) = &entry.expr {
-            // `+2 per visits`: the commonest multiplier, read from its slot.
-            return match env.record.get(*s) {
-                Some(Datum::Int(n)) => times(*n),
-                _ => 0,
-            };
-        }
-        match eval(&entry.expr, env) {
-            Value::Int(n) => times(n),
-            _ => 0,
-        }
-    } else if entry
-        .cond
-        .as_ref()
-        .map_or_else(|| truth(&entry.expr, env), |c| c.truth(env))
-        == Truth::True
-    {
-        i128::from(entry.points)
-    } else {
-        0
-    }
-}
 
 /// The truth value of a condition.
 pub fn truth(node: &Node, env: &Env<'_>) -> Truth {

@@ -1,6 +1,7 @@
 //! Stage 4, evaluation: the interpreter, the compiled conditions, and outcomes.
 
 pub mod closure;
+pub mod decide;
 pub mod interp;
 pub mod outcome;
 pub mod trace;
@@ -10,5 +11,5 @@ pub mod trace;
 pub use crate::value;
 
 pub use crate::value::{Datum, Truth, Value};
-pub use interp::{decide, decide_into, Decision};
+pub use decide::{decide, decide_into, decide_observed, Decision, EntryFact, Observer, Quiet};
 pub use outcome::{Outcome, Status};

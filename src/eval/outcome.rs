@@ -3,7 +3,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::interp::Decision;
+use super::decide::Decision;
 use crate::check::tir::CheckedPolicy;
 use crate::compile::Compiled;
 use crate::value::Datum;

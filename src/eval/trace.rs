@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::interp::{block_total, clamp_score, entry_points, eval, score_of, truth, Env};
+use super::decide::{clamp_score, decide_observed, Decision, EntryFact, Observer};
 use crate::compile::Compiled;
-use crate::value::{Datum, Truth, Value};
+use crate::value::{Datum, Env, Truth};
 
 /// The trace of one record's evaluation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -129,98 +129,121 @@ fn opt_truth_name<S: serde::Serializer>(t: &Option<Truth>, s: S) -> Result<S::Ok
     }
 }
 
-/// Traces a record's evaluation (the same steps as [`super::decide`]).
+/// Traces a record's evaluation: [`super::decide`]'s own steps, recorded.
 pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
-    let env = Env {
-        record,
-        as_of,
-        blocks: &[],
-        total: 0,
-    };
-    let disqualifiers: Vec<DisqualifierStep> = plan
-        .disqualifiers
-        .iter()
-        .enumerate()
-        .map(|(index, d)| DisqualifierStep {
-            index,
-            reason: d.reason.clone(),
-            value: truth(&d.when, &env),
-            parts: Vec::new(),
-            reads: Vec::new(),
-        })
-        .collect();
-    let blocks: Vec<BlockStep> = plan
-        .blocks
-        .iter()
-        .map(|b| {
-            let entries: Vec<EntryStep> = b
-                .entries
-                .iter()
-                .map(|e| {
-                    let exact = entry_points(e, &env);
-                    let added = clamp_score(exact);
-                    if e.per {
-                        let per = match eval(&e.expr, &env) {
-                            Value::Int(n) => n,
-                            _ => 0,
-                        };
-                        EntryStep {
-                            points: e.points,
-                            when: None,
-                            per: Some(per),
-                            added,
-                            parts: Vec::new(),
-                            reads: Vec::new(),
-                        }
-                    } else {
-                        EntryStep {
-                            points: e.points,
-                            when: Some(truth(&e.expr, &env)),
-                            per: None,
-                            added,
-                            parts: Vec::new(),
-                            reads: Vec::new(),
-                        }
-                    }
-                })
-                .collect();
-            let sum = score_of(b.entries.iter().map(|e| entry_points(e, &env)));
-            BlockStep {
-                name: b.name.clone(),
-                entries,
-                sum,
-                total: block_total(b, &env),
-            }
-        })
-        .collect();
-    let mut rules = Vec::new();
-    if disqualifiers.iter().all(|d| d.value != Truth::True) {
-        let totals: Vec<i64> = blocks.iter().map(|b| b.total).collect();
-        let score = score_of(totals.iter().map(|t| i128::from(*t)));
-        let env = Env {
-            record,
-            as_of,
-            blocks: &totals,
-            total: score,
-        };
-        for r in &plan.rules {
-            let value = r.when.as_ref().map_or(Truth::True, |w| truth(w, &env));
-            let decided = value == Truth::True;
-            rules.push(RuleStep {
-                rule: r.label.clone(),
-                value,
-                decided,
-                parts: Vec::new(),
-                reads: Vec::new(),
-            });
-            if decided {
-                break;
-            }
+    let mut recorder = Recorder::new(plan);
+    decide_observed(plan, record, as_of, &mut Decision::default(), &mut recorder);
+    recorder.finish()
+}
+
+/// The observer that writes a [`Trace`]: every step, its value and the
+/// points it added (the parts and reads are filled by whoever wraps it,
+/// such as `lq::explain`).
+#[derive(Debug)]
+pub struct Recorder<'p> {
+    plan: &'p Compiled,
+    trace: Trace,
+}
+
+impl<'p> Recorder<'p> {
+    /// A recorder for one record's evaluation of `plan`.
+    pub fn new(plan: &'p Compiled) -> Recorder<'p> {
+        Recorder {
+            plan,
+            trace: Trace {
+                disqualifiers: Vec::new(),
+                blocks: Vec::new(),
+                rules: Vec::new(),
+            },
         }
     }
-    Trace {
-        disqualifiers,
-        blocks,
-        rules,
+
+    /// The trace so far, to fill in the step just recorded.
+    pub fn trace_mut(&mut self) -> &mut Trace {
+        &mut self.trace
+    }
+
+    /// The whole trace.
+    pub fn finish(self) -> Trace {
+        self.trace
+    }
+
+    /// Block `b`'s step, made when its first entry (or its total) arrives.
+    fn block_step(&mut self, b: usize) -> &mut BlockStep {
+        while self.trace.blocks.len() <= b {
+            let name = self
+                .plan
+                .blocks
+                .get(self.trace.blocks.len())
+                .and_then(|block| block.name.clone());
+            self.trace.blocks.push(BlockStep {
+                name,
+                entries: Vec::new(),
+                sum: 0,
+                total: 0,
+            });
+        }
+        &mut self.trace.blocks[b]
+    }
+}
+
+impl Observer for Recorder<'_> {
+    fn disqualifier(&mut self, index: usize, value: Truth, _env: &Env<'_>) {
+        let reason = self
+            .plan
+            .disqualifiers
+            .get(index)
+            .map(|d| d.reason.clone())
+            .unwrap_or_default();
+        self.trace.disqualifiers.push(DisqualifierStep {
+            index,
+            reason,
+            value,
+            parts: Vec::new(),
+            reads: Vec::new(),
+        });
+    }
+
+    fn entry(&mut self, block: usize, entry: usize, fact: EntryFact, points: i128, _env: &Env<'_>) {
+        let base = self
+            .plan
+            .blocks
+            .get(block)
+            .and_then(|b| b.entries.get(entry))
+            .map_or(0, |e| e.points);
+        let (when, per) = match fact {
+            EntryFact::When(t) => (Some(t), None),
+            EntryFact::Per(n) => (None, Some(n)),
+        };
+        self.block_step(block).entries.push(EntryStep {
+            points: base,
+            when,
+            per,
+            added: clamp_score(points),
+            parts: Vec::new(),
+            reads: Vec::new(),
+        });
+    }
+
+    fn block(&mut self, block: usize, sum: i64, total: i64) {
+        let step = self.block_step(block);
+        step.sum = sum;
+        step.total = total;
+    }
+
+    fn rule(&mut self, index: usize, value: Truth, decided: bool, _env: &Env<'_>) {
+        let rule = self
+            .plan
+            .rules
+            .get(index)
+            .map(|r| r.label.clone())
+            .unwrap_or_default();
+        self.trace.rules.push(RuleStep {
+            rule,
+            value,
+            decided,
+            parts: Vec::new(),
+            reads: Vec::new(),
+        });
     }
 }

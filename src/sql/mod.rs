@@ -523,7 +523,7 @@ impl Writer<'_> {
     }
 
     /// An exact sum held within the range of a 64-bit score, as lq holds
-    /// it (`eval::interp::score_of`).
+    /// it (`eval::decide::score_of`).
     fn hold_score(&self, sum: &str) -> String {
         let held = self.least(
             &self.greatest(&format!("({sum})"), "-9223372036854775808"),

@@ -208,7 +208,7 @@ impl Completer for LqHelper {
         pos: usize,
         ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        for command in [":load ", ":save ", ":lead ", ":l "] {
+        for command in [":load ", ":save ", ":lead ", ":l ", ":run "] {
             if line.starts_with(command) && !line[command.len()..].trim_start().starts_with('{') {
                 return self.files.complete(line, pos, ctx);
             }

@@ -29,14 +29,13 @@ use super::Exit;
 pub struct Args {
     /// A policy to load.
     policy: Option<String>,
-    /// The evaluation date for `ago`, `within` and `days_since` [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::cli::common::parse_date)]
-    as_of: Option<i32>,
+    #[command(flatten)]
+    as_of: crate::cli::common::AsOf,
 }
 
 /// Runs `lq repl`.
 pub fn run(args: Args, style: &Style) -> Exit {
-    let mut session = Session::new(args.as_of.unwrap_or_else(lq::date::today));
+    let mut session = Session::new(args.as_of.date());
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let plain = Style::plain();
     let style = if interactive { style } else { &plain };

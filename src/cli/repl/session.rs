@@ -49,6 +49,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":set FIELD VALUE", "change one field of the current lead"),
     (":eval", "the whole outcome of the current lead"),
     (
+        ":run FILE",
+        "evaluate every record of a file: the counts and a bar per tier",
+    ),
+    (
         ":explain",
         "each disqualifier, score entry and rule, with its condition's value",
     ),
@@ -123,6 +127,7 @@ impl Session {
             )),
             "set" => self.set_field(rest),
             "eval" | "e" => self.outcome(),
+            "run" if !rest.is_empty() => self.run_file(rest),
             "explain" | "x" => self.explain(),
             "schema" | "s" => Reply::Text(self.schema()),
             "rules" => Reply::Text(self.rules()),
@@ -153,7 +158,7 @@ impl Session {
             Ok(t) => t,
             Err(e) => {
                 return Reply::Errors(
-                    vec![lq::data::DataError::write(path, &e).into()],
+                    vec![lq::data::DataError::io(path, &e).into()],
                     Source::new(path, ""),
                 )
             }
@@ -454,6 +459,28 @@ impl Session {
             }
         }
         Reply::Text(format!("{file} has fewer than {row} records"))
+    }
+
+    /// Every record of a file through the batch engine, as `lq eval`
+    /// counts them.
+    fn run_file(&mut self, file: &str) -> Reply {
+        let opened = crate::cli::input::open_input(file, None).and_then(|(input, format)| {
+            lq::data::RecordReader::new(self.policy.checked(), input, format, file)
+        });
+        let reader = match opened {
+            Ok(r) => r,
+            Err(e) => return Reply::Errors(vec![e.into()], Source::new(file, "")),
+        };
+        let batch = lq::batch::Batch::new(&self.policy, self.as_of);
+        match batch.run([reader], &mut lq::batch::CountOnly) {
+            Ok(tally) => Reply::Text(format!(
+                "{}\n{}",
+                tally.line(),
+                tally.bars(&self.policy.checked().tiers).trim_end()
+            )),
+            Err(lq::batch::Failed::Data(e)) => Reply::Errors(vec![e.into()], Source::new(file, "")),
+            Err(lq::batch::Failed::Sink(never)) => match never {},
+        }
     }
 
     fn show_lead(&self) -> String {

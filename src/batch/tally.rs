@@ -1,17 +1,17 @@
-//! Accounting for `lq eval`: every record counted by status and tier, so
+//! Accounting for a batch: every record counted by status and tier, so
 //! the totals always add up to the input.
 
 use std::collections::BTreeMap;
 
-use lq::eval::{Outcome, Status};
+use crate::eval::{Outcome, Status};
 
 /// Counts per status and tier.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     statuses: BTreeMap<&'static str, usize>,
     tiers: BTreeMap<String, usize>,
     total: usize,
-    /// Whether `--max-errors` stopped the run early.
+    /// Whether the sink stopped the run early (`lq eval --max-errors`).
     pub stopped: bool,
 }
 
@@ -40,7 +40,13 @@ impl Tally {
         }
     }
 
-    fn count(&self, s: Status) -> usize {
+    /// Records counted.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Records of one status.
+    pub fn count(&self, s: Status) -> usize {
         self.statuses.get(s.as_str()).copied().unwrap_or(0)
     }
 
@@ -59,6 +65,11 @@ impl Tally {
             self.count(Status::Unmatched),
             self.count(Status::Error)
         )
+    }
+
+    /// Records given a tier.
+    pub fn tier(&self, tier: &str) -> usize {
+        self.tiers.get(tier).copied().unwrap_or(0)
     }
 
     /// A bar per tier, best first.

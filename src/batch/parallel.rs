@@ -1,4 +1,5 @@
-//! `lq eval --threads N`: a pipeline that keeps input order. One thread
+//! The batch engine on threads (`lq eval --threads N`): a pipeline that
+//! keeps input order. One thread
 //! reads raw CSV records in chunks; N workers convert, evaluate and format
 //! them into bytes; the caller writes the chunks back in order. Memory stays
 //! bounded: at most a few chunks are in flight.
@@ -7,11 +8,11 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
-use lq::data::fast::DecisionWriter;
-use lq::data::writer::outcome_line;
-use lq::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
-use lq::eval::{decide_into, Decision, Outcome, Status};
-use lq::Policy;
+use crate::data::fast::DecisionWriter;
+use crate::data::writer::outcome_line;
+use crate::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
+use crate::eval::{decide_into, Decision, Outcome, Status};
+use crate::Policy;
 
 /// Records per chunk.
 const CHUNK: usize = 4096;
@@ -20,7 +21,7 @@ const CHUNK: usize = 4096;
 #[derive(Default)]
 struct Raw {
     record: csv::StringRecord,
-    malformed: Option<lq::data::error::RecordProblem>,
+    malformed: Option<crate::data::error::RecordProblem>,
 }
 
 /// A chunk of raw records; `len` of them are in use (the rest are kept
@@ -54,13 +55,13 @@ pub struct Setup<'a> {
 
 /// Evaluates every record of `reader` on `threads` workers, calling `sink`
 /// with each chunk's result in input order; returns the number of records.
-pub fn run(
+pub fn run<E>(
     setup: &Setup<'_>,
     reader: &mut RecordReader<'_>,
     threads: usize,
     row_offset: usize,
-    mut sink: impl FnMut(&Done) -> std::io::Result<()>,
-) -> Result<usize, Failure> {
+    mut sink: impl FnMut(&Done) -> Result<(), E>,
+) -> Result<usize, Failure<E>> {
     let (work_tx, work_rx) = sync_channel::<(usize, usize, Chunk)>(threads * 2);
     let (recycle_tx, recycle_rx) = sync_channel::<Chunk>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
@@ -137,17 +138,18 @@ pub fn run(
             ))
         });
         let rows = read.map_err(Failure::Data)?;
-        written.map_err(Failure::Output)?;
+        written.map_err(Failure::Sink)?;
         Ok(rows)
     })
 }
 
 /// Why the pipeline stopped.
-pub enum Failure {
+#[derive(Debug)]
+pub enum Failure<E> {
     /// The input could not be read.
     Data(DataError),
-    /// The output could not be written.
-    Output(std::io::Error),
+    /// The sink failed (an output that could not be written).
+    Sink(E),
 }
 
 fn read_chunks(
@@ -184,6 +186,17 @@ fn read_chunks(
             return Ok(rows);
         }
         seq += 1;
+    }
+}
+
+/// A decision's status and tier index.
+fn status_index(plan: &crate::compile::Compiled, d: &Decision) -> (Status, Option<usize>) {
+    if !d.disqualified_by.is_empty() {
+        return (Status::Disqualified, None);
+    }
+    match d.rule.and_then(|r| plan.rules.get(r)) {
+        Some(rule) => (Status::Qualified, Some(rule.tier)),
+        None => (Status::Unmatched, None),
     }
 }
 
@@ -230,7 +243,7 @@ fn worker(
             let row = first_row + i;
             let converted = match &raw.malformed {
                 None => layout.convert(plan.policy_ref(), &raw.record, row, &mut values),
-                Some(problem) => Err(lq::data::RecordError {
+                Some(problem) => Err(crate::data::RecordError {
                     row,
                     key: None,
                     problems: vec![problem.clone()],
@@ -239,15 +252,7 @@ fn worker(
             match converted {
                 Ok(_) => {
                     decide_into(plan, &values, as_of, &mut decision);
-                    let rule = decision.rule.and_then(|r| plan.rules.get(r));
-                    let status = if !decision.disqualified_by.is_empty() {
-                        (Status::Disqualified, None)
-                    } else if let Some(rule) = rule {
-                        (Status::Qualified, Some(rule.tier))
-                    } else {
-                        (Status::Unmatched, None)
-                    };
-                    statuses.push(status);
+                    statuses.push(status_index(plan, &decision));
                     if !lines.write(&mut bytes, row, &values, &decision, plan) {
                         let o = Outcome::from_decision(plan, row, &values, &decision);
                         let _ = outcome_line(format, columns, &o, &mut bytes);

@@ -1,0 +1,248 @@
+//! The batch engine: a policy over a stream of records, in input order,
+//! optionally on several threads, every record counted.
+//!
+//! Readers ([`crate::data::RecordReader`], any format) give the records;
+//! the one row evaluator ([`crate::eval::decide`]) decides each; a
+//! [`Sink`] receives each decided record and each unreadable one, in
+//! input order, with rows numbered across all inputs. The engine keeps the
+//! [`Tally`]. `lq eval`, `lq coverage`, the REPL's `:load` and a service
+//! that embeds lq all run through it; a sink that writes CSV or NDJSON
+//! lines (its [`Sink::lines`]) is fed on `threads` workers when a CSV input
+//! allows, with the same bytes as one thread.
+//!
+//! ```
+//! use lq::batch::{Batch, Flow, Sink};
+//! use lq::data::{RecordError, RecordReader, InputFormat};
+//! use lq::eval::{Datum, Decision};
+//!
+//! /// Keeps each qualified lead's row.
+//! struct Rows(Vec<usize>);
+//! impl Sink for Rows {
+//!     type Error = std::convert::Infallible;
+//!     fn decided(&mut self, row: usize, _: &[Datum], d: &Decision) -> Result<Flow, Self::Error> {
+//!         if d.rule.is_some() && d.disqualified_by.is_empty() {
+//!             self.0.push(row);
+//!         }
+//!         Ok(Flow::Go)
+//!     }
+//!     fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+//!         Ok(Flow::Go)
+//!     }
+//! }
+//!
+//! let policy = lq::Policy::from_source("p.lq", "schema { budget: money }\ntiers A\n\
+//!     rule big: when budget >= 10k then tier A\n").unwrap();
+//! let data = "budget\n25000\n500\n40000\n";
+//! let reader = RecordReader::new(policy.checked(), Box::new(data.as_bytes()), InputFormat::Csv, "leads.csv").unwrap();
+//! let mut rows = Rows(Vec::new());
+//! let tally = Batch::new(&policy, 20_000).run(vec![reader], &mut rows).unwrap();
+//! assert_eq!(rows.0, [1, 3]);
+//! assert_eq!(tally.line(), "3 records: 2 qualified, 0 disqualified, 1 unmatched, 0 errors");
+//! ```
+
+pub mod parallel;
+mod tally;
+
+pub use tally::Tally;
+
+use crate::compile::Compiled;
+use crate::data::{Columns, DataError, OutputFormat, RecordError, RecordReader};
+use crate::eval::{decide_into, Datum, Decision, Status};
+use crate::Policy;
+
+/// Whether the engine goes on after a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on to the next record.
+    Go,
+    /// Stop here (the tally says so: [`Tally::stopped`]).
+    Stop,
+}
+
+/// Output lines the engine may format itself, on worker threads.
+#[derive(Clone, Copy, Debug)]
+pub struct Lines<'a> {
+    /// CSV or NDJSON (others are written by the sink).
+    pub format: OutputFormat,
+    /// The CSV columns.
+    pub columns: &'a Columns,
+}
+
+/// What receives the records, in input order.
+pub trait Sink {
+    /// Why the sink cannot go on (an output that cannot be written).
+    type Error;
+
+    /// Decides one record into `decision`. The default is the quiet hot
+    /// path; a sink that watches the steps (coverage) decides with its own
+    /// [`crate::eval::Observer`] through [`crate::eval::decide_observed`].
+    #[inline]
+    fn decide(&mut self, plan: &Compiled, record: &[Datum], as_of: i32, decision: &mut Decision) {
+        decide_into(plan, record, as_of, decision);
+    }
+
+    /// A record, numbered `row` across all inputs, and its decision.
+    fn decided(
+        &mut self,
+        row: usize,
+        record: &[Datum],
+        decision: &Decision,
+    ) -> Result<Flow, Self::Error>;
+
+    /// A record that could not be read (its row numbered across inputs).
+    fn unreadable(&mut self, error: RecordError) -> Result<Flow, Self::Error>;
+
+    /// The lines this sink writes, when the engine may format them itself
+    /// on worker threads (then [`Sink::write_lines`] receives them instead
+    /// of [`Sink::decided`] and [`Sink::unreadable`]); `None` (the
+    /// default) keeps every record on the sink.
+    fn lines(&self) -> Option<Lines<'_>> {
+        None
+    }
+
+    /// Formatted lines, in input order (only when [`Sink::lines`] is
+    /// given). Lines are formatted by [`parallel::run`].
+    fn write_lines(&mut self, _bytes: &[u8]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps nothing: the [`Tally`] the run returns is the
+/// result (the REPL's `:run`, a quick count of a file's tiers).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CountOnly;
+
+impl Sink for CountOnly {
+    type Error = std::convert::Infallible;
+
+    fn decided(&mut self, _: usize, _: &[Datum], _: &Decision) -> Result<Flow, Self::Error> {
+        Ok(Flow::Go)
+    }
+
+    fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+        Ok(Flow::Go)
+    }
+}
+
+/// Why a batch stopped early.
+#[derive(Debug)]
+pub enum Failed<E> {
+    /// An input could not be read (not a bad record: those are
+    /// [`Sink::unreadable`]).
+    Data(DataError),
+    /// The sink failed.
+    Sink(E),
+}
+
+/// A batch run's settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'p> {
+    /// The policy.
+    pub policy: &'p Policy,
+    /// The evaluation date (days since 1970-01-01).
+    pub as_of: i32,
+    /// Worker threads for sinks that take lines (1: all on this thread).
+    pub threads: usize,
+}
+
+impl<'p> Batch<'p> {
+    /// A batch on one thread.
+    pub fn new(policy: &'p Policy, as_of: i32) -> Batch<'p> {
+        Batch {
+            policy,
+            as_of,
+            threads: 1,
+        }
+    }
+
+    /// The same batch on `threads` workers (for sinks that take lines).
+    pub fn threads(self, threads: usize) -> Batch<'p> {
+        Batch {
+            threads: threads.max(1),
+            ..self
+        }
+    }
+
+    /// Runs every record of every reader, in order, into `sink`; the
+    /// counts of what was decided. Rows are numbered from 1 across the
+    /// readers, as if they were one input.
+    pub fn run<'r, S: Sink>(
+        &self,
+        readers: impl IntoIterator<Item = RecordReader<'r>>,
+        sink: &mut S,
+    ) -> Result<Tally, Failed<S::Error>> {
+        let plan = &self.policy.compiled;
+        let mut tally = Tally::default();
+        let mut row_offset = 0;
+        let mut record = Vec::new();
+        let mut decision = Decision::default();
+        for mut reader in readers {
+            let parallel = self.threads > 1 && sink.lines().is_some();
+            if let Some(layout) = reader.layout().filter(|_| parallel) {
+                let Some(lines) = sink.lines() else { continue };
+                let columns = lines.columns.clone();
+                let setup = parallel::Setup {
+                    policy: self.policy,
+                    layout,
+                    format: lines.format,
+                    columns: &columns,
+                    as_of: self.as_of,
+                };
+                let tiers = &self.policy.checked().tiers;
+                let rows = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
+                    for (status, tier) in &done.statuses {
+                        tally.add_status(
+                            *status,
+                            tier.and_then(|t| tiers.get(t)).map(String::as_str),
+                        );
+                    }
+                    sink.write_lines(&done.bytes)
+                })
+                .map_err(|f| match f {
+                    parallel::Failure::Data(e) => Failed::Data(e),
+                    parallel::Failure::Sink(e) => Failed::Sink(e),
+                })?;
+                row_offset += rows;
+                continue;
+            }
+            let mut last_row = 0;
+            while let Some(item) = reader.next_into(&mut record) {
+                let flow = match item.map_err(Failed::Data)? {
+                    Ok(row) => {
+                        last_row = row;
+                        sink.decide(plan, &record, self.as_of, &mut decision);
+                        let (status, tier) = status_of(plan, &decision);
+                        tally.add_status(status, tier);
+                        sink.decided(row_offset + row, &record, &decision)
+                    }
+                    Err(mut e) => {
+                        last_row = e.row;
+                        e.row += row_offset;
+                        tally.add_status(Status::Error, None);
+                        sink.unreadable(e)
+                    }
+                };
+                if flow.map_err(Failed::Sink)? == Flow::Stop {
+                    tally.stopped = true;
+                    return Ok(tally);
+                }
+            }
+            row_offset += last_row;
+        }
+        Ok(tally)
+    }
+}
+
+/// A decision's status and tier name.
+pub fn status_of<'p>(plan: &'p Compiled, d: &Decision) -> (Status, Option<&'p str>) {
+    if !d.disqualified_by.is_empty() {
+        return (Status::Disqualified, None);
+    }
+    match d.rule.and_then(|r| plan.rules.get(r)) {
+        Some(rule) => (
+            Status::Qualified,
+            plan.policy.tiers.get(rule.tier).map(String::as_str),
+        ),
+        None => (Status::Unmatched, None),
+    }
+}

@@ -108,6 +108,22 @@ pub fn render(
     theme: GraphicalTheme,
     width: usize,
 ) -> String {
+    render_window(diagnostic, source, None, theme, width)
+}
+
+/// [`render`] over a part of a larger text: `source` holds the part, which
+/// starts at byte `window.start` of the text the diagnostic's spans point
+/// into and ends at `window.end`. Labels inside the part are moved onto
+/// it; labels outside it are left out. The REPL shows a declaration's
+/// diagnostics this way, on what was typed (its `<repl>` source), though
+/// the checker saw it inside the whole policy.
+pub fn render_window(
+    diagnostic: &dyn Diagnostic,
+    source: Option<&Source>,
+    window: Option<std::ops::Range<usize>>,
+    theme: GraphicalTheme,
+    width: usize,
+) -> String {
     // Control characters in the excerpt (an ESC in a string, a
     // right-to-left override in a comment) are shown, not obeyed.
     let named = source.map(|s| {
@@ -119,6 +135,7 @@ pub fn render(
     let wrapped = WithSource {
         inner: diagnostic,
         source: named.as_ref(),
+        window,
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
@@ -128,12 +145,31 @@ pub fn render(
     out
 }
 
+/// Whether every label of a diagnostic (and at least one) lies within
+/// `window` of its text.
+pub fn labels_within(diagnostic: &dyn Diagnostic, window: &std::ops::Range<usize>) -> bool {
+    let Some(labels) = diagnostic.labels() else {
+        return false;
+    };
+    let mut any = false;
+    for l in labels {
+        let (start, end) = (l.offset(), l.offset() + l.len());
+        if start < window.start || end > window.end {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// A diagnostic shown over a source it does not carry itself, with the
 /// text of its message, help and labels made printable (a column name or
 /// a value from data may hold escape sequences).
 struct WithSource<'a> {
     inner: &'a dyn Diagnostic,
     source: Option<&'a NamedSource<String>>,
+    /// The part of the diagnostic's text that `source` holds.
+    window: Option<std::ops::Range<usize>>,
 }
 
 impl fmt::Debug for WithSource<'_> {
@@ -180,13 +216,21 @@ impl Diagnostic for WithSource<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let labels = self.inner.labels()?;
-        Some(Box::new(labels.map(|l| {
+        let window = self.window.clone();
+        Some(Box::new(labels.filter_map(move |l| {
             let text = l.label().map(|t| printable::escape(t).into_owned());
-            if l.primary() {
-                miette::LabeledSpan::new_primary_with_span(text, *l.inner())
-            } else {
-                miette::LabeledSpan::new_with_span(text, *l.inner())
+            let mut span = *l.inner();
+            if let Some(w) = &window {
+                if span.offset() < w.start || span.offset() + span.len() > w.end {
+                    return None;
+                }
+                span = miette::SourceSpan::new((span.offset() - w.start).into(), span.len());
             }
+            Some(if l.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                miette::LabeledSpan::new_with_span(text, span)
+            })
         })))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {

@@ -140,6 +140,59 @@ fn run_counts_a_whole_file_as_lq_eval_does() {
     );
 }
 
+/// A typed rule says where it went, `:before` places one before a named
+/// rule, and a rule that can never decide is warned about, on the text
+/// typed. Check errors of typed declarations point at what was typed too.
+#[test]
+fn typed_rules_say_where_they_went_and_warn_when_they_never_decide() {
+    let out = piped(
+        "let rich = budget >= 40k\n\
+         when rich and role = CTO then tier B\n\
+         :before enterprise rule vip: when budget >= 100k then tier A\n\
+         :before enterprize when rich then tier A\n\
+         :before hot let x = 1\n\
+         rule nope: when role = CEOO then tier A\n\
+         enum Role { Intern\n}\n\
+         :rules\n",
+    );
+    assert!(
+        !out.contains("let `rich` is never used"),
+        "a let just typed is not used yet:\n{out}"
+    );
+    assert!(
+        out.contains("added the rule after the rule at line 42, before `otherwise`"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "⚠ this rule can never fire\n   ╭─[<repl>:1:1]\n 1 │ when rich and role = CTO"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("every lead it matches is decided first by `line 42`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("added rule `vip` first, before rule `enterprise`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no rule is named `enterprize`; did you mean `enterprise`?"),
+        "{out}"
+    );
+    assert!(out.contains(":before places one tier rule"), "{out}");
+    assert!(
+        out.contains("╭─[<repl>:1:24]\n 1 │ rule nope: when role = CEOO then tier A"),
+        "{out}"
+    );
+    let rules = out.rsplit("[vip]").next().unwrap_or("");
+    assert!(
+        out.contains("[vip] rule vip") && rules.contains("[enterprise]"),
+        "vip is listed before enterprise:\n{out}"
+    );
+}
+
 // ── a real terminal ──
 
 #[cfg(unix)]
@@ -324,13 +377,22 @@ proptest::proptest! {
             (0usize..10, 0usize..20_000, 1usize..120, proptest::prelude::any::<bool>()),
             30,
         ),
-        prefixes in proptest::collection::vec(0usize..6, 30),
+        prefixes in proptest::collection::vec(0usize..8, 30),
     ) {
         let texts = example_texts();
         let mut script = String::new();
         for (pick, prefix) in picks.into_iter().zip(prefixes) {
             let line = fragment(&texts, pick);
-            let prefix = ["", "enum Role ", "when ", ":set role ", ":lead ", "+3 when "][prefix];
+            let prefix = [
+                "",
+                "enum Role ",
+                "when ",
+                ":set role ",
+                ":lead ",
+                "+3 when ",
+                ":before enterprise when ",
+                ":before hot ",
+            ][prefix];
             script.push_str(prefix);
             script.push_str(&line);
             // Close what a fragment left open, so the next line is its own.

@@ -68,6 +68,22 @@ impl Style {
         lq::diagnostic::render(diagnostic, source, theme, self.width)
     }
 
+    /// A diagnostic over a part of the text it points into
+    /// ([`lq::diagnostic::render_window`]).
+    pub fn render_window(
+        &self,
+        diagnostic: &dyn Diagnostic,
+        source: &Source,
+        window: std::ops::Range<usize>,
+    ) -> String {
+        let theme = if self.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        lq::diagnostic::render_window(diagnostic, Some(source), Some(window), theme, self.width)
+    }
+
     /// Prints a diagnostic to stderr.
     pub fn eprint(&self, diagnostic: &dyn Diagnostic, source: Option<&Source>) {
         err!("{}", self.render(diagnostic, source));

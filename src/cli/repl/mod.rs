@@ -16,7 +16,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
 use helper::{is_incomplete, LqHelper, Names};
-use session::{Reply, Session};
+use session::{Declared, Reply, Session};
 
 use super::render::Style;
 use super::Exit;
@@ -69,6 +69,28 @@ fn print_reply(reply: Reply, style: &Style) -> bool {
                     "{}",
                     style.render(e, Some(&source).filter(|s| !s.text.is_empty()))
                 );
+            }
+            true
+        }
+        Reply::Declared(declared) => {
+            let Declared {
+                note,
+                diagnostics,
+                typed,
+                at,
+                policy,
+            } = *declared;
+            if let Some(note) = note {
+                outln!("{}", lq::printable::escape_keep_lines(&note));
+            }
+            let window = at..at + typed.text.len();
+            for d in &diagnostics {
+                let shown = if lq::diagnostic::labels_within(d, &window) {
+                    style.render_window(d, &typed, window.clone())
+                } else {
+                    style.render(d, Some(&policy))
+                };
+                out!("{shown}");
             }
             true
         }

@@ -12,8 +12,27 @@ pub enum Reply {
     Text(String),
     /// Diagnostics over a source.
     Errors(Vec<Error>, Source),
+    /// What a declaration typed at the prompt did: a note (where a rule
+    /// went), and its diagnostics. Those that point only into what was
+    /// typed are shown on it (`typed`, a `<repl>` source, which starts at
+    /// byte `at` of `policy`); any other on the policy.
+    Declared(Box<Declared>),
     /// Leave the REPL.
     Quit,
+}
+
+/// What a declaration typed at the prompt did ([`Reply::Declared`]).
+pub struct Declared {
+    /// Where a rule went (`ok` for other declarations); none on errors.
+    pub note: Option<String>,
+    /// Errors, or the warnings about what was typed.
+    pub diagnostics: Vec<Error>,
+    /// What was typed, as a `<repl>` source.
+    pub typed: Source,
+    /// Where `typed` starts in `policy`.
+    pub at: usize,
+    /// The whole policy the declaration was checked in.
+    pub policy: Source,
 }
 
 /// A REPL session: the policy (with what was typed), the current lead and
@@ -64,6 +83,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         ":save FILE",
         "write the policy, with what was typed, formatted",
+    ),
+    (
+        ":before RULE DECLARATION",
+        "add a tier rule just before the rule named RULE",
     ),
     (":help", "this list"),
     (":quit", "leave (also Ctrl-D)"),
@@ -141,6 +164,7 @@ impl Session {
                 None => Reply::Text(format!("`{rest}` is not a date; write YYYY-MM-DD")),
             },
             "save" if !rest.is_empty() => self.save(rest),
+            "before" if !rest.is_empty() => self.declare_before(rest),
             "help" | "h" | "?" => Reply::Text(help()),
             "quit" | "q" | "exit" => Reply::Quit,
             _ => Reply::Text(format!(
@@ -206,6 +230,48 @@ impl Session {
     }
 
     fn declare(&mut self, input: &str) -> Reply {
+        self.declare_at(input, None)
+    }
+
+    /// `:before NAME DECLARATION`: a tier rule placed just before the
+    /// rule named NAME (or `otherwise`).
+    fn declare_before(&mut self, rest: &str) -> Reply {
+        let (name, decl) = rest
+            .split_once(char::is_whitespace)
+            .map_or((rest, ""), |(n, d)| (n, d.trim()));
+        let rules = self.policy.ast.items.iter().filter_map(|i| match i {
+            lq::syntax::ast::Item::Rule(r) => Some(r),
+            _ => None,
+        });
+        let names: Vec<(String, usize)> = rules
+            .map(|r| {
+                let name = match (&r.name, &r.when) {
+                    (Some(n), _) => n.node.clone(),
+                    (None, None) => "otherwise".to_string(),
+                    (None, Some(_)) => String::new(),
+                };
+                (name, r.span.start)
+            })
+            .filter(|(n, _)| !n.is_empty())
+            .collect();
+        let Some(at) = names.iter().find(|(n, _)| n == name).map(|(_, at)| *at) else {
+            let hint = lq::diagnostic::did_you_mean(name, names.iter().map(|(n, _)| n.as_str()))
+                .map_or_else(String::new, |n| format!("; did you mean `{n}`?"));
+            return Reply::Text(format!(
+                "no rule is named `{name}`{hint} (:rules lists them)"
+            ));
+        };
+        if decl.is_empty() {
+            return Reply::Text(format!(
+                "give the rule to place: :before {name} when ... then tier T"
+            ));
+        }
+        self.declare_at(decl, Some(at))
+    }
+
+    /// Adds a declaration to the policy; a tier rule goes before
+    /// `otherwise`, or before the rule starting at byte `before`.
+    fn declare_at(&mut self, input: &str, before: Option<usize>) -> Reply {
         // What was typed is parsed on its own first, by the grammar, so a
         // broken declaration is reported on the text the user typed (a
         // `<repl>` source), and where it goes is decided by what it is,
@@ -225,23 +291,72 @@ impl Session {
                 }
             }
         };
-        let new_text = self.with_declaration(input, parsed.as_ref());
+        let is_rule = matches!(
+            parsed.as_ref().map(|p| p.items.as_slice()),
+            Some([lq::syntax::ast::Item::Rule(r)]) if r.when.is_some()
+        );
+        if before.is_some() && !is_rule {
+            return Reply::Text(
+                ":before places one tier rule: :before NAME when ... then tier T".into(),
+            );
+        }
+        let (new_text, at) = self.with_declaration(input, parsed.as_ref(), before);
         let name = self.path.clone().unwrap_or_else(|| "<repl>".to_string());
-        match Policy::load(Source::new(name, new_text.clone())).into_result() {
-            Ok(policy) => {
+        let loaded = Policy::load(Source::new(name, new_text.clone()));
+        let window = at..at + input.len();
+        let mine = |d: &Error| lq::diagnostic::labels_within(d, &window);
+        let typed = Source::new("<repl>", input);
+        match loaded.policy {
+            Some(policy) => {
+                // Warnings about what was typed (a rule that can never
+                // decide, a condition always true); the policy's own
+                // warnings were shown when it was loaded. That a `let`,
+                // enum or tier just typed is not used yet is no news.
+                let warnings: Vec<Error> = loaded
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| d.is_warning() && mine(d) && !unused_yet(d))
+                    .collect();
+                let note = if is_rule {
+                    placement(&policy, at)
+                } else {
+                    "ok".to_string()
+                };
                 self.text = new_text;
                 self.placeholder = self.placeholder && !input.starts_with("schema");
                 self.replace(policy);
-                Reply::Text("ok".into())
+                Reply::Declared(Box::new(Declared {
+                    note: Some(note),
+                    diagnostics: warnings,
+                    typed,
+                    at,
+                    policy: loaded.source,
+                }))
             }
-            Err((errors, source)) => Reply::Errors(errors, source),
+            None => Reply::Declared(Box::new(Declared {
+                note: None,
+                diagnostics: loaded
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !d.is_warning())
+                    .collect(),
+                typed,
+                at,
+                policy: loaded.source,
+            })),
         }
     }
 
-    /// The policy text with `decl` added where it belongs: a rule before
-    /// `otherwise`, a score entry in the last score block, a schema in place
-    /// of the empty stand-in, anything else at the end.
-    fn with_declaration(&self, decl: &str, parsed: Option<&lq::syntax::ast::Policy>) -> String {
+    /// The policy text with `decl` added where it belongs, and the byte
+    /// where `decl` starts in it: a rule before `otherwise` (or before the
+    /// rule at byte `before`), a score entry in the last score block, a
+    /// schema in place of the empty stand-in, anything else at the end.
+    fn with_declaration(
+        &self,
+        decl: &str,
+        parsed: Option<&lq::syntax::ast::Policy>,
+        before: Option<usize>,
+    ) -> (String, usize) {
         use lq::syntax::ast::Item;
         let items = &self.policy.ast.items;
         let typed: &[Item] = parsed.map_or(&[], |p| p.items.as_slice());
@@ -251,7 +366,7 @@ impl Session {
         };
         let is_rule = matches!(only, Some(Item::Rule(r)) if r.when.is_some());
         if matches!(only, Some(Item::Schema(_))) && self.placeholder {
-            return format!("{decl}\n");
+            return (format!("{decl}\n"), 0);
         }
         // Declarations go in without adding a line before anything already
         // there, so that `line N` labels (and tests naming them) stay put.
@@ -262,33 +377,47 @@ impl Session {
         }
         if is_rule {
             let otherwise = items.iter().find_map(|i| match i {
-                lq::syntax::ast::Item::Rule(r) if r.when.is_none() => Some(r.span.start),
+                Item::Rule(r) if r.when.is_none() => Some(r.span.start),
                 _ => None,
             });
-            if let Some(at) = otherwise {
-                return format!("{}{decl}  {}", &self.text[..at], &self.text[at..]);
+            if let Some(at) = before.or(otherwise) {
+                return (
+                    format!("{}{decl}  {}", &self.text[..at], &self.text[at..]),
+                    at,
+                );
             }
         }
         if parsed.is_none() {
             let block = items.iter().rev().find_map(|i| match i {
-                lq::syntax::ast::Item::Score(b) => Some(b.span.end),
+                Item::Score(b) => Some(b.span.end),
                 _ => None,
             });
             return match block {
                 Some(end) => {
                     let close = end.saturating_sub(1);
-                    format!("{}; {decl} {}", &self.text[..close], &self.text[close..])
+                    (
+                        format!("{}; {decl} {}", &self.text[..close], &self.text[close..]),
+                        close + 2,
+                    )
                 }
-                None => format!("{}\nscore {{\n  {decl}\n}}\n", self.text.trim_end()),
+                None => {
+                    let head = format!("{}\nscore {{\n  ", self.text.trim_end());
+                    (format!("{head}{decl}\n}}\n"), head.len())
+                }
             };
         }
-        format!("{}\n{decl}\n", self.text.trim_end())
+        let head = format!("{}\n", self.text.trim_end());
+        (format!("{head}{decl}\n"), head.len())
     }
 
     /// `enum Role { Intern }` when `Role` exists: its variants (as typed,
     /// from the first variant's name to the last one's end, by the parsed
     /// spans) are added to the existing enum.
-    fn extend_enum(&self, decl: &str, typed: &lq::syntax::ast::EnumDecl) -> Option<String> {
+    fn extend_enum(
+        &self,
+        decl: &str,
+        typed: &lq::syntax::ast::EnumDecl,
+    ) -> Option<(String, usize)> {
         let existing = self.policy.ast.items.iter().find_map(|i| match i {
             lq::syntax::ast::Item::Enum(e) if e.name.node == typed.name.node => Some(e.span),
             _ => None,
@@ -304,7 +433,8 @@ impl Session {
             .find(|c: char| !c.is_whitespace())
             .filter(|i| decl[end + i..].starts_with(')'))
             .map_or(end, |i| end + i + 1);
-        let added = decl.get(first.name.span.start..end)?.trim();
+        let from = first.name.span.start;
+        let added = decl.get(from..end)?;
         let close = existing.end.checked_sub(1)?;
         let before = self.text[..close].trim_end();
         let comma = if before.ends_with('{') || before.ends_with(',') {
@@ -312,7 +442,11 @@ impl Session {
         } else {
             ","
         };
-        Some(format!("{before}{comma} {added} {}", &self.text[close..]))
+        let head = format!("{before}{comma} ");
+        // Where `decl` would start, were all of it there: its variants
+        // land at their own offset from it.
+        let at = head.len().checked_sub(from)?;
+        Some((format!("{head}{added} {}", &self.text[close..]), at))
     }
 
     fn save(&self, path: &str) -> Reply {
@@ -687,4 +821,48 @@ fn usage_hint(name: &str) -> &'static str {
         "save" => " (write :save FILE)",
         _ => "",
     }
+}
+
+/// Where a rule typed at the prompt went, starting at byte `at`: after
+/// which rule, before which.
+fn placement(policy: &Policy, at: usize) -> String {
+    let rules = &policy.checked().rules;
+    let Some(i) = rules.iter().position(|r| r.span.start == at) else {
+        return "ok".to_string();
+    };
+    let name = |r: &lq::check::tir::RuleDef| -> String {
+        if r.when.is_none() {
+            "`otherwise`".to_string()
+        } else if let Some(line) = r.label.strip_prefix("line ") {
+            format!("the rule at line {line}")
+        } else {
+            format!("rule `{}`", r.label)
+        }
+    };
+    let this = if rules[i].label.starts_with("line ") {
+        "the rule".to_string()
+    } else {
+        format!("rule `{}`", rules[i].label)
+    };
+    match (
+        i.checked_sub(1).and_then(|p| rules.get(p)),
+        rules.get(i + 1),
+    ) {
+        (None, None) => format!("added {this}, the only rule"),
+        (None, Some(next)) => format!("added {this} first, before {}", name(next)),
+        (Some(prev), None) => format!("added {this} last, after {}", name(prev)),
+        (Some(prev), Some(next)) => {
+            format!("added {this} after {}, before {}", name(prev), name(next))
+        }
+    }
+}
+
+/// Whether a warning only says that something is not used (yet).
+fn unused_yet(d: &Error) -> bool {
+    use miette::Diagnostic;
+    let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+    matches!(
+        code.as_str(),
+        "lq::unused_let" | "lq::unused_enum" | "lq::unused_tier"
+    )
 }

@@ -8,6 +8,9 @@
 #
 #   benches/run.sh            # 1M leads, 5 runs each
 #   N=10000000 benches/run.sh # 10M leads (a 740 MB file)
+#   BASE=/path/to/older/lq benches/run.sh
+#                             # also (a0), an older lq build, in the same
+#                             # rounds: a/a0 below 1 means faster now
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -25,6 +28,10 @@ timed() { /usr/bin/time -f "%e %M" sh -c "$* > /dev/null 2> /dev/null" 2>&1 | ta
 # machine's speed during the run touches each alike.
 LQ="./target/release/lq eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv"
 PROGRAMS=("$LQ --threads 1" "$LQ --threads 2" "./target/release/examples/native_inbound $AS_OF $DATA" "./target/release/examples/io_floor $DATA")
+if [ -n "${BASE:-}" ]; then
+  PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 1")
+  PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 2")
+fi
 RESULTS=$(mktemp)
 for _ in $(seq "$RUNS"); do
   for i in "${!PROGRAMS[@]}"; do echo "$i $(timed "${PROGRAMS[$i]}")" >> "$RESULTS"; done
@@ -40,11 +47,24 @@ read -r A AM < <(median 0)
 read -r A2 A2M < <(median 1)
 read -r B BM < <(median 2)
 read -r C CM < <(median 3)
+A0=""
+if [ -n "${BASE:-}" ]; then
+  read -r A0 A0M < <(median 4)
+  read -r A02 A02M < <(median 5)
+fi
 rm -f "$RESULTS"
 printf '%-36s %8s s %8s MB\n' "(a) lq eval, 1 thread" "$A" "$((AM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(a2) lq eval, 2 threads" "$A2" "$((A2M / 1024))"
 printf '%-36s %8s s %8s MB\n' "(b) native Rust (hand-written)" "$B" "$((BM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(c) I/O floor (csv read+write)" "$C" "$((CM / 1024))"
+if [ -n "$A0" ]; then
+  printf '%-36s %8s s %8s MB\n' "(a0) the BASE lq, 1 thread" "$A0" "$((A0M / 1024))"
+  printf '%-36s %8s s %8s MB\n' "(a02) the BASE lq, 2 threads" "$A02" "$((A02M / 1024))"
+  awk -v a="$A" -v a0="$A0" -v a02="$A02" -v b="$B" -v c="$C" 'BEGIN {
+    printf "BASE: a0/b = %.2f   a0/c = %.2f   a0/a02 = %.2f\n", a0 / b, a0 / c, a0 / a02
+    printf "a/a0 = %.2f   (this build against the BASE build)\n", a / a0
+  }'
+fi
 awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v n="$N" 'BEGIN {
   printf "a/b  = %.2f   (target <= 1.3)\n", a / b
   printf "a/c  = %.2f   (target <= 2.5)\n", a / c

@@ -3,10 +3,10 @@
 //! decides with its own observer, and lines on worker threads equal, byte
 //! for byte, to lines written one record at a time.
 
-use lq::batch::{Batch, CountOnly, Failed, Flow, Lines, Sink};
+use lq::batch::{Batch, CountOnly, Failed, Flow, Lines, Record, Sink};
 use lq::data::fast::DecisionWriter;
 use lq::data::{Columns, InputFormat, OutputFormat, RecordError, RecordReader};
-use lq::eval::{Datum, Decision, Status};
+use lq::eval::{Decision, Status};
 use lq::Policy;
 
 const AS_OF: i32 = 20_000;
@@ -42,14 +42,14 @@ struct Log {
 impl Sink for Log {
     type Error = String;
 
-    fn decided(&mut self, row: usize, record: &[Datum], d: &Decision) -> Result<Flow, String> {
-        self.seen
-            .push(format!("{row}:{:?}:{:?}", record[0], d.rule));
+    fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, String> {
+        let first = format!("{}:{:?}:{:?}", r.row, r.values[0], d.rule);
+        self.seen.push(format!("{first}{:?}", r.carried));
         Ok(Flow::Go)
     }
 
-    fn unreadable(&mut self, e: RecordError) -> Result<Flow, String> {
-        self.seen.push(format!("{}:unreadable", e.row));
+    fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, String> {
+        self.seen.push(format!("{}:unreadable{carried:?}", e.row));
         Ok(if self.stop_at_error {
             Flow::Stop
         } else {
@@ -70,11 +70,11 @@ fn rows_are_numbered_across_inputs_and_every_record_is_counted() {
     assert_eq!(
         log.seen,
         [
-            "1:Int(1):Some(0)",
-            "2:unreadable",
-            "3:Int(3):Some(1)",
-            "4:Int(13):None",
-            "5:Int(4):None"
+            "1:Int(1):Some(0)[]",
+            "2:unreadable[]",
+            "3:Int(3):Some(1)[]",
+            "4:Int(13):None[]",
+            "5:Int(4):None[]"
         ]
     );
     assert_eq!(tally.total(), 5);
@@ -109,10 +109,10 @@ fn a_sink_can_stop_the_run_and_its_errors_come_back() {
     struct Refuses;
     impl Sink for Refuses {
         type Error = &'static str;
-        fn decided(&mut self, _: usize, _: &[Datum], _: &Decision) -> Result<Flow, Self::Error> {
+        fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
             Err("disk full")
         }
-        fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+        fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
             Ok(Flow::Go)
         }
     }
@@ -148,12 +148,15 @@ struct LineSink {
 impl Sink for LineSink {
     type Error = std::convert::Infallible;
 
-    fn decided(&mut self, row: usize, record: &[Datum], d: &Decision) -> Result<Flow, Self::Error> {
-        assert!(self.lines.write(&mut self.out, row, record, d, &self.plan));
+    fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
+        let plan = &self.plan;
+        assert!(self
+            .lines
+            .write(&mut self.out, r.row, r.values, d, plan, r.carried));
         Ok(Flow::Go)
     }
 
-    fn unreadable(&mut self, e: RecordError) -> Result<Flow, Self::Error> {
+    fn unreadable(&mut self, e: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
         self.out
             .extend_from_slice(format!("{},error\n", e.row).as_bytes());
         Ok(Flow::Go)
@@ -184,14 +187,11 @@ fn lines_on_worker_threads_equal_lines_written_one_by_one() {
         big.push_str(&body);
     }
     let big: &'static str = Box::leak(big.into_boxed_str());
-    let columns = Columns {
-        key: Some("id".into()),
-        blocks: policy.checked().block_names().map(String::from).collect(),
-        escape_formulas: false,
-    };
+    let mut columns = Columns::of(policy.checked());
+    columns.keep = vec!["email".into(), "role".into()];
     let run = |threads: usize, on_workers: bool| {
         let mut sink = LineSink {
-            lines: DecisionWriter::new(&policy.compiled, false, false),
+            lines: DecisionWriter::new(&policy.compiled, false, &columns),
             columns: columns.clone(),
             on_workers,
             out: Vec::new(),
@@ -199,13 +199,14 @@ fn lines_on_worker_threads_equal_lines_written_one_by_one() {
                 .expect("checks")
                 .compiled,
         };
-        let r = RecordReader::new(
+        let mut r = RecordReader::new(
             policy.checked(),
             Box::new(big.as_bytes()),
             InputFormat::Csv,
             "big.csv",
         )
         .expect("opens");
+        r.carry(&columns.keep).expect("the columns are there");
         let tally = Batch::new(&policy, AS_OF)
             .threads(threads)
             .run([r], &mut sink)
@@ -215,6 +216,126 @@ fn lines_on_worker_threads_equal_lines_written_one_by_one() {
     let (one, one_tally) = run(1, false);
     let (four, four_tally) = run(4, true);
     assert_eq!(one_tally.total(), 18_009);
-    assert_eq!(one_tally, four_tally);
+    assert_eq!(one_tally.line(), four_tally.line());
+    assert_eq!(
+        (one_tally.workers, four_tally.workers),
+        (0, 4),
+        "the lines came from the workers"
+    );
     assert!(one == four, "the same bytes on 4 workers");
+    let text = String::from_utf8_lossy(&one);
+    let first = text.lines().next().unwrap_or("");
+    assert!(
+        first.ends_with(",ana@acme.com,VP"),
+        "the carried columns end the line: {first}"
+    );
+}
+
+#[test]
+fn carried_columns_come_with_every_record_in_every_format() {
+    let policy = policy();
+    let names = vec!["crm id".to_string(), "budget".to_string()];
+    let mut csv = reader(
+        &policy,
+        "id,budget,crm id\n1,20000,A-1\n2,oops,A-2\n3,5,\"A,3\"\n",
+        "a.csv",
+    );
+    csv.carry(&names).expect("both columns are there");
+    let mut log = Log::default();
+    Batch::new(&policy, AS_OF)
+        .run([csv], &mut log)
+        .expect("runs");
+    assert_eq!(
+        log.seen,
+        [
+            "1:Int(1):Some(0)[\"A-1\", \"20000\"]",
+            "2:unreadable[\"A-2\", \"oops\"]",
+            "3:Int(3):None[\"A,3\", \"5\"]"
+        ]
+    );
+    let lines =
+        "{\"id\": 1, \"budget\": 20000, \"crm id\": 7}\n[1]\n{\"id\": 2, \"budget\": null}\n";
+    let mut ndjson = RecordReader::new(
+        policy.checked(),
+        Box::new(lines.as_bytes()),
+        InputFormat::Ndjson,
+        "a.ndjson",
+    )
+    .expect("opens");
+    ndjson.carry(&names).expect("NDJSON takes any key");
+    let mut log = Log::default();
+    Batch::new(&policy, AS_OF)
+        .run([ndjson], &mut log)
+        .expect("runs");
+    assert_eq!(
+        log.seen,
+        [
+            "1:Int(1):Some(0)[\"7\", \"20000\"]",
+            "2:unreadable[\"\", \"\"]",
+            "3:Int(2):None[\"\", \"\"]"
+        ]
+    );
+    let mut missing = reader(&policy, "id,budget\n1,5\n", "a.csv");
+    let err = missing
+        .carry(&["Budget".to_string()])
+        .expect_err("no such column");
+    assert_eq!(err.to_string(), "`a.csv` has no column `Budget`");
+}
+
+/// The fast line writer and the general one (through an `Outcome`) write
+/// the same bytes for every choice of columns, carried columns and format.
+#[test]
+fn fast_lines_equal_general_lines_for_every_choice_of_columns() {
+    let text = std::fs::read_to_string("examples/inbound-saas.lq").expect("the example");
+    let policy = Policy::from_source("inbound-saas.lq", &text).expect("checks");
+    let plan = &policy.compiled;
+    let choices: [Option<&str>; 5] = [
+        None,
+        Some("id,tier,score"),
+        Some("score_engagement,row"),
+        Some("reasons,status,rule,route,score_fit,id"),
+        Some("tier"),
+    ];
+    let keeps: [&[&str]; 2] = [&[], &["email", "id", "Total Visits"]];
+    let mut compared = 0;
+    for choice in choices {
+        for keep in keeps {
+            for format in [OutputFormat::Csv, OutputFormat::Ndjson] {
+                let mut columns = Columns::of(policy.checked());
+                if let Some(choice) = choice {
+                    columns.choose(choice.split(',')).expect("known columns");
+                }
+                columns.keep = keep.iter().map(|k| k.to_string()).collect();
+                let fast = DecisionWriter::new(plan, format == OutputFormat::Ndjson, &columns);
+                let data = std::fs::read("examples/data/inbound-leads.csv").expect("the data");
+                let mut reader = RecordReader::new(
+                    policy.checked(),
+                    Box::new(std::io::Cursor::new(data)),
+                    InputFormat::Csv,
+                    "leads.csv",
+                )
+                .expect("opens");
+                reader.carry(&columns.keep).expect("the columns are there");
+                let mut values = Vec::new();
+                while let Some(item) = reader.next_into(&mut values) {
+                    let row = item.expect("reads").expect("a good record");
+                    let d = policy.decide(&values, AS_OF);
+                    let mut quick = Vec::new();
+                    assert!(fast.write(&mut quick, row, &values, &d, plan, reader.carried()));
+                    let mut o = lq::eval::Outcome::from_decision(plan, row, &values, &d);
+                    o.keep = lq::batch::parallel::kept(&columns, reader.carried());
+                    let mut general = Vec::new();
+                    lq::data::writer::outcome_line(format, &columns, &o, &mut general)
+                        .expect("written");
+                    assert_eq!(
+                        String::from_utf8_lossy(&quick),
+                        String::from_utf8_lossy(&general),
+                        "{choice:?} {keep:?} {format:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 5 * 2 * 2 * 9);
 }

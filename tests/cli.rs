@@ -437,6 +437,17 @@ fn data_errors_are_reported_with_help() {
             ",",
         ])
     );
+    // `--keep` of a column the data does not have: exit 2, did you mean.
+    insta::assert_snapshot!(
+        "keep_unknown_column",
+        data_error(&[
+            "eval",
+            "tests/data/crm.lq",
+            "tests/data/crm.csv",
+            "--keep",
+            "lead number",
+        ])
+    );
     // An output that cannot be written: exit 2, a message that says *write*.
     insta::assert_snapshot!(
         "output_folder_missing",
@@ -1238,4 +1249,205 @@ fn a_duplicate_header_is_a_warning() {
         "{stderr}"
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
+
+fn eval_stdout(args: &[&str]) -> String {
+    let out = lq().args(args).output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `--keep` carries raw input columns into each outcome (after the
+/// outcome's columns in CSV, `input.NAME` where a name is taken; under
+/// `keep` in NDJSON and JSON), and `--columns` chooses the outcome's
+/// columns, in the order given, in every format.
+#[test]
+fn keep_and_columns_shape_the_outcomes() {
+    let data = "examples/data/inbound-leads.csv";
+    let base = ["eval", INBOUND, data, "--as-of", "2026-11-23"];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        eval_stdout(&args)
+    };
+    let csv = with(&["--format", "csv", "--keep", "email", "--keep", "id"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "row,id,status,tier,score,score_fit,score_engagement,route,rule,reasons,email,input.id"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some("1,1,qualified,A,30,30,0,enterprise-ae,enterprise,,ana@acme.com,1")
+    );
+    let chosen = with(&[
+        "--format",
+        "csv",
+        "--columns",
+        "id,tier,score_engagement",
+        "--keep",
+        "Total Visits",
+    ]);
+    let mut lines = chosen.lines();
+    assert_eq!(lines.next(), Some("id,tier,score_engagement,Total Visits"));
+    assert_eq!(lines.next(), Some("1,A,0,0"));
+    assert_eq!(chosen.lines().count(), 10);
+    let ndjson = with(&[
+        "--format",
+        "ndjson",
+        "--columns",
+        "id,tier,score_engagement",
+        "--keep",
+        "email",
+    ]);
+    assert_eq!(
+        ndjson.lines().next(),
+        Some(r#"{"id":1,"tier":"A","scores":{"engagement":0},"keep":{"email":"ana@acme.com"}}"#)
+    );
+    let json = with(&[
+        "--format",
+        "json",
+        "--columns",
+        "row,status",
+        "--keep",
+        "email",
+    ]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("a JSON array");
+    assert_eq!(
+        parsed[1],
+        serde_json::json!({"row": 2, "status": "disqualified", "keep": {"email": "bo@school.edu"}})
+    );
+    // The general path (a table) writes the same cells.
+    let table = with(&[
+        "--format",
+        "table",
+        "--columns",
+        "id,tier",
+        "--keep",
+        "email",
+    ]);
+    assert!(table.starts_with("id  tier  email"), "{table}");
+    assert!(table.contains("1   A     ana@acme.com"), "{table}");
+
+    let out = lq()
+        .args(base)
+        .args(["--columns", "id,teir"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`teir` is not an outcome column; did you mean `tier`?"),
+        "{stderr}"
+    );
+}
+
+/// On an input of several chunks, `--keep` and `--columns` give the same
+/// bytes on two threads as on one, and the two-thread run really ran on
+/// its workers (`--verbose` says so).
+#[test]
+fn keep_and_columns_on_threads_equal_one_thread() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("leads.csv");
+    let text = std::fs::read_to_string("examples/data/inbound-leads.csv").expect("the data");
+    let mut body = String::new();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let rows: Vec<&str> = lines.collect();
+    body.push_str(header);
+    body.push('\n');
+    // 4,096 records make a chunk: more than three chunks.
+    for i in 0..14_000 {
+        body.push_str(rows[i % rows.len()]);
+        body.push('\n');
+    }
+    std::fs::write(&data, body).expect("written");
+    let data = data.to_string_lossy().into_owned();
+    for format in ["csv", "ndjson"] {
+        let run = |threads: &str| {
+            lq().args([
+                "eval",
+                INBOUND,
+                &data,
+                "--as-of",
+                "2026-11-23",
+                "--format",
+                format,
+            ])
+            .args([
+                "--keep",
+                "email",
+                "--keep",
+                "Total Visits",
+                "--columns",
+                "id,tier,score",
+            ])
+            .args(["--threads", threads, "--verbose"])
+            .output()
+            .expect("runs")
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(two.status.code(), Some(0));
+        assert!(
+            one.stdout == two.stdout,
+            "{format}: the same bytes on 2 threads"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&one.stdout).lines().count(),
+            14_000 + usize::from(format == "csv")
+        );
+        let said = String::from_utf8_lossy(&two.stderr);
+        assert!(said.contains("evaluated on 2 worker threads"), "{said}");
+        assert!(!String::from_utf8_lossy(&one.stderr).contains("worker threads"));
+    }
+}
+
+/// `lq compile --loaded --keep` carries the kept columns into the outcome
+/// query (after the outcome's, `input.NAME` on a clash); `--keep` without
+/// `--load` or `--loaded` is a usage error.
+#[test]
+fn compile_loaded_keeps_the_columns_asked_for() {
+    let sql = eval_stdout(&[
+        "compile",
+        INBOUND,
+        "--to",
+        "sql",
+        "--dialect",
+        "sqlite",
+        "--loaded",
+        "--keep",
+        "row",
+        "--keep",
+        "id",
+        "--as-of",
+        "2026-11-23",
+    ]);
+    assert!(
+        sql.contains(
+            "AS \"reasons\",\n       \"row\" AS \"row\",\n       \"id\" AS \"input.id\"\nFROM"
+        ),
+        "{sql}"
+    );
+    let out = lq()
+        .args([
+            "compile",
+            INBOUND,
+            "--to",
+            "sql",
+            "--dialect",
+            "sqlite",
+            "--keep",
+            "row",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--keep needs --load"));
 }

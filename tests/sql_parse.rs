@@ -78,7 +78,8 @@ fn every_dialects_sql_parses_with_sqlglot() {
             // on the schema only, so the examples' are enough).
             if !name.starts_with("generated") {
                 let load = compile_load_sql(policy.checked(), dialect, "crm.raw", &["row".into()]);
-                let loaded = compile_sql_loaded(policy.checked(), dialect, "crm.leads", 0);
+                let loaded =
+                    compile_sql_loaded(policy.checked(), dialect, "crm.leads", 0, &["row".into()]);
                 for sql in std::iter::once(load).chain(loaded) {
                     input.push_str(&serde_json::json!([dialect.name(), name, sql]).to_string());
                     input.push('\n');

@@ -109,10 +109,26 @@ impl Postgres {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(out.stdout.as_slice());
-        reader
+        let records: Vec<csv::StringRecord> = reader
             .records()
+            .map(|r| r.expect("psql writes CSV"))
+            .collect();
+        // A carried row number (`--loaded --keep`) follows the outcome.
+        if sql.contains(&format!("AS \"{}\"", differential::KEPT_ROW)) {
+            let width = keyed + 6 + blocks;
+            let kept: Vec<Option<i64>> = records
+                .iter()
+                .map(|r| r.get(width).and_then(|v| v.parse().ok()))
+                .collect();
+            assert!(
+                kept.iter().all(Option::is_some),
+                "every outcome carries its row"
+            );
+            differential::check_kept_rows(&kept);
+        }
+        records
+            .iter()
             .map(|r| {
-                let r = r.expect("psql writes CSV");
                 let opt = |i: usize| Some(&r[i]).filter(|v| *v != NULL).map(str::to_string);
                 let int = |i: usize| -> i64 {
                     r[i].parse()

@@ -152,7 +152,8 @@ impl RawEngine for Spark {
                     .iter()
                     .map(|c| serde_json::Value::from(c.as_str()))
                     .collect();
-                row.push(serde_json::Value::from(i));
+                // Numbered from 1, as the other engines' raw tables are.
+                row.push(serde_json::Value::from(i + 1));
                 serde_json::Value::Array(row)
             })
             .collect();

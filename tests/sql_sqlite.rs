@@ -107,6 +107,21 @@ impl Sqlite {
         let keyed = usize::from(policy.checked().schema.key.is_some());
         let blocks = policy.checked().block_names().count();
         let mut stmt = self.0.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        // A carried row number (`--loaded --keep`) follows the outcome.
+        let width = keyed + 6 + blocks;
+        if stmt.column_count() > width {
+            assert_eq!(stmt.column_name(width).ok(), Some(differential::KEPT_ROW));
+            let kept: Vec<Option<i64>> = stmt
+                .query_map([], |r| r.get::<_, Option<i64>>(width))
+                .expect("query")
+                .map(|r| r.expect("a row"))
+                .collect();
+            assert!(
+                kept.iter().all(Option::is_some),
+                "every outcome carries its row"
+            );
+            differential::check_kept_rows(&kept);
+        }
         stmt.query_map([], |r| {
             let status = r.get::<_, String>(keyed)?;
             let mut scores = Vec::new();

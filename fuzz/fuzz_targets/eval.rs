@@ -56,7 +56,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let plan = &policy.compiled;
-    let lines = DecisionWriter::new(plan, format == InputFormat::Ndjson, false);
+    let columns = lq::data::Columns::of(plan.policy_ref());
+    let lines = DecisionWriter::new(plan, format == InputFormat::Ndjson, &columns);
     let mut values = Vec::new();
     let mut decision = Decision::default();
     let mut buffer = Vec::new();
@@ -75,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
         let totals: Vec<i64> = trace.blocks.iter().map(|b| b.total).collect();
         assert_eq!(totals, decision.blocks, "trace and decision differ");
         buffer.clear();
-        lines.write(&mut buffer, row, &values, &decision, plan);
+        lines.write(&mut buffer, row, &values, &decision, plan, &[]);
         let outcome = Outcome::from_decision(plan, row, &values, &decision);
         assert_eq!(outcome.score, Some(decision.score));
     }

@@ -11,21 +11,21 @@
 //! allows, with the same bytes as one thread.
 //!
 //! ```
-//! use lq::batch::{Batch, Flow, Sink};
+//! use lq::batch::{Batch, Flow, Record, Sink};
 //! use lq::data::{RecordError, RecordReader, InputFormat};
-//! use lq::eval::{Datum, Decision};
+//! use lq::eval::Decision;
 //!
 //! /// Keeps each qualified lead's row.
 //! struct Rows(Vec<usize>);
 //! impl Sink for Rows {
 //!     type Error = std::convert::Infallible;
-//!     fn decided(&mut self, row: usize, _: &[Datum], d: &Decision) -> Result<Flow, Self::Error> {
+//!     fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
 //!         if d.rule.is_some() && d.disqualified_by.is_empty() {
-//!             self.0.push(row);
+//!             self.0.push(r.row);
 //!         }
 //!         Ok(Flow::Go)
 //!     }
-//!     fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+//!     fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
 //!         Ok(Flow::Go)
 //!     }
 //! }
@@ -59,6 +59,18 @@ pub enum Flow {
     Stop,
 }
 
+/// One record as the engine hands it to a sink.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// Its number, from 1 across all inputs.
+    pub row: usize,
+    /// Its values, by schema slot.
+    pub values: &'a [Datum],
+    /// The text of the raw columns its reader carries
+    /// ([`RecordReader::carry`]), in the order asked.
+    pub carried: &'a [String],
+}
+
 /// Output lines the engine may format itself, on worker threads.
 #[derive(Clone, Copy, Debug)]
 pub struct Lines<'a> {
@@ -81,16 +93,12 @@ pub trait Sink {
         decide_into(plan, record, as_of, decision);
     }
 
-    /// A record, numbered `row` across all inputs, and its decision.
-    fn decided(
-        &mut self,
-        row: usize,
-        record: &[Datum],
-        decision: &Decision,
-    ) -> Result<Flow, Self::Error>;
+    /// A record and its decision.
+    fn decided(&mut self, record: Record<'_>, decision: &Decision) -> Result<Flow, Self::Error>;
 
-    /// A record that could not be read (its row numbered across inputs).
-    fn unreadable(&mut self, error: RecordError) -> Result<Flow, Self::Error>;
+    /// A record that could not be read (its row numbered across inputs),
+    /// with the text of the carried columns it had.
+    fn unreadable(&mut self, error: RecordError, carried: &[String]) -> Result<Flow, Self::Error>;
 
     /// The lines this sink writes, when the engine may format them itself
     /// on worker threads (then [`Sink::write_lines`] receives them instead
@@ -115,11 +123,11 @@ pub struct CountOnly;
 impl Sink for CountOnly {
     type Error = std::convert::Infallible;
 
-    fn decided(&mut self, _: usize, _: &[Datum], _: &Decision) -> Result<Flow, Self::Error> {
+    fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
         Ok(Flow::Go)
     }
 
-    fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+    fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
         Ok(Flow::Go)
     }
 }
@@ -172,7 +180,7 @@ impl<'p> Batch<'p> {
         sink: &mut S,
     ) -> Result<Tally, Failed<S::Error>> {
         let plan = &self.policy.compiled;
-        let mut tally = Tally::default();
+        let mut tally = Tally::for_tiers(&self.policy.checked().tiers);
         let mut row_offset = 0;
         let mut record = Vec::new();
         let mut decision = Decision::default();
@@ -188,13 +196,9 @@ impl<'p> Batch<'p> {
                     columns: &columns,
                     as_of: self.as_of,
                 };
-                let tiers = &self.policy.checked().tiers;
-                let rows = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
+                let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
                     for (status, tier) in &done.statuses {
-                        tally.add_status(
-                            *status,
-                            tier.and_then(|t| tiers.get(t)).map(String::as_str),
-                        );
+                        tally.add_indexed(*status, *tier);
                     }
                     sink.write_lines(&done.bytes)
                 })
@@ -202,7 +206,8 @@ impl<'p> Batch<'p> {
                     parallel::Failure::Data(e) => Failed::Data(e),
                     parallel::Failure::Sink(e) => Failed::Sink(e),
                 })?;
-                row_offset += rows;
+                row_offset += ran.rows;
+                tally.workers = tally.workers.max(ran.workers);
                 continue;
             }
             let mut last_row = 0;
@@ -212,14 +217,19 @@ impl<'p> Batch<'p> {
                         last_row = row;
                         sink.decide(plan, &record, self.as_of, &mut decision);
                         let (status, tier) = status_of(plan, &decision);
-                        tally.add_status(status, tier);
-                        sink.decided(row_offset + row, &record, &decision)
+                        tally.add_indexed(status, tier);
+                        let record = Record {
+                            row: row_offset + row,
+                            values: &record,
+                            carried: reader.carried(),
+                        };
+                        sink.decided(record, &decision)
                     }
                     Err(mut e) => {
                         last_row = e.row;
                         e.row += row_offset;
-                        tally.add_status(Status::Error, None);
-                        sink.unreadable(e)
+                        tally.add_indexed(Status::Error, None);
+                        sink.unreadable(e, reader.carried())
                     }
                 };
                 if flow.map_err(Failed::Sink)? == Flow::Stop {
@@ -233,16 +243,14 @@ impl<'p> Batch<'p> {
     }
 }
 
-/// A decision's status and tier name.
-pub fn status_of<'p>(plan: &'p Compiled, d: &Decision) -> (Status, Option<&'p str>) {
+/// A decision's status and the index of its tier.
+#[inline]
+pub fn status_of(plan: &Compiled, d: &Decision) -> (Status, Option<usize>) {
     if !d.disqualified_by.is_empty() {
         return (Status::Disqualified, None);
     }
     match d.rule.and_then(|r| plan.rules.get(r)) {
-        Some(rule) => (
-            Status::Qualified,
-            plan.policy.tiers.get(rule.tier).map(String::as_str),
-        ),
+        Some(rule) => (Status::Qualified, Some(rule.tier)),
         None => (Status::Unmatched, None),
     }
 }

@@ -53,15 +53,24 @@ pub struct Setup<'a> {
     pub as_of: i32,
 }
 
+/// What a parallel run did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ran {
+    /// The records read.
+    pub rows: usize,
+    /// The worker threads that started (the system may refuse some).
+    pub workers: usize,
+}
+
 /// Evaluates every record of `reader` on `threads` workers, calling `sink`
-/// with each chunk's result in input order; returns the number of records.
+/// with each chunk's result in input order.
 pub fn run<E>(
     setup: &Setup<'_>,
     reader: &mut RecordReader<'_>,
     threads: usize,
     row_offset: usize,
     mut sink: impl FnMut(&Done) -> Result<(), E>,
-) -> Result<usize, Failure<E>> {
+) -> Result<Ran, Failure<E>> {
     let (work_tx, work_rx) = sync_channel::<(usize, usize, Chunk)>(threads * 2);
     let (recycle_tx, recycle_rx) = sync_channel::<Chunk>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
@@ -139,7 +148,10 @@ pub fn run<E>(
         });
         let rows = read.map_err(Failure::Data)?;
         written.map_err(Failure::Sink)?;
-        Ok(rows)
+        Ok(Ran {
+            rows,
+            workers: started,
+        })
     })
 }
 
@@ -189,17 +201,6 @@ fn read_chunks(
     }
 }
 
-/// A decision's status and tier index.
-fn status_index(plan: &crate::compile::Compiled, d: &Decision) -> (Status, Option<usize>) {
-    if !d.disqualified_by.is_empty() {
-        return (Status::Disqualified, None);
-    }
-    match d.rule.and_then(|r| plan.rules.get(r)) {
-        Some(rule) => (Status::Qualified, Some(rule.tier)),
-        None => (Status::Unmatched, None),
-    }
-}
-
 fn worker(
     setup: &Setup<'_>,
     work: &Mutex<Receiver<(usize, usize, Chunk)>>,
@@ -216,12 +217,9 @@ fn worker(
     } = setup;
     let (format, as_of) = (*format, *as_of);
     let plan = &policy.compiled;
-    let lines = DecisionWriter::new(
-        plan,
-        format == OutputFormat::Ndjson,
-        columns.escape_formulas,
-    );
+    let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson, columns);
     let mut values = Vec::new();
+    let mut carried = Vec::new();
     let mut decision = Decision::default();
     loop {
         let next = match work.lock() {
@@ -241,6 +239,7 @@ fn worker(
         });
         for (i, raw) in chunk.raws[..chunk.len].iter().enumerate() {
             let row = first_row + i;
+            layout.carried_into(&raw.record, &mut carried);
             let converted = match &raw.malformed {
                 None => layout.convert(plan.policy_ref(), &raw.record, row, &mut values),
                 Some(problem) => Err(crate::data::RecordError {
@@ -252,15 +251,18 @@ fn worker(
             match converted {
                 Ok(_) => {
                     decide_into(plan, &values, as_of, &mut decision);
-                    statuses.push(status_index(plan, &decision));
-                    if !lines.write(&mut bytes, row, &values, &decision, plan) {
-                        let o = Outcome::from_decision(plan, row, &values, &decision);
+                    statuses.push(super::status_of(plan, &decision));
+                    if !lines.write(&mut bytes, row, &values, &decision, plan, &carried) {
+                        let mut o = Outcome::from_decision(plan, row, &values, &decision);
+                        o.keep = kept(columns, &carried);
                         let _ = outcome_line(format, columns, &o, &mut bytes);
                     }
                 }
                 Err(e) => {
                     statuses.push((Status::Error, None));
-                    let o = Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
+                    let mut o =
+                        Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
+                    o.keep = kept(columns, &carried);
                     let _ = outcome_line(format, columns, &o, &mut bytes);
                 }
             }
@@ -270,4 +272,14 @@ fn worker(
             return;
         }
     }
+}
+
+/// The carried columns of an outcome: each name with its text.
+pub fn kept(columns: &Columns, carried: &[String]) -> Vec<(String, String)> {
+    columns
+        .keep
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), carried.get(i).cloned().unwrap_or_default()))
+        .collect()
 }

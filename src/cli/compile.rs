@@ -31,8 +31,9 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["loaded", "as_of"])]
     load: bool,
     /// With `--load`: raw columns to pass through unchanged (a row number
-    /// or an id to join the outcomes back on). Repeatable.
-    #[arg(long, value_name = "COLUMN", requires = "load")]
+    /// or an id to join the outcomes back on); with `--loaded`: those
+    /// columns, carried after the outcome's. Repeatable.
+    #[arg(long, value_name = "COLUMN")]
     keep: Vec<String>,
     /// The table was written by the load step: a row with conversion
     /// errors is an `error` outcome, as in `lq eval`.
@@ -69,6 +70,10 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let dialect = args.dialect;
     let Target::Sql = args.to;
     let as_of = args.as_of.date();
+    if !args.keep.is_empty() && !args.load && !args.loaded {
+        errln!("error: --keep needs --load (pass raw columns through) or --loaded (carry them into the outcomes)");
+        return Exit::Usage;
+    }
     let compiled = if args.load {
         Ok(compile_load_sql(
             policy.checked(),
@@ -77,7 +82,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
             &args.keep,
         ))
     } else if args.loaded {
-        compile_sql_loaded(policy.checked(), dialect, &args.table, as_of)
+        compile_sql_loaded(policy.checked(), dialect, &args.table, as_of, &args.keep)
     } else {
         compile_sql(policy.checked(), dialect, &args.table, as_of)
     };

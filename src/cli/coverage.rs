@@ -1,7 +1,7 @@
 //! `lq coverage POLICY DATA...`: which disqualifiers, score entries and
 //! rules fire on real data, and which never do.
 
-use lq::batch::{Batch, Failed, Flow, Sink};
+use lq::batch::{Batch, Failed, Flow, Record, Sink};
 use lq::compile::Compiled;
 use lq::coverage::Coverage;
 use lq::data::{ReadOptions, RecordError, RecordReader};
@@ -100,12 +100,12 @@ impl Sink for Counting<'_> {
         self.coverage.decide(self.policy, record, as_of, decision);
     }
 
-    fn decided(&mut self, _: usize, _: &[Datum], _: &Decision) -> Result<Flow, Self::Error> {
+    fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
         Ok(Flow::Go)
     }
 
     /// Unreadable records are not counted; the run says how many.
-    fn unreadable(&mut self, _: RecordError) -> Result<Flow, Self::Error> {
+    fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
         Ok(Flow::Go)
     }
 }

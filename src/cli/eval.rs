@@ -3,13 +3,14 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
-use lq::batch::{Batch, Failed as BatchFailed, Flow, Lines, Sink, Tally};
+use lq::batch::parallel::kept;
+use lq::batch::{Batch, Failed as BatchFailed, Flow, Lines, Record, Sink, Tally};
 use lq::data::error_report::ErrorReport;
 use lq::data::fast::DecisionWriter;
 use lq::data::{
     Columns, DataError, OutcomeWriter, OutputFormat, ReadOptions, RecordError, RecordReader,
 };
-use lq::eval::{Datum, Decision, Outcome};
+use lq::eval::{Decision, Outcome};
 use lq::Policy;
 
 use super::atomic::{overwrites_input, same_file, write_atomically, AtomicFile};
@@ -69,6 +70,15 @@ pub struct Args {
     /// stderr with table/csv).
     #[arg(long)]
     explain: bool,
+    /// Copy a raw input column, as text, into each outcome (repeatable): in
+    /// CSV after the outcome's columns, under its header name (`input.NAME`
+    /// where that is an outcome column's); in NDJSON/JSON under `keep`.
+    #[arg(long, value_name = "COL")]
+    keep: Vec<String>,
+    /// The outcome columns to write, in order, by their CSV header names
+    /// (e.g. `id,tier,score,score_fit`); kept columns are always written.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    columns: Option<Vec<String>>,
     /// List the input columns the schema does not use.
     #[arg(long, short)]
     verbose: bool,
@@ -103,11 +113,19 @@ pub fn run(args: Args, style: &Style) -> Exit {
         errln!("error: {problem}");
         return Exit::Usage;
     }
+    let columns = match columns_of(&policy, &args) {
+        Ok(columns) => columns,
+        Err(problem) => {
+            errln!("error: --columns: {}", lq::printable::escape(&problem));
+            return Exit::Usage;
+        }
+    };
     let run = Run {
         policy: &policy,
         args: &args,
         as_of: args.as_of.date(),
         format,
+        columns,
     };
     // The errors file is written like the output: all or nothing, kept
     // only when the run succeeds.
@@ -137,6 +155,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
     match result {
         Ok(tally) => {
             errln!("{}", tally.line());
+            if args.verbose && tally.workers > 0 {
+                errln!("evaluated on {} worker threads", tally.workers);
+            }
             if args.summary {
                 err!("{}", tally.bars(&policy.checked().tiers));
             }
@@ -145,7 +166,9 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Err(Failed::Data(e)) => {
             style.eprint(&e, None);
             match e {
-                DataError::Io { .. } | DataError::UnknownFormat { .. } => Exit::Usage,
+                DataError::Io { .. }
+                | DataError::UnknownFormat { .. }
+                | DataError::UnknownColumn { .. } => Exit::Usage,
                 _ => Exit::Failure,
             }
         }
@@ -204,27 +227,31 @@ struct Run<'a> {
     args: &'a Args,
     as_of: i32,
     format: OutputFormat,
+    columns: Columns,
+}
+
+/// The outcome columns `lq eval` writes: `--columns`, `--keep` (each name
+/// once) and `--escape-formulas`.
+fn columns_of(policy: &Policy, args: &Args) -> Result<Columns, String> {
+    let mut columns = Columns::of(policy.checked());
+    columns.escape_formulas = args.escape_formulas;
+    if let Some(chosen) = &args.columns {
+        columns.choose(chosen.iter().map(String::as_str))?;
+    }
+    for k in &args.keep {
+        if !columns.keep.contains(k) {
+            columns.keep.push(k.clone());
+        }
+    }
+    Ok(columns)
 }
 
 impl Run<'_> {
-    /// The CSV/table column layout of the outcomes.
-    fn columns(&self) -> Columns {
-        let checked = self.policy.checked();
-        Columns {
-            key: checked
-                .schema
-                .key
-                .map(|k| checked.schema.fields[k].name.clone()),
-            blocks: checked.block_names().map(String::from).collect(),
-            escape_formulas: self.args.escape_formulas,
-        }
-    }
-
     /// Evaluates every input into `out`, and the unreadable records'
     /// problems into `errors_out` (with `--errors`).
     fn all(&self, out: Box<dyn Write + '_>, errors_out: Option<&File>) -> Result<Tally, Failed> {
         let checked = self.policy.checked();
-        let columns = self.columns();
+        let columns = self.columns.clone();
         let out_err = |e| Failed::Output(self.args.output.clone(), e);
         // Open every input (and match its header to the schema) before any
         // output, so a mismatch leaves no half-written result.
@@ -241,8 +268,10 @@ impl Run<'_> {
         for input in &inputs {
             let (reader, input_format) =
                 open_input(input, self.args.input_format).map_err(Failed::Data)?;
-            let records = RecordReader::with_options(checked, reader, input_format, input, options)
-                .map_err(Failed::Data)?;
+            let mut records =
+                RecordReader::with_options(checked, reader, input_format, input, options)
+                    .map_err(Failed::Data)?;
+            records.carry(&columns.keep).map_err(Failed::Data)?;
             for warning in records.duplicate_columns() {
                 errln!(
                     "warning: {input}: {}",
@@ -280,7 +309,7 @@ impl Run<'_> {
             lines: DecisionWriter::new(
                 &self.policy.compiled,
                 self.format == OutputFormat::Ndjson,
-                self.args.escape_formulas,
+                &self.columns,
             ),
             buffer: Vec::with_capacity(1 << 16),
             errors,
@@ -372,34 +401,46 @@ impl Outcomes<'_, '_> {
 impl Sink for Outcomes<'_, '_> {
     type Error = Failed;
 
-    fn decided(&mut self, row: usize, record: &[Datum], d: &Decision) -> Result<Flow, Failed> {
+    #[inline]
+    fn decided(&mut self, record: Record<'_>, d: &Decision) -> Result<Flow, Failed> {
         let plan = &self.run.policy.compiled;
-        if self.fast && self.lines.write(&mut self.buffer, row, record, d, plan) {
+        let Record {
+            row,
+            values,
+            carried,
+        } = record;
+        if self.fast
+            && self
+                .lines
+                .write(&mut self.buffer, row, values, d, plan, carried)
+        {
             if self.buffer.len() >= 1 << 16 {
                 self.flush()?;
             }
             return Ok(Flow::Go);
         }
-        let mut outcome = Outcome::from_decision(plan, row, record, d);
+        let mut outcome = Outcome::from_decision(plan, row, values, d);
+        outcome.keep = kept(&self.columns, carried);
         if self.run.args.explain {
-            self.run.explain(&mut outcome, record);
+            self.run.explain(&mut outcome, values);
         }
         self.write(&outcome)?;
         Ok(Flow::Go)
     }
 
-    fn unreadable(&mut self, e: RecordError) -> Result<Flow, Failed> {
+    fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Failed> {
         if let Some(report) = self.errors.as_mut() {
             report
                 .write(&e)
                 .map_err(|err| Failed::Output(self.run.args.errors.clone(), err))?;
         }
-        let outcome = Outcome::error(
+        let mut outcome = Outcome::error(
             self.run.policy.checked(),
             e.row,
             e.key.clone(),
             e.messages(),
         );
+        outcome.keep = kept(&self.columns, carried);
         self.write(&outcome)?;
         self.unreadable += 1;
         let stop = self

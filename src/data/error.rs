@@ -50,6 +50,20 @@ pub enum DataError {
         /// The headers the file has.
         headers: Vec<String>,
     },
+    /// A column asked for by name (`lq eval --keep`) that the data does
+    /// not have.
+    #[error("`{path}` has no column `{column}`")]
+    #[diagnostic(code(lq::unknown_column), help("{}", unknown_column_help(suggestion.as_deref(), headers)))]
+    UnknownColumn {
+        /// The file.
+        path: String,
+        /// The column asked for.
+        column: String,
+        /// The closest header, if any.
+        suggestion: Option<String>,
+        /// The headers the file has.
+        headers: Vec<String>,
+    },
     /// A JSON input that is not an array of records.
     #[error("`{path}` is not a JSON array of records")]
     #[diagnostic(code(lq::json_shape), help("a .json input holds one array of objects: [{{\"id\": 1, ...}}, ...]; for one object per line use .ndjson"))]
@@ -189,6 +203,17 @@ fn missing_help(missing: &[MissingColumn], headers: &[String]) -> String {
         crate::diagnostic::list_names(headers)
     ));
     hints.join("\n")
+}
+
+fn unknown_column_help(suggestion: Option<&str>, headers: &[String]) -> String {
+    let columns = format!(
+        "the file's columns are {}",
+        crate::diagnostic::list_names(headers)
+    );
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`? {columns}"),
+        None => columns,
+    }
 }
 
 /// The delimiter (`;`, `tab`, `|` or `,`) that splits the header into the

@@ -3,6 +3,7 @@
 //! copies and integer formats — no allocation.
 
 use super::error_report::neutralize_formula;
+use super::writer::{Column, Columns};
 use crate::check::types::Type;
 use crate::compile::Compiled;
 use crate::eval::{Datum, Decision};
@@ -44,15 +45,173 @@ pub struct DecisionWriter {
     tiers: Vec<Both>,
     rules: Vec<(Both, Option<Both>, usize)>,
     reasons: Vec<Both>,
+    /// The line, made once from the chosen columns: fixed text (names,
+    /// separators) between the values of each record; `None` for every
+    /// column in the default order with nothing carried.
+    line: Option<Vec<Piece>>,
+    /// Each plan block's name as a JSON string (`None` when unnamed).
     blocks: Vec<Option<String>>,
 }
 
+/// A part of a line: fixed bytes, or where a value of the record goes.
+#[derive(Clone, Debug)]
+enum Piece {
+    Text(Vec<u8>),
+    /// One byte of fixed text (a CSV comma, the line's end).
+    Byte(u8),
+    Row,
+    Key,
+    Status,
+    Tier,
+    Score,
+    /// The total of the plan's block with this index.
+    Block(usize),
+    Route,
+    Rule,
+    Reasons,
+    /// The carried input column with this index.
+    Keep(usize),
+}
+
+/// Builds a line's pieces, merging adjacent fixed text.
+#[derive(Default)]
+struct Pieces {
+    pieces: Vec<Piece>,
+    /// Whether a value has been written (so the next needs a separator).
+    started: bool,
+}
+
+impl Pieces {
+    fn text(&mut self, bytes: &[u8]) {
+        if let Some(Piece::Text(t)) = self.pieces.last_mut() {
+            t.extend_from_slice(bytes);
+        } else {
+            self.pieces.push(Piece::Text(bytes.to_vec()));
+        }
+    }
+
+    /// A separator (after the first value), `name`, then the value.
+    fn value(&mut self, name: &[u8], piece: Piece) {
+        if self.started {
+            self.text(b",");
+        }
+        self.started = true;
+        self.text(name);
+        self.pieces.push(piece);
+    }
+}
+
+/// The pieces of a line of `columns`, as NDJSON or CSV; `blocks` are the
+/// plan's blocks' names as JSON strings (`None` when unnamed).
+fn line_of(
+    columns: &Columns,
+    ndjson: bool,
+    key: Option<&str>,
+    blocks: &[Option<String>],
+) -> Vec<Piece> {
+    let json = |t: &str| serde_json::Value::String(t.to_string()).to_string();
+    // The plan index of each named block, in order.
+    let named: Vec<usize> = (0..blocks.len()).filter(|&b| blocks[b].is_some()).collect();
+    let mut p = Pieces::default();
+    if ndjson {
+        p.text(b"{");
+    }
+    let mut scores_done = false;
+    for col in &columns.chosen {
+        let (name, piece): (&[u8], Piece) = match col {
+            Column::Row => (b"\"row\":", Piece::Row),
+            Column::Key => match key {
+                Some(k) if ndjson => {
+                    let name = format!("{}:", json(k));
+                    p.value(name.as_bytes(), Piece::Key);
+                    continue;
+                }
+                Some(_) => (b"", Piece::Key),
+                None => continue,
+            },
+            Column::Status => (b"\"status\":", Piece::Status),
+            Column::Tier => (b"\"tier\":", Piece::Tier),
+            Column::Score => (b"\"score\":", Piece::Score),
+            Column::Scores | Column::Block(_) if ndjson => {
+                if scores_done {
+                    continue;
+                }
+                scores_done = true;
+                let wanted = |i: usize| {
+                    columns
+                        .chosen
+                        .iter()
+                        .any(|c| *c == Column::Scores || *c == Column::Block(i))
+                };
+                p.value(b"\"scores\":{", Piece::Text(Vec::new()));
+                let mut first = true;
+                for (i, &b) in named.iter().enumerate() {
+                    if !wanted(i) {
+                        continue;
+                    }
+                    let name = format!(
+                        "{}{}:",
+                        if first { "" } else { "," },
+                        blocks[b].as_deref().unwrap_or("\"\"")
+                    );
+                    first = false;
+                    p.text(name.as_bytes());
+                    p.pieces.push(Piece::Block(b));
+                }
+                p.text(b"}");
+                continue;
+            }
+            Column::Scores => {
+                for &b in &named {
+                    p.value(b"", Piece::Block(b));
+                }
+                continue;
+            }
+            Column::Block(i) => match named.get(*i) {
+                Some(&b) => (b"", Piece::Block(b)),
+                None => continue,
+            },
+            Column::Route => (b"\"route\":", Piece::Route),
+            Column::Rule => (b"\"rule\":", Piece::Rule),
+            Column::Reasons => (b"\"reasons\":", Piece::Reasons),
+        };
+        p.value(if ndjson { name } else { b"" }, piece);
+    }
+    if ndjson {
+        if !columns.keep.is_empty() {
+            p.value(b"\"keep\":{", Piece::Text(Vec::new()));
+            for (i, k) in columns.keep.iter().enumerate() {
+                let name = format!("{}{}:", if i == 0 { "" } else { "," }, json(k));
+                p.text(name.as_bytes());
+                p.pieces.push(Piece::Keep(i));
+            }
+            p.text(b"}");
+        }
+        p.text(b"}\n");
+    } else {
+        for i in 0..columns.keep.len() {
+            p.value(b"", Piece::Keep(i));
+        }
+        p.text(b"\n");
+    }
+    // An empty fixed text is nothing to write; one byte is pushed.
+    p.pieces
+        .into_iter()
+        .filter(|x| !matches!(x, Piece::Text(t) if t.is_empty()))
+        .map(|x| match x {
+            Piece::Text(t) if t.len() == 1 => Piece::Byte(t[0]),
+            other => other,
+        })
+        .collect()
+}
+
 impl DecisionWriter {
-    /// A writer for a compiled policy, as NDJSON or CSV; `escape_formulas`
-    /// as `lq eval --escape-formulas` asks (CSV only).
-    pub fn new(plan: &Compiled, ndjson: bool, escape_formulas: bool) -> DecisionWriter {
+    /// A writer for a compiled policy, as NDJSON or CSV, of `columns`
+    /// (the chosen outcome columns, the carried input columns, and
+    /// whether formulas are escaped, in CSV only).
+    pub fn new(plan: &Compiled, ndjson: bool, columns: &Columns) -> DecisionWriter {
         let policy = &plan.policy;
-        let escape_formulas = escape_formulas && !ndjson;
+        let escape_formulas = columns.escape_formulas && !ndjson;
         let is_risky = |t: &str| matches!(neutralize_formula(t), std::borrow::Cow::Owned(_));
         let risky_policy_text = policy.tiers.iter().any(|t| is_risky(t))
             || plan
@@ -60,6 +219,19 @@ impl DecisionWriter {
                 .iter()
                 .any(|r| is_risky(&r.label) || r.route.as_deref().is_some_and(is_risky))
             || plan.disqualifiers.iter().any(|d| is_risky(&d.reason));
+        let blocks: Vec<Option<String>> = plan
+            .blocks
+            .iter()
+            .map(|b| {
+                b.name
+                    .as_ref()
+                    .map(|n| serde_json::Value::String(n.clone()).to_string())
+            })
+            .collect();
+        let key_name = policy
+            .schema
+            .key
+            .map(|k| policy.schema.fields[k].name.as_str());
         DecisionWriter {
             ndjson,
             escape_formulas,
@@ -87,15 +259,8 @@ impl DecisionWriter {
                 .iter()
                 .map(|d| Both::new(&d.reason))
                 .collect(),
-            blocks: plan
-                .blocks
-                .iter()
-                .map(|b| {
-                    b.name
-                        .as_ref()
-                        .map(|n| serde_json::Value::String(n.clone()).to_string())
-                })
-                .collect(),
+            line: (!columns.is_default()).then(|| line_of(columns, ndjson, key_name, &blocks)),
+            blocks,
         }
     }
 
@@ -119,8 +284,9 @@ impl DecisionWriter {
         }
     }
 
-    /// Appends one decision's line to `out`; false (nothing written) when
-    /// the record needs the general path.
+    /// Appends one decision's line to `out`, with the text of the carried
+    /// columns (in the order of [`Columns::keep`]); false (nothing
+    /// written) when the record needs the general path.
     pub fn write(
         &self,
         out: &mut Vec<u8>,
@@ -128,11 +294,17 @@ impl DecisionWriter {
         record: &[Datum],
         d: &Decision,
         plan: &Compiled,
+        carried: &[String],
     ) -> bool {
         if !self.simple_key(record) {
             return false;
         }
-        if self.escape_formulas && (self.risky_policy_text || self.risky_key(record)) {
+        let risky = |t: &str| matches!(neutralize_formula(t), std::borrow::Cow::Owned(_));
+        if self.escape_formulas
+            && (self.risky_policy_text
+                || self.risky_key(record)
+                || carried.iter().any(|c| risky(c)))
+        {
             return false;
         }
         if matches!(
@@ -153,6 +325,100 @@ impl DecisionWriter {
         } else {
             b"unmatched"
         };
+        let Some(line) = &self.line else {
+            self.write_every_column(out, row, record, d, rule, status);
+            return true;
+        };
+        let key = self.key.as_ref().map(|(k, _)| &record[*k]);
+        let tier = rule.and_then(|r| self.tiers.get(r.2));
+        let route = rule.and_then(|r| r.1.as_ref());
+        let ndjson = self.ndjson;
+        for piece in line {
+            match piece {
+                Piece::Text(t) => out.extend_from_slice(t),
+                Piece::Byte(b) => out.push(*b),
+                Piece::Row => out.extend_from_slice(n.format(row).as_bytes()),
+                Piece::Key => match (key, self.ndjson) {
+                    (Some(value), true) => json_value(out, value),
+                    (Some(value), false) => csv_value(out, value),
+                    (None, true) => out.extend_from_slice(b"null"),
+                    (None, false) => {}
+                },
+                Piece::Status if self.ndjson => {
+                    out.push(b'"');
+                    out.extend_from_slice(status);
+                    out.push(b'"');
+                }
+                Piece::Status => out.extend_from_slice(status),
+                Piece::Tier => or_null(out, tier.map(|b| escaped(b, ndjson)), ndjson),
+                Piece::Score => out.extend_from_slice(n.format(d.score).as_bytes()),
+                Piece::Block(b) => {
+                    if let Some(total) = d.blocks.get(*b) {
+                        out.extend_from_slice(n.format(*total).as_bytes());
+                    }
+                }
+                Piece::Route => or_null(out, route.map(|b| escaped(b, ndjson)), ndjson),
+                Piece::Rule => or_null(out, rule.map(|r| escaped(&r.0, ndjson)), ndjson),
+                Piece::Reasons if self.ndjson => {
+                    out.push(b'[');
+                    self.reasons_json(out, d);
+                    out.push(b']');
+                }
+                Piece::Reasons => self.reasons_csv(out, d),
+                Piece::Keep(i) => {
+                    let value = carried.get(*i).map_or("", String::as_str);
+                    if self.ndjson {
+                        json_text(out, value);
+                    } else {
+                        csv_text(out, value);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The reasons of a decision as JSON strings, comma-separated.
+    #[inline]
+    fn reasons_json(&self, out: &mut Vec<u8>, d: &Decision) {
+        for (i, q) in d.disqualified_by.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(self.reasons[*q].json.as_bytes());
+        }
+    }
+
+    /// The reasons of a decision as one CSV cell, `; `-separated.
+    #[inline]
+    fn reasons_csv(&self, out: &mut Vec<u8>, d: &Decision) {
+        match d.disqualified_by.as_slice() {
+            [] => {}
+            [one] => out.extend_from_slice(self.reasons[*one].csv.as_bytes()),
+            many => {
+                let text: Vec<&str> = many
+                    .iter()
+                    .map(|q| self.reasons[*q].text.as_str())
+                    .collect();
+                out.extend_from_slice(Both::new(&text.join("; ")).csv.as_bytes());
+            }
+        }
+    }
+
+    /// The line of every outcome column in the default order and nothing
+    /// carried, written straight out: what nearly every run writes, so
+    /// the layout is fixed here at compile time rather than read from
+    /// the pieces.
+    fn write_every_column(
+        &self,
+        out: &mut Vec<u8>,
+        row: usize,
+        record: &[Datum],
+        d: &Decision,
+        rule: Option<&(Both, Option<Both>, usize)>,
+        status: &[u8],
+    ) {
+        let mut n = itoa::Buffer::new();
         let key = self.key.as_ref().map(|(k, name)| (&record[*k], name));
         if self.ndjson {
             out.extend_from_slice(b"{\"row\":");
@@ -196,12 +462,7 @@ impl DecisionWriter {
                 None => out.extend_from_slice(b"null"),
             }
             out.extend_from_slice(b",\"reasons\":[");
-            for (i, q) in d.disqualified_by.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(self.reasons[*q].json.as_bytes());
-            }
+            self.reasons_json(out, d);
             out.extend_from_slice(b"]}\n");
         } else {
             out.extend_from_slice(n.format(row).as_bytes());
@@ -232,23 +493,48 @@ impl DecisionWriter {
                 out.extend_from_slice(r.0.csv.as_bytes());
             }
             out.push(b',');
-            match d.disqualified_by.as_slice() {
-                [] => {}
-                [one] => out.extend_from_slice(self.reasons[*one].csv.as_bytes()),
-                many => {
-                    let text: Vec<&str> = many
-                        .iter()
-                        .map(|q| self.reasons[*q].text.as_str())
-                        .collect();
-                    out.extend_from_slice(Both::new(&text.join("; ")).csv.as_bytes());
-                }
-            }
+            self.reasons_csv(out, d);
             out.push(b'\n');
         }
-        true
     }
 }
 
+/// A text escaped for the output at hand.
+fn escaped(b: &Both, ndjson: bool) -> &String {
+    if ndjson {
+        &b.json
+    } else {
+        &b.csv
+    }
+}
+
+/// An escaped text, or `null` in JSON (nothing in CSV) when there is none.
+fn or_null(out: &mut Vec<u8>, text: Option<&String>, ndjson: bool) {
+    match text {
+        Some(t) => out.extend_from_slice(t.as_bytes()),
+        None if ndjson => out.extend_from_slice(b"null"),
+        None => {}
+    }
+}
+
+/// A text as a JSON string.
+fn json_text(out: &mut Vec<u8>, text: &str) {
+    // Writing a string into a vector cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// A text as a CSV cell, quoted when it must be.
+fn csv_text(out: &mut Vec<u8>, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+#[inline]
 fn json_value(out: &mut Vec<u8>, d: &Datum) {
     match d {
         Datum::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
@@ -259,6 +545,7 @@ fn json_value(out: &mut Vec<u8>, d: &Datum) {
     }
 }
 
+#[inline]
 fn csv_value(out: &mut Vec<u8>, d: &Datum) {
     match d {
         Datum::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),

@@ -76,11 +76,57 @@ pub struct RecordReader<'p> {
     source: Source,
     unused: Vec<String>,
     duplicates: Vec<String>,
+    carried: Carried,
+}
+
+/// Raw columns carried through by name (`lq eval --keep`), and their text
+/// in the record just read.
+#[derive(Clone, Debug, Default)]
+struct Carried {
+    names: Vec<String>,
+    /// For CSV: each name's column.
+    columns: Vec<usize>,
+    values: Vec<String>,
+}
+
+impl Carried {
+    /// The cells of a CSV record (empty where the record is short).
+    fn read_csv(&mut self, record: &csv::StringRecord) {
+        if self.names.is_empty() {
+            return;
+        }
+        self.values.clear();
+        for &c in &self.columns {
+            self.values.push(record.get(c).unwrap_or("").to_string());
+        }
+    }
+
+    /// Empty text for each column (a record that could not be split).
+    fn empty(&mut self) {
+        self.values.clear();
+        self.values.resize(self.names.len(), String::new());
+    }
+
+    /// The values of a JSON object, as text (absent or `null`: empty).
+    fn read_json(&mut self, object: Option<&serde_json::Map<String, serde_json::Value>>) {
+        if self.names.is_empty() {
+            return;
+        }
+        self.values.clear();
+        for name in &self.names {
+            self.values.push(match object.and_then(|o| o.get(name)) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(t)) => t.clone(),
+                Some(other) => other.to_string(),
+            });
+        }
+    }
 }
 
 enum Source {
     Csv {
         reader: Box<GuardedCsv>,
+        headers: Vec<String>,
         columns: Vec<usize>,
         width: usize,
         record: csv::StringRecord,
@@ -129,6 +175,7 @@ impl<'p> RecordReader<'p> {
                     reader,
                     columns,
                     width: headers.len(),
+                    headers,
                     record: csv::StringRecord::new(),
                     broken,
                 }
@@ -145,7 +192,43 @@ impl<'p> RecordReader<'p> {
             source,
             unused,
             duplicates,
+            carried: Carried::default(),
         })
+    }
+
+    /// Carries raw columns through, by name (`lq eval --keep`): after each
+    /// record, [`RecordReader::carried`] holds their text. A CSV input must
+    /// have each column (else [`DataError::UnknownColumn`], before any
+    /// record is read); in NDJSON and JSON a key a record lacks is empty.
+    pub fn carry(&mut self, names: &[String]) -> Result<(), DataError> {
+        let mut columns = Vec::with_capacity(names.len());
+        if let Source::Csv { headers, .. } = &self.source {
+            for name in names {
+                match headers.iter().position(|h| h == name) {
+                    Some(c) => columns.push(c),
+                    None => {
+                        return Err(DataError::UnknownColumn {
+                            path: self.path.clone(),
+                            column: name.clone(),
+                            suggestion: did_you_mean(name, headers.iter().map(String::as_str)),
+                            headers: headers.clone(),
+                        })
+                    }
+                }
+            }
+        }
+        self.carried = Carried {
+            names: names.to_vec(),
+            columns,
+            values: vec![String::new(); names.len()],
+        };
+        Ok(())
+    }
+
+    /// The text of each carried column ([`RecordReader::carry`]) in the
+    /// record just read, in the order asked.
+    pub fn carried(&self) -> &[String] {
+        &self.carried.values
     }
 
     /// Warnings for columns the schema reads that the header names more
@@ -166,6 +249,7 @@ impl<'p> RecordReader<'p> {
             Source::Csv { columns, width, .. } => Some(CsvLayout {
                 columns: columns.clone(),
                 width: *width,
+                carried: self.carried.columns.clone(),
             }),
             _ => None,
         }
@@ -203,6 +287,7 @@ impl<'p> RecordReader<'p> {
             width,
             record,
             broken,
+            ..
         } = &mut self.source
         else {
             return self.next().map(|item| {
@@ -216,6 +301,7 @@ impl<'p> RecordReader<'p> {
         };
         match reader.read_record(record) {
             Ok(true) => {
+                self.carried.read_csv(record);
                 if let Some(problem) = broken.take(record.iter()) {
                     self.row += 1;
                     return Some(Ok(Err(RecordError {
@@ -232,7 +318,10 @@ impl<'p> RecordReader<'p> {
                 Some(Ok(convert_into(self.policy, self.row, cells, values)))
             }
             Ok(false) => None,
-            Err(e) => Some(self.csv_failure(Some(e)).map(Err)),
+            Err(e) => {
+                self.carried.empty();
+                Some(self.csv_failure(Some(e)).map(Err))
+            }
         }
     }
 
@@ -289,6 +378,8 @@ impl<'p> RecordReader<'p> {
 
     fn json_record(&mut self, value: Result<serde_json::Value, String>) -> ReadResult {
         self.row += 1;
+        self.carried
+            .read_json(value.as_ref().ok().and_then(|v| v.as_object()));
         let object = match value {
             Ok(serde_json::Value::Object(map)) => map,
             Ok(other) => {
@@ -331,6 +422,7 @@ impl Iterator for RecordReader<'_> {
                     Ok(Line::Text(line)) => line,
                     Ok(Line::Broken(problem)) => {
                         self.row += 1;
+                        self.carried.empty();
                         return Some(Ok(Err(RecordError {
                             row: self.row,
                             key: None,
@@ -440,9 +532,21 @@ pub fn read_json_object(
 pub struct CsvLayout {
     columns: Vec<usize>,
     width: usize,
+    /// The carried columns ([`RecordReader::carry`]).
+    carried: Vec<usize>,
 }
 
 impl CsvLayout {
+    /// The text of each carried column of a raw record, into `out`.
+    pub fn carried_into(&self, record: &csv::StringRecord, out: &mut Vec<String>) {
+        out.clear();
+        out.extend(
+            self.carried
+                .iter()
+                .map(|&c| record.get(c).unwrap_or("").to_string()),
+        );
+    }
+
     /// Converts a raw record numbered `row` into `values`.
     pub fn convert(
         &self,

@@ -29,7 +29,35 @@ pub struct OutcomeWriter<W: Write> {
     table: Vec<Vec<String>>,
 }
 
-/// The column layout shared by CSV and table output.
+/// One outcome column: a CSV (and table) header, an NDJSON field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// `row`
+    Row,
+    /// The key field, under its name.
+    Key,
+    /// `status`
+    Status,
+    /// `tier`
+    Tier,
+    /// `score`, the total.
+    Score,
+    /// Every named block: `score_NAME` columns in CSV, the `scores` object
+    /// in JSON.
+    Scores,
+    /// One named block (by its place among the named blocks):
+    /// `score_NAME`, or that entry of `scores` in JSON.
+    Block(usize),
+    /// `route`
+    Route,
+    /// `rule`
+    Rule,
+    /// `reasons`
+    Reasons,
+}
+
+/// The columns of the outcomes: which, in what order, and the raw input
+/// columns carried after them.
 #[derive(Clone, Debug)]
 pub struct Columns {
     /// The key field's name, if the schema has a key.
@@ -39,15 +67,111 @@ pub struct Columns {
     /// Whether CSV cells a spreadsheet would run as formulas get a leading
     /// `'` (`lq eval --escape-formulas`).
     pub escape_formulas: bool,
+    /// The outcome columns written, in order (`lq eval --columns`).
+    pub chosen: Vec<Column>,
+    /// Raw input columns carried after the outcome's (`lq eval --keep`),
+    /// by their header names.
+    pub keep: Vec<String>,
 }
 
 impl Columns {
-    fn header(&self) -> Vec<String> {
-        let mut h = vec!["row".to_string()];
-        h.extend(self.key.clone());
-        h.extend(["status", "tier", "score"].map(String::from));
-        h.extend(self.blocks.iter().map(|b| format!("score_{b}")));
-        h.extend(["route", "rule", "reasons"].map(String::from));
+    /// Every outcome column of a policy, nothing carried.
+    pub fn of(policy: &crate::check::tir::CheckedPolicy) -> Columns {
+        let key = policy
+            .schema
+            .key
+            .map(|k| policy.schema.fields[k].name.clone());
+        let chosen = every_column(key.is_some());
+        Columns {
+            key,
+            blocks: policy.block_names().map(String::from).collect(),
+            escape_formulas: false,
+            chosen,
+            keep: Vec::new(),
+        }
+    }
+
+    /// The name of every column that can be chosen, in the default order.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec!["row".to_string()];
+        names.extend(self.key.clone());
+        names.extend(["status", "tier", "score"].map(String::from));
+        names.extend(self.blocks.iter().map(|b| format!("score_{b}")));
+        names.extend(["route", "rule", "reasons"].map(String::from));
+        names
+    }
+
+    /// Chooses the outcome columns by their CSV header names, in the order
+    /// given (`lq eval --columns id,tier,score`); an unknown name is an
+    /// error that lists the names there are.
+    pub fn choose<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) -> Result<(), String> {
+        let mut chosen = Vec::new();
+        for name in names {
+            let name = name.trim();
+            let column = match name {
+                "row" => Some(Column::Row),
+                "status" => Some(Column::Status),
+                "tier" => Some(Column::Tier),
+                "score" => Some(Column::Score),
+                "route" => Some(Column::Route),
+                "rule" => Some(Column::Rule),
+                "reasons" => Some(Column::Reasons),
+                _ if self.key.as_deref() == Some(name) => Some(Column::Key),
+                _ => name
+                    .strip_prefix("score_")
+                    .and_then(|b| self.blocks.iter().position(|x| x == b))
+                    .map(Column::Block),
+            };
+            let Some(column) = column else {
+                let names = self.names();
+                let hint = crate::diagnostic::did_you_mean(name, names.iter().map(String::as_str))
+                    .map_or_else(String::new, |n| format!("did you mean `{n}`? "));
+                return Err(format!(
+                    "`{name}` is not an outcome column; {hint}the columns are {}",
+                    crate::diagnostic::list_names(&names)
+                ));
+            };
+            if !chosen.contains(&column) {
+                chosen.push(column);
+            }
+        }
+        if chosen.is_empty() {
+            return Err(format!(
+                "no column is named; the columns are {}",
+                crate::diagnostic::list_names(&self.names())
+            ));
+        }
+        self.chosen = chosen;
+        Ok(())
+    }
+
+    /// The CSV (and table) header: the chosen columns, then the carried
+    /// ones under their input names, `input.NAME` where that would repeat
+    /// an outcome column.
+    pub fn header(&self) -> Vec<String> {
+        let mut h = Vec::new();
+        for c in &self.chosen {
+            match c {
+                Column::Row => h.push("row".to_string()),
+                Column::Key => h.extend(self.key.clone()),
+                Column::Status => h.push("status".to_string()),
+                Column::Tier => h.push("tier".to_string()),
+                Column::Score => h.push("score".to_string()),
+                Column::Scores => h.extend(self.blocks.iter().map(|b| format!("score_{b}"))),
+                Column::Block(i) => h.extend(self.blocks.get(*i).map(|b| format!("score_{b}"))),
+                Column::Route => h.push("route".to_string()),
+                Column::Rule => h.push("rule".to_string()),
+                Column::Reasons => h.push("reasons".to_string()),
+            }
+        }
+        let outcome_names = self.names();
+        for k in &self.keep {
+            if outcome_names.contains(k) || h.contains(k) {
+                h.push(format!("input.{k}"));
+            } else {
+                h.push(k.clone());
+            }
+        }
         h
     }
 
@@ -67,30 +191,140 @@ impl Columns {
     }
 
     fn cells(&self, o: &Outcome) -> Vec<String> {
-        let mut c = vec![o.row.to_string()];
-        if self.key.is_some() {
-            c.push(match o.key.as_ref().map(|(_, v)| v) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Null) | None => String::new(),
-                Some(v) => v.to_string(),
-            });
-        }
-        c.push(o.status.as_str().to_string());
-        c.push(o.tier.clone().unwrap_or_default());
-        c.push(o.score.map(|s| s.to_string()).unwrap_or_default());
-        for b in &self.blocks {
-            let s = o
-                .scores
+        let block = |b: &String| {
+            o.scores
                 .iter()
                 .find(|(n, _)| n == b)
-                .map(|(_, s)| s.to_string());
-            c.push(s.unwrap_or_default());
+                .map(|(_, s)| s.to_string())
+                .unwrap_or_default()
+        };
+        let mut c = Vec::new();
+        for col in &self.chosen {
+            match col {
+                Column::Row => c.push(o.row.to_string()),
+                Column::Key if self.key.is_some() => c.push(match o.key.as_ref().map(|(_, v)| v) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Null) | None => String::new(),
+                    Some(v) => v.to_string(),
+                }),
+                Column::Key => {}
+                Column::Status => c.push(o.status.as_str().to_string()),
+                Column::Tier => c.push(o.tier.clone().unwrap_or_default()),
+                Column::Score => c.push(o.score.map(|s| s.to_string()).unwrap_or_default()),
+                Column::Scores => c.extend(self.blocks.iter().map(block)),
+                Column::Block(i) => c.extend(self.blocks.get(*i).map(block)),
+                Column::Route => c.push(o.route.clone().unwrap_or_default()),
+                Column::Rule => c.push(o.rule.clone().unwrap_or_default()),
+                Column::Reasons => c.push(o.reasons.join("; ")),
+            }
         }
-        c.push(o.route.clone().unwrap_or_default());
-        c.push(o.rule.clone().unwrap_or_default());
-        c.push(o.reasons.join("; "));
+        for name in &self.keep {
+            let value = o
+                .keep
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone());
+            c.push(value.unwrap_or_default());
+        }
         c
     }
+
+    /// Whether every outcome column is written, in the default order.
+    fn all_chosen(&self) -> bool {
+        self.chosen == every_column(self.key.is_some())
+    }
+
+    /// Every outcome column in the default order, nothing carried.
+    pub fn is_default(&self) -> bool {
+        self.keep.is_empty() && self.all_chosen()
+    }
+}
+
+/// Every outcome column, in the default order.
+fn every_column(keyed: bool) -> Vec<Column> {
+    let mut every = vec![Column::Row];
+    every.extend(keyed.then_some(Column::Key));
+    every.extend([
+        Column::Status,
+        Column::Tier,
+        Column::Score,
+        Column::Scores,
+        Column::Route,
+        Column::Rule,
+        Column::Reasons,
+    ]);
+    every
+}
+
+/// An outcome as JSON with only the chosen columns (`lq eval --columns`).
+struct Chosen<'a> {
+    outcome: &'a Outcome,
+    columns: &'a Columns,
+}
+
+impl serde::Serialize for Chosen<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let o = self.outcome;
+        let mut map = s.serialize_map(None)?;
+        let mut scores_done = false;
+        for col in &self.columns.chosen {
+            match col {
+                Column::Row => map.serialize_entry("row", &o.row)?,
+                Column::Key => {
+                    if let Some((name, value)) = &o.key {
+                        map.serialize_entry(name, value)?;
+                    }
+                }
+                Column::Status => map.serialize_entry("status", o.status.as_str())?,
+                Column::Tier => map.serialize_entry("tier", &o.tier)?,
+                Column::Score => map.serialize_entry("score", &o.score)?,
+                Column::Scores | Column::Block(_) if !scores_done => {
+                    scores_done = true;
+                    let wanted: Vec<(String, i64)> = o
+                        .scores
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| {
+                            self.columns
+                                .chosen
+                                .iter()
+                                .any(|c| *c == Column::Scores || *c == Column::Block(*i))
+                        })
+                        .map(|(_, pair)| pair.clone())
+                        .collect();
+                    map.serialize_entry("scores", &crate::eval::outcome::Pairs(&wanted))?;
+                }
+                Column::Scores | Column::Block(_) => {}
+                Column::Route => map.serialize_entry("route", &o.route)?,
+                Column::Rule => map.serialize_entry("rule", &o.rule)?,
+                Column::Reasons => map.serialize_entry("reasons", &o.reasons)?,
+            }
+        }
+        if !o.keep.is_empty() {
+            map.serialize_entry("keep", &crate::eval::outcome::Pairs(&o.keep))?;
+        }
+        if let Some(explain) = &o.explain {
+            map.serialize_entry("explain", explain)?;
+        }
+        map.end()
+    }
+}
+
+/// An outcome as one JSON object, with the chosen columns.
+fn write_json<W: Write>(out: &mut W, columns: &Columns, o: &Outcome) -> io::Result<()> {
+    if columns.all_chosen() {
+        serde_json::to_writer(&mut *out, o)?;
+    } else {
+        serde_json::to_writer(
+            &mut *out,
+            &Chosen {
+                outcome: o,
+                columns,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 impl<W: Write> OutcomeWriter<W> {
@@ -115,13 +349,13 @@ impl<W: Write> OutcomeWriter<W> {
         match self.format {
             OutputFormat::Csv => write_csv_row(&mut self.out, &self.columns.csv_cells(o))?,
             OutputFormat::Ndjson => {
-                serde_json::to_writer(&mut self.out, o)?;
+                write_json(&mut self.out, &self.columns, o)?;
                 self.out.write_all(b"\n")?;
             }
             OutputFormat::Json => {
                 self.out
                     .write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut self.out, o)?;
+                write_json(&mut self.out, &self.columns, o)?;
             }
             OutputFormat::Table => self.table.push(self.columns.cells(o)),
         }
@@ -162,7 +396,7 @@ pub fn outcome_line(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Ndjson => {
-            serde_json::to_writer(&mut *out, o)?;
+            write_json(out, columns, o)?;
             out.push(b'\n');
             Ok(())
         }

@@ -56,6 +56,9 @@ pub struct Outcome {
     pub reasons: Vec<String>,
     /// The evaluation's trace, when asked for (`lq eval --explain`).
     pub explain: Option<serde_json::Value>,
+    /// Raw input columns carried into the outcome (`lq eval --keep`): each
+    /// column's header name and its text in the record.
+    pub keep: Vec<(String, String)>,
 }
 
 impl Outcome {
@@ -92,6 +95,7 @@ impl Outcome {
                 .map(|&i| plan.disqualifiers[i].reason.clone())
                 .collect(),
             explain: None,
+            keep: Vec::new(),
         }
     }
 
@@ -119,6 +123,7 @@ impl Outcome {
             rule: None,
             reasons: messages,
             explain: None,
+            keep: Vec::new(),
         }
     }
 }
@@ -170,8 +175,24 @@ impl Serialize for Outcome {
         map.serialize_entry("route", &self.route)?;
         map.serialize_entry("rule", &self.rule)?;
         map.serialize_entry("reasons", &self.reasons)?;
+        if !self.keep.is_empty() {
+            map.serialize_entry("keep", &Pairs(&self.keep))?;
+        }
         if let Some(explain) = &self.explain {
             map.serialize_entry("explain", explain)?;
+        }
+        map.end()
+    }
+}
+
+/// Name-value pairs as a JSON object, in their order.
+pub struct Pairs<'a, V>(pub &'a [(String, V)]);
+
+impl<V: Serialize> Serialize for Pairs<'_, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }

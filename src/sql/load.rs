@@ -46,6 +46,7 @@ pub fn compile_load_sql(
         dialect,
         as_of: 0,
         loaded: false,
+        keep: Vec::new(),
         errors: Vec::new(),
     };
     Load { w: &w }.query(raw_table, keep)

@@ -94,19 +94,24 @@ pub fn compile_sql(
     table: &str,
     as_of: i32,
 ) -> Result<String, Vec<SqlError>> {
-    write_query(policy, dialect, table, as_of, false)
+    write_query(policy, dialect, table, as_of, None)
 }
 
 /// [`compile_sql`] over a table written by the load step
 /// ([`compile_load_sql`]): a row it could not convert is an `error`
 /// outcome whose reasons are the conversion errors, as in `lq eval`.
+/// The columns named in `keep` (those the load step passed through: an
+/// export's id, a row number) follow the outcome's, under their names
+/// (`input.NAME` where that is an outcome column's), as `lq eval --keep`
+/// writes them, so the outcomes can be joined back to the export.
 pub fn compile_sql_loaded(
     policy: &CheckedPolicy,
     dialect: Dialect,
     table: &str,
     as_of: i32,
+    keep: &[String],
 ) -> Result<String, Vec<SqlError>> {
-    write_query(policy, dialect, table, as_of, true)
+    write_query(policy, dialect, table, as_of, Some(keep))
 }
 
 fn write_query(
@@ -114,13 +119,14 @@ fn write_query(
     dialect: Dialect,
     table: &str,
     as_of: i32,
-    loaded: bool,
+    loaded: Option<&[String]>,
 ) -> Result<String, Vec<SqlError>> {
     let mut w = Writer {
         policy,
         dialect,
         as_of,
-        loaded,
+        loaded: loaded.is_some(),
+        keep: loaded.unwrap_or_default().to_vec(),
         errors: Vec::new(),
     };
     let sql = w.query(table);
@@ -197,6 +203,8 @@ struct Writer<'p> {
     /// The table came from the load step: rows with conversion errors
     /// (in [`load::ERRORS_COLUMN`]) are `error` outcomes.
     loaded: bool,
+    /// Columns of the loaded table carried after the outcome's.
+    keep: Vec<String>,
     errors: Vec<SqlError>,
 }
 
@@ -399,6 +407,19 @@ impl Writer<'_> {
         ));
         select.push(format!("{} AS {}", unless_error(rule), self.ident("rule")));
         select.push(format!("{reasons} AS {}", self.ident("reasons")));
+        let outcome_columns: Vec<String> = select
+            .iter()
+            .filter_map(|c| c.rsplit_once(" AS ").map(|(_, name)| name.to_string()))
+            .collect();
+        for k in &self.keep {
+            let name = self.ident(k);
+            let shown = if outcome_columns.contains(&name) {
+                self.ident(&format!("input.{k}"))
+            } else {
+                name.clone()
+            };
+            select.push(format!("{name} AS {shown}"));
+        }
         let scored_cols = if blocks.is_empty() {
             String::new()
         } else {

@@ -224,6 +224,20 @@ fn as_load_message(message: &str) -> String {
     }
 }
 
+/// The row number the raw export holds, passed through the load step and
+/// carried into the outcomes of the query for loaded tables.
+pub const KEPT_ROW: &str = "__lq_row";
+
+/// Checks the carried row numbers of a query's rows: the `n`th row (in
+/// row order) carries `n`.
+pub fn check_kept_rows(kept: &[Option<i64>]) {
+    for (i, k) in kept.iter().enumerate() {
+        if let Some(k) = k {
+            assert_eq!(*k, i as i64 + 1, "the carried row of outcome {}", i + 1);
+        }
+    }
+}
+
 /// Loads `raw` with the load step, evaluates it with the query for loaded
 /// tables, and asserts the rows equal what `lq eval` gives for the same
 /// export read as a CSV file, lead for lead: error outcomes included.
@@ -257,7 +271,10 @@ pub fn compare_load(
             }
         })
         .collect();
-    let sql = lq::sql::compile_sql_loaded(checked, engine.dialect(), "leads", as_of())
+    // The row number the load step passed through is carried into the
+    // outcomes (`--loaded --keep __lq_row`); each runner checks it.
+    let keep = [KEPT_ROW.to_string()];
+    let sql = lq::sql::compile_sql_loaded(checked, engine.dialect(), "leads", as_of(), &keep)
         .unwrap_or_else(|e| panic!("{what}: {e:?}"));
     let from_sql = engine.run_raw(policy, raw, &sql);
     assert_eq!(from_sql.len(), from_lq.len(), "{what}");
@@ -588,6 +605,30 @@ impl PythonRunner {
         }
         let keyed = usize::from(policy.checked().schema.key.is_some());
         let blocks = policy.checked().block_names().count();
+        let width = keyed + 6 + blocks;
+        let kept: Vec<Option<i64>> = lines
+            .iter()
+            .map(|line| {
+                let r: Vec<serde_json::Value> = serde_json::from_str(line).unwrap_or_default();
+                r.get(width).map(|v| {
+                    v.as_i64()
+                        .or_else(|| v.as_str().and_then(|t| t.parse().ok()))
+                        .unwrap_or_else(|| panic!("a carried row number, not {v}"))
+                })
+            })
+            .collect();
+        // Only a query that carries the row number (`--loaded --keep`)
+        // has it after the outcome (a runner may add columns of its own).
+        let carries = [format!("AS \"{KEPT_ROW}\""), format!("AS `{KEPT_ROW}`")]
+            .iter()
+            .any(|c| sql.contains(c.as_str()));
+        if carries {
+            assert!(
+                kept.iter().all(Option::is_some),
+                "the carried column is there"
+            );
+            check_kept_rows(&kept);
+        }
         lines
             .iter()
             .map(|line| {

@@ -128,6 +128,7 @@ impl Truth {
     }
 
     /// From a known boolean.
+    #[inline(always)]
     pub fn from_bool(b: bool) -> Truth {
         if b {
             Truth::True
@@ -142,6 +143,34 @@ impl Truth {
             Truth::True => Value::Bool(true),
             Truth::False => Value::Bool(false),
             Truth::Unknown => Value::Missing,
+        }
+    }
+
+    /// Kleene's `and`: false if either side is false, whatever the other;
+    /// `rhs` is evaluated only when `self` is not false.
+    #[inline(always)]
+    pub fn and(self, rhs: impl FnOnce() -> Truth) -> Truth {
+        match self {
+            Truth::False => Truth::False,
+            lt => match (lt, rhs()) {
+                (_, Truth::False) => Truth::False,
+                (Truth::True, Truth::True) => Truth::True,
+                _ => Truth::Unknown,
+            },
+        }
+    }
+
+    /// Kleene's `or`: true if either side is true, whatever the other;
+    /// `rhs` is evaluated only when `self` is not true.
+    #[inline(always)]
+    pub fn or(self, rhs: impl FnOnce() -> Truth) -> Truth {
+        match self {
+            Truth::True => Truth::True,
+            lt => match (lt, rhs()) {
+                (_, Truth::True) => Truth::True,
+                (Truth::False, Truth::False) => Truth::False,
+                _ => Truth::Unknown,
+            },
         }
     }
 

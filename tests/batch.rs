@@ -323,7 +323,7 @@ fn fast_lines_equal_general_lines_for_every_choice_of_columns() {
                     let mut quick = Vec::new();
                     assert!(fast.write(&mut quick, row, &values, &d, plan, reader.carried()));
                     let mut o = lq::eval::Outcome::from_decision(plan, row, &values, &d);
-                    o.keep = lq::batch::parallel::kept(&columns, reader.carried());
+                    o.keep = columns.kept(reader.carried());
                     let mut general = Vec::new();
                     lq::data::writer::outcome_line(format, &columns, &o, &mut general)
                         .expect("written");

@@ -184,16 +184,19 @@ impl<'p> Batch<'p> {
         let mut row_offset = 0;
         let mut record = Vec::new();
         let mut decision = Decision::default();
+        // The lines the sink lets the workers format, when there are
+        // workers: asked once, for every input.
+        let lines = sink
+            .lines()
+            .filter(|_| self.threads > 1)
+            .map(|l| (l.format, l.columns.clone()));
         for mut reader in readers {
-            let parallel = self.threads > 1 && sink.lines().is_some();
-            if let Some(layout) = reader.layout().filter(|_| parallel) {
-                let Some(lines) = sink.lines() else { continue };
-                let columns = lines.columns.clone();
+            if let (Some((format, columns)), Some(layout)) = (&lines, reader.layout()) {
                 let setup = parallel::Setup {
                     policy: self.policy,
                     layout,
-                    format: lines.format,
-                    columns: &columns,
+                    format: *format,
+                    columns,
                     as_of: self.as_of,
                 };
                 let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {

@@ -254,7 +254,7 @@ fn worker(
                     statuses.push(super::status_of(plan, &decision));
                     if !lines.write(&mut bytes, row, &values, &decision, plan, &carried) {
                         let mut o = Outcome::from_decision(plan, row, &values, &decision);
-                        o.keep = kept(columns, &carried);
+                        o.keep = columns.kept(&carried);
                         let _ = outcome_line(format, columns, &o, &mut bytes);
                     }
                 }
@@ -262,7 +262,7 @@ fn worker(
                     statuses.push((Status::Error, None));
                     let mut o =
                         Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
-                    o.keep = kept(columns, &carried);
+                    o.keep = columns.kept(&carried);
                     let _ = outcome_line(format, columns, &o, &mut bytes);
                 }
             }
@@ -272,14 +272,4 @@ fn worker(
             return;
         }
     }
-}
-
-/// The carried columns of an outcome: each name with its text.
-pub fn kept(columns: &Columns, carried: &[String]) -> Vec<(String, String)> {
-    columns
-        .keep
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.clone(), carried.get(i).cloned().unwrap_or_default()))
-        .collect()
 }

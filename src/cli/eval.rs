@@ -3,7 +3,6 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
-use lq::batch::parallel::kept;
 use lq::batch::{Batch, Failed as BatchFailed, Flow, Lines, Record, Sink, Tally};
 use lq::data::error_report::ErrorReport;
 use lq::data::fast::DecisionWriter;
@@ -335,9 +334,7 @@ impl Run<'_> {
     fn explain(&self, outcome: &mut Outcome, record: &[lq::eval::Datum]) {
         let trace = self.policy.trace(record, self.as_of);
         match self.format {
-            OutputFormat::Ndjson | OutputFormat::Json => {
-                outcome.explain = serde_json::to_value(&trace).ok()
-            }
+            OutputFormat::Ndjson | OutputFormat::Json => outcome.explain = Some(trace),
             OutputFormat::Csv | OutputFormat::Table => {
                 errln!("row {}:", outcome.row);
                 for line in lq::explain::render(self.policy, &trace).lines() {
@@ -420,7 +417,7 @@ impl Sink for Outcomes<'_, '_> {
             return Ok(Flow::Go);
         }
         let mut outcome = Outcome::from_decision(plan, row, values, d);
-        outcome.keep = kept(&self.columns, carried);
+        outcome.keep = self.columns.kept(carried);
         if self.run.args.explain {
             self.run.explain(&mut outcome, values);
         }
@@ -440,7 +437,7 @@ impl Sink for Outcomes<'_, '_> {
             e.key.clone(),
             e.messages(),
         );
-        outcome.keep = kept(&self.columns, carried);
+        outcome.keep = self.columns.kept(carried);
         self.write(&outcome)?;
         self.unreadable += 1;
         let stop = self

@@ -94,7 +94,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let trace = policy.trace(&record, as_of);
     match args.format {
         Format::Json => {
-            outcome.explain = serde_json::to_value(&trace).ok();
+            outcome.explain = Some(trace);
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&outcome).unwrap_or_default()

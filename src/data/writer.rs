@@ -145,6 +145,16 @@ impl Columns {
         Ok(())
     }
 
+    /// The carried columns of an outcome ([`Outcome::keep`]): each name
+    /// with its text in the record (`carried`, in the order of `keep`).
+    pub fn kept(&self, carried: &[String]) -> Vec<(String, String)> {
+        self.keep
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), carried.get(i).cloned().unwrap_or_default()))
+            .collect()
+    }
+
     /// The CSV (and table) header: the chosen columns, then the carried
     /// ones under their input names, `input.NAME` where that would repeat
     /// an outcome column.

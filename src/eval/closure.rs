@@ -54,21 +54,13 @@ fn holds<const OP: u8>(a: f64, b: f64) -> bool {
     }
 }
 
-fn bool3(b: bool) -> Truth {
-    if b {
-        Truth::True
-    } else {
-        Truth::False
-    }
-}
-
 /// A number test on a slot: `budget >= 10k`.
 fn field_num<const OP: u8>(slot: usize, c: f64) -> Cond {
     Cond::new(move |env| match env.record.get(slot) {
-        Some(Datum::Int(i)) => bool3(holds::<OP>(*i as f64, c)),
+        Some(Datum::Int(i)) => Truth::from_bool(holds::<OP>(*i as f64, c)),
         // Files never give a NaN, but a service's own record might: it
         // compares as unknown, as in the interpreter.
-        Some(Datum::Num(n)) if !n.is_nan() => bool3(holds::<OP>(*n, c)),
+        Some(Datum::Num(n)) if !n.is_nan() => Truth::from_bool(holds::<OP>(*n, c)),
         _ => Truth::Unknown,
     })
 }
@@ -83,7 +75,7 @@ fn score_num<const OP: u8>(block: Option<usize>, c: f64) -> Cond {
                 None => return Truth::Unknown,
             },
         };
-        bool3(holds::<OP>(score as f64, c))
+        Truth::from_bool(holds::<OP>(score as f64, c))
     })
 }
 
@@ -112,7 +104,7 @@ pub fn compile_cond(node: &Node) -> Cond {
                 Some(Datum::Num(n)) if !n.is_nan() => *n,
                 _ => return Truth::Unknown,
             };
-            bool3(lo <= x && x <= hi)
+            Truth::from_bool(lo <= x && x <= hi)
         }),
         Node::FieldInEnum(slot, negated, table) => {
             let (slot, negated) = (*slot, *negated);
@@ -125,16 +117,16 @@ pub fn compile_cond(node: &Node) -> Cond {
                 Cond::new(move |env| match env.record.get(slot) {
                     Some(Datum::Enum(v)) => {
                         let member = *v < 64 && (mask >> *v) & 1 == 1;
-                        bool3(member != negated)
+                        Truth::from_bool(member != negated)
                     }
                     _ => Truth::Unknown,
                 })
             } else {
                 let table = table.clone();
                 Cond::new(move |env| match env.record.get(slot) {
-                    Some(Datum::Enum(v)) => {
-                        bool3(table.get(*v as usize).copied().unwrap_or(false) != negated)
-                    }
+                    Some(Datum::Enum(v)) => Truth::from_bool(
+                        table.get(*v as usize).copied().unwrap_or(false) != negated,
+                    ),
                     _ => Truth::Unknown,
                 })
             }
@@ -142,7 +134,7 @@ pub fn compile_cond(node: &Node) -> Cond {
         Node::FieldInTexts(slot, negated, list) => {
             let (slot, negated, list) = (*slot, *negated, list.clone());
             Cond::new(move |env| match env.record.get(slot) {
-                Some(Datum::Text(t)) => bool3(list.contains(t) != negated),
+                Some(Datum::Text(t)) => Truth::from_bool(list.contains(t) != negated),
                 _ => Truth::Unknown,
             })
         }
@@ -150,16 +142,16 @@ pub fn compile_cond(node: &Node) -> Cond {
             let (slot, affix) = (*slot, affix.clone());
             match op {
                 TextOp::StartsWith => Cond::new(move |env| match env.record.get(slot) {
-                    Some(Datum::Text(t)) => bool3(affix.starts(t)),
+                    Some(Datum::Text(t)) => Truth::from_bool(affix.starts(t)),
                     _ => Truth::Unknown,
                 }),
                 TextOp::EndsWith => Cond::new(move |env| match env.record.get(slot) {
-                    Some(Datum::Text(t)) => bool3(affix.ends(t)),
+                    Some(Datum::Text(t)) => Truth::from_bool(affix.ends(t)),
                     _ => Truth::Unknown,
                 }),
                 TextOp::Contains => Cond::new(move |env| match env.record.get(slot) {
-                    Some(Datum::Text(t)) => bool3(t.contains(affix.text.as_str())),
-                    Some(Datum::List(items)) => bool3(items.contains(&affix.text)),
+                    Some(Datum::Text(t)) => Truth::from_bool(t.contains(affix.text.as_str())),
+                    Some(Datum::List(items)) => Truth::from_bool(items.contains(&affix.text)),
                     _ => Truth::Unknown,
                 }),
             }
@@ -170,36 +162,22 @@ pub fn compile_cond(node: &Node) -> Cond {
                 Some(Datum::Date(d)) => {
                     let limit = i64::from(env.as_of) - days;
                     let d = i64::from(*d);
-                    bool3(if before { d < limit } else { d > limit })
+                    Truth::from_bool(if before { d < limit } else { d > limit })
                 }
                 _ => Truth::Unknown,
             })
         }
         &Node::FieldBool(slot) => Cond::new(move |env| match env.record.get(slot) {
-            Some(Datum::Bool(b)) => bool3(*b),
+            Some(Datum::Bool(b)) => Truth::from_bool(*b),
             _ => Truth::Unknown,
         }),
         Node::And(l, r) => {
             let (l, r) = (compile_cond(l), compile_cond(r));
-            Cond::new(move |env| match l.truth(env) {
-                Truth::False => Truth::False,
-                lt => match (lt, r.truth(env)) {
-                    (_, Truth::False) => Truth::False,
-                    (Truth::True, Truth::True) => Truth::True,
-                    _ => Truth::Unknown,
-                },
-            })
+            Cond::new(move |env| l.truth(env).and(|| r.truth(env)))
         }
         Node::Or(l, r) => {
             let (l, r) = (compile_cond(l), compile_cond(r));
-            Cond::new(move |env| match l.truth(env) {
-                Truth::True => Truth::True,
-                lt => match (lt, r.truth(env)) {
-                    (_, Truth::True) => Truth::True,
-                    (Truth::False, Truth::False) => Truth::False,
-                    _ => Truth::Unknown,
-                },
-            })
+            Cond::new(move |env| l.truth(env).or(|| r.truth(env)))
         }
         Node::Not(x) => {
             let x = compile_cond(x);

@@ -78,22 +78,8 @@ pub fn truth(node: &Node, env: &Env<'_>) -> Truth {
             _ => Truth::Unknown,
         },
 
-        Node::And(l, r) => match truth(l, env) {
-            Truth::False => Truth::False,
-            lt => match (lt, truth(r, env)) {
-                (_, Truth::False) => Truth::False,
-                (Truth::True, Truth::True) => Truth::True,
-                _ => Truth::Unknown,
-            },
-        },
-        Node::Or(l, r) => match truth(l, env) {
-            Truth::True => Truth::True,
-            lt => match (lt, truth(r, env)) {
-                (_, Truth::True) => Truth::True,
-                (Truth::False, Truth::False) => Truth::False,
-                _ => Truth::Unknown,
-            },
-        },
+        Node::And(l, r) => truth(l, env).and(|| truth(r, env)),
+        Node::Or(l, r) => truth(l, env).or(|| truth(r, env)),
         Node::Not(x) => !truth(x, env),
         Node::IsMissing(negated, x) => {
             Truth::from_bool(matches!(eval(x, env), Value::Missing) != *negated)

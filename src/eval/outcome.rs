@@ -54,8 +54,9 @@ pub struct Outcome {
     pub rule: Option<String>,
     /// Disqualifier reasons, or the error message.
     pub reasons: Vec<String>,
-    /// The evaluation's trace, when asked for (`lq eval --explain`).
-    pub explain: Option<serde_json::Value>,
+    /// The evaluation's trace, when asked for (`lq eval --explain`),
+    /// written as is (never converted to a JSON value first).
+    pub explain: Option<super::trace::Trace>,
     /// Raw input columns carried into the outcome (`lq eval --keep`): each
     /// column's header name and its text in the record.
     pub keep: Vec<(String, String)>,

@@ -2,7 +2,10 @@
 //! reading and writing CSV like `lq eval` (same output, byte for byte), for
 //! `benches/run.sh` to compare against.
 //!
-//! Usage: native_inbound AS_OF INPUT.csv > OUTPUT.csv
+//! Usage: native_inbound AS_OF INPUT.csv [id,tier,score] > OUTPUT.csv
+//!
+//! With `id,tier,score`, only those columns are written, as `lq eval
+//! --columns id,tier,score` writes them.
 
 use std::io::{BufWriter, Write};
 
@@ -59,13 +62,22 @@ fn main() {
         .and_then(|a| date(a.as_bytes()))
         .expect("AS_OF as YYYY-MM-DD");
     let path = args.next().expect("an input CSV");
+    let narrow = match args.next().as_deref() {
+        None => false,
+        Some("id,tier,score") => true,
+        Some(other) => panic!("the only columns written by hand are id,tier,score, not {other}"),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .from_path(&path)
         .expect("readable input");
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    out.write_all(b"row,id,status,tier,score,score_fit,score_engagement,route,rule,reasons\n")
-        .expect("write");
+    let header: &[u8] = if narrow {
+        b"id,tier,score\n"
+    } else {
+        b"row,id,status,tier,score,score_fit,score_engagement,route,rule,reasons\n"
+    };
+    out.write_all(header).expect("write");
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
     let roles: [&[u8]; 9] = [
@@ -113,6 +125,24 @@ fn main() {
         let engagement = engagement.min(30);
         let score = fit + engagement;
         let mut line = itoa::Buffer::new();
+        if narrow {
+            out.write_all(line.format(id).as_bytes()).expect("write");
+            let tier: &[u8] = if student || embargo {
+                b",,"
+            } else if (budget.is_some_and(|b| b >= 10_000.0) && (role == 3 || role == 4))
+                || score >= 40
+            {
+                b",A,"
+            } else if budget.is_some_and(|b| b >= 5_000.0) || (demo && visits >= 3) {
+                b",B,"
+            } else {
+                b",C,"
+            };
+            out.write_all(tier).expect("write");
+            out.write_all(line.format(score).as_bytes()).expect("write");
+            out.write_all(b"\n").expect("write");
+            continue;
+        }
         out.write_all(line.format(row).as_bytes()).expect("write");
         out.write_all(b",").expect("write");
         out.write_all(line.format(id).as_bytes()).expect("write");

@@ -4,7 +4,10 @@
 # Rust (benches/native_inbound.rs: the speed limit) and (c) the I/O floor
 # (benches/io_floor.rs: read and write the CSV with no rules). Prints the
 # median wall time and peak memory of each, and the ratios a/b and a/c,
-# all measured in this one run.
+# all measured in this one run. Also (d) `lq eval --columns id,tier,score`
+# against (e) the native program writing the same three columns, and (f)
+# `lq diff` of the policy against a tuned copy (both evaluated in one pass)
+# against one `lq eval`, (a).
 #
 #   benches/run.sh            # 1M leads, 5 runs each
 #   N=10000000 benches/run.sh # 10M leads (a 740 MB file)
@@ -27,7 +30,9 @@ timed() { /usr/bin/time -f "%e %M" sh -c "$* > /dev/null 2> /dev/null" 2>&1 | ta
 # The four programs run in turn, round after round, so that a change in the
 # machine's speed during the run touches each alike.
 LQ="./target/release/lq eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv"
-PROGRAMS=("$LQ --threads 1" "$LQ --threads 2" "./target/release/examples/native_inbound $AS_OF $DATA" "./target/release/examples/io_floor $DATA")
+PROGRAMS=("$LQ --threads 1" "$LQ --threads 2" "./target/release/examples/native_inbound $AS_OF $DATA" "./target/release/examples/io_floor $DATA"
+  "$LQ --threads 1 --columns id,tier,score" "./target/release/examples/native_inbound $AS_OF $DATA id,tier,score"
+  "./target/release/lq diff examples/inbound-saas.lq docs/snippets/inbound-saas-tuned.lq $DATA --as-of $AS_OF --format json")
 if [ -n "${BASE:-}" ]; then
   PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 1")
   PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 2")
@@ -47,16 +52,22 @@ read -r A AM < <(median 0)
 read -r A2 A2M < <(median 1)
 read -r B BM < <(median 2)
 read -r C CM < <(median 3)
+read -r D DM < <(median 4)
+read -r E EM < <(median 5)
+read -r F FM < <(median 6)
 A0=""
 if [ -n "${BASE:-}" ]; then
-  read -r A0 A0M < <(median 4)
-  read -r A02 A02M < <(median 5)
+  read -r A0 A0M < <(median 7)
+  read -r A02 A02M < <(median 8)
 fi
 rm -f "$RESULTS"
 printf '%-36s %8s s %8s MB\n' "(a) lq eval, 1 thread" "$A" "$((AM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(a2) lq eval, 2 threads" "$A2" "$((A2M / 1024))"
 printf '%-36s %8s s %8s MB\n' "(b) native Rust (hand-written)" "$B" "$((BM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(c) I/O floor (csv read+write)" "$C" "$((CM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(d) lq eval --columns id,tier,score" "$D" "$((DM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(e) native, id,tier,score" "$E" "$((EM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(f) lq diff, two policies" "$F" "$((FM / 1024))"
 if [ -n "$A0" ]; then
   printf '%-36s %8s s %8s MB\n' "(a0) the BASE lq, 1 thread" "$A0" "$((A0M / 1024))"
   printf '%-36s %8s s %8s MB\n' "(a02) the BASE lq, 2 threads" "$A02" "$((A02M / 1024))"
@@ -65,8 +76,10 @@ if [ -n "$A0" ]; then
     printf "a/a0 = %.2f   (this build against the BASE build)\n", a / a0
   }'
 fi
-awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v n="$N" 'BEGIN {
+awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v d="$D" -v e="$E" -v f="$F" -v n="$N" 'BEGIN {
   printf "a/b  = %.2f   (target <= 1.3)\n", a / b
+  printf "d/e  = %.2f   (three columns against native, target <= 1.3)\n", d / e
+  printf "f/a  = %.2f   (lq diff against one lq eval, target <= 2.2)\n", f / a
   printf "a/c  = %.2f   (target <= 2.5)\n", a / c
   printf "a/a2 = %.2f   (2-thread speed-up, target >= 1.6)\n", a / a2
   printf "lq: %.0f ns per lead end to end\n", a * 1e9 / n
@@ -75,3 +88,6 @@ awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v n="$N" 'BEGIN {
 ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 2 > target/bench/lq.csv 2> /dev/null
 ./target/release/examples/native_inbound $AS_OF "$DATA" > target/bench/native.csv
 cmp -s target/bench/lq.csv target/bench/native.csv && echo "outputs identical to the native program" || echo "OUTPUTS DIFFER"
+./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 1 --columns id,tier,score > target/bench/lq3.csv 2> /dev/null
+./target/release/examples/native_inbound $AS_OF "$DATA" id,tier,score > target/bench/native3.csv
+cmp -s target/bench/lq3.csv target/bench/native3.csv && echo "id,tier,score outputs identical to the native program" || echo "ID,TIER,SCORE OUTPUTS DIFFER"

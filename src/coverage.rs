@@ -1,13 +1,19 @@
 //! Coverage: for each disqualifier, score entry and tier rule, on how many
 //! leads it fired (its condition was true) and how many it decided (it
-//! disqualified the lead, changed its block's total, or gave the tier).
+//! disqualified the lead, changed its block's total, or gave the tier);
+//! every class and route counted; and, with an outcome column, how many of
+//! those leads converted and how well each score ranks them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
 use crate::eval::decide::{clamp_score, decide_observed, Decision, EntryFact, Observer};
+use crate::insight::classes::outcome_fields;
+use crate::insight::scores::Ranks;
+use crate::insight::{bar, percent, times, Class, Classes, Known, OutcomeSpec, Split};
 use crate::source::{line_col, Span};
 use crate::value::{Datum, Env, Truth};
 use crate::Policy;
@@ -25,16 +31,21 @@ pub struct Counts {
     pub fired: usize,
     /// Leads it decided.
     pub decided: usize,
+    /// The leads it fired on, by outcome.
+    #[serde(skip)]
+    pub outcomes: Split,
 }
 
 /// Coverage over many leads.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Coverage {
     /// Every disqualifier, score entry and rule, in policy order.
     pub items: Vec<Counts>,
-    /// Leads per tier.
-    pub tiers: BTreeMap<String, usize>,
-    /// Leads counted.
+    /// Leads per class and per route, by outcome.
+    pub classes: Classes,
+    /// The scores of the leads with a known outcome, for AUC and deciles.
+    pub ranks: Ranks,
+    /// Leads counted, unreadable records included.
     pub leads: usize,
 }
 
@@ -78,30 +89,35 @@ impl Coverage {
                 ..Counts::default()
             });
         }
+        let plan = &policy.compiled;
         Coverage {
             items,
-            tiers: BTreeMap::new(),
+            classes: Classes::new(plan),
+            ranks: Ranks::new(plan.blocks.iter().map(|b| b.name.clone()).collect()),
             leads: 0,
         }
     }
 
     /// Counts one lead, from the evaluator's own steps.
     pub fn add(&mut self, policy: &Policy, record: &[Datum], as_of: i32) {
-        self.decide(policy, record, as_of, &mut Decision::default());
+        self.decide(policy, record, as_of, &mut Decision::default(), None);
     }
 
-    /// Decides one lead into `decision` and counts it, in one evaluation
-    /// (a [`crate::batch::Sink`] that counts coverage decides this way).
+    /// Decides one lead into `decision` and counts it, with what happened
+    /// to it (`known`), in one evaluation (a [`crate::batch::Sink`] that
+    /// counts coverage decides this way).
     pub fn decide(
         &mut self,
         policy: &Policy,
         record: &[Datum],
         as_of: i32,
         decision: &mut Decision,
+        known: Known,
     ) {
         let plan = &policy.compiled;
         let mut counter = Counter {
             plan,
+            known,
             items: &mut self.items,
             entries_from: plan.disqualifiers.len(),
             rules_from: plan.disqualifiers.len()
@@ -110,13 +126,16 @@ impl Coverage {
             points: Vec::new(),
         };
         decide_observed(plan, record, as_of, decision, &mut counter);
-        if let Some(t) = decision
-            .rule
-            .and_then(|r| plan.rules.get(r))
-            .and_then(|r| policy.checked().tiers.get(r.tier))
-        {
-            *self.tiers.entry(t.clone()).or_default() += 1;
+        self.classes.decided(plan, decision, known);
+        if let Some(positive) = known {
+            self.ranks.add(decision, positive);
         }
+        self.leads += 1;
+    }
+
+    /// Counts a record that could not be read: the `error` class.
+    pub fn unreadable(&mut self, known: Known) {
+        self.classes.add(Class::Error, known);
         self.leads += 1;
     }
 
@@ -134,9 +153,12 @@ impl Coverage {
         100.0 * exercised as f64 / self.items.len() as f64
     }
 
-    /// A table for people, with a bar per tier.
-    pub fn render(&self, tiers: &[String]) -> String {
+    /// Tables for people: the items, then every class and route with a
+    /// bar; with an outcome, the conversion of each, and how well each
+    /// score ranks the leads.
+    pub fn render(&self, outcome: Option<&OutcomeSpec>) -> String {
         let mut out = String::new();
+        let base = self.classes.total().rate();
         let width = self
             .items
             .iter()
@@ -144,10 +166,19 @@ impl Coverage {
             .max()
             .unwrap_or(10)
             .max(10);
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{:<12} {:>5}  {:<width$}  {:>7}  {:>7}",
             "kind", "line", "item", "fired", "decided"
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            if outcome.is_some() {
+                "  converted     lift"
+            } else {
+                ""
+            }
         );
         for c in &self.items {
             let label: String = c.label.chars().take(60).collect();
@@ -156,29 +187,170 @@ impl Coverage {
             } else {
                 ""
             };
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "{:<12} {:>5}  {label:<width$}  {:>7}  {:>7}{flag}",
+                "{:<12} {:>5}  {label:<width$}  {:>7}  {:>7}",
                 c.kind, c.line, c.fired, c.decided
             );
+            if outcome.is_some() {
+                let _ = write!(
+                    out,
+                    "  {:>9}  {:>7}",
+                    percent(c.outcomes.rate()),
+                    times(c.outcomes.lift(base))
+                );
+            }
+            let _ = writeln!(out, "{flag}");
         }
         let _ = writeln!(out, "\n{} leads", self.leads);
-        let max = self.tiers.values().copied().max().unwrap_or(0).max(1);
-        let tier_width = tiers.iter().map(|t| t.len()).max().unwrap_or(1);
-        for t in tiers {
-            let n = self.tiers.get(t).copied().unwrap_or(0);
-            let pct = if self.leads == 0 {
+        if let Some(spec) = outcome {
+            let all = self.classes.total();
+            let _ = writeln!(
+                out,
+                "outcome {}: {} positive, {} negative, {} unknown; rate {}",
+                crate::printable::escape(&spec.text),
+                all.positive,
+                all.negative,
+                all.unknown,
+                percent(all.rate())
+            );
+        }
+        let _ = writeln!(out, "\nclasses");
+        self.render_rows(&mut out, &self.classes.classes, outcome.is_some(), base);
+        if !self.classes.routes.is_empty() {
+            let _ = writeln!(out, "\nroutes (the load each queue gets)");
+            self.render_rows(&mut out, &self.classes.routes, outcome.is_some(), base);
+        }
+        if outcome.is_some() {
+            let all = self.classes.total();
+            for r in self.ranks.rankings(base, all.positive) {
+                let name = r
+                    .block
+                    .as_deref()
+                    .map_or_else(|| "score".to_string(), |b| format!("block {b}"));
+                let auc = r.auc.map_or_else(|| "-".to_string(), |a| format!("{a:.3}"));
+                let _ = writeln!(out, "\n{name}: AUC {auc}");
+                if r.block.is_some() {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "  decile  scores         leads  positive   rate     lift   gain"
+                );
+                for d in &r.deciles {
+                    let _ = writeln!(
+                        out,
+                        "  {:>6}  {:>13}  {:>6}  {:>8}  {:>6}  {:>6}  {:>5}",
+                        d.decile,
+                        format!("{}..{}", d.min, d.max),
+                        d.leads,
+                        d.positive,
+                        percent(d.rate),
+                        times(d.lift),
+                        percent(d.cumulative_gain)
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Class or route rows, each with its share of the leads and a bar.
+    fn render_rows(
+        &self,
+        out: &mut String,
+        rows: &[crate::insight::ClassCounts],
+        with_outcome: bool,
+        base: Option<f64>,
+    ) {
+        let max = rows.iter().map(|c| c.split.leads()).max().unwrap_or(0);
+        let name_width = rows
+            .iter()
+            .map(|c| c.class.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(5);
+        for c in rows {
+            let n = c.split.leads();
+            let share = if self.leads == 0 {
                 0.0
             } else {
                 100.0 * n as f64 / self.leads as f64
             };
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "  tier {t:<tier_width$}  {n:>7}  {pct:>5.1}%  {}",
-                "█".repeat((n * 40).div_ceil(max))
+                "  {:<name_width$}  {n:>7}  {share:>5.1}%",
+                crate::printable::escape(&c.class)
             );
+            if with_outcome {
+                let _ = write!(
+                    out,
+                    "  {:>6} converted  {:>7}",
+                    percent(c.split.rate()),
+                    times(c.split.lift(base))
+                );
+            }
+            let drawn = bar(n, max, 40);
+            if drawn.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "  {drawn}");
+            }
         }
-        out
+    }
+
+    /// The coverage as JSON: `items`, `classes` and `routes` (`leads`
+    /// only, or with an outcome their conversion), `leads`; with an
+    /// outcome also `outcome` and `scores` (AUC and deciles).
+    pub fn json(&self, outcome: Option<&OutcomeSpec>) -> Value {
+        let all = self.classes.total();
+        let base = all.rate();
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|c| {
+                let mut row = serde_json::Map::new();
+                row.insert("kind".into(), json!(c.kind));
+                row.insert("label".into(), json!(c.label));
+                row.insert("line".into(), json!(c.line));
+                row.insert("fired".into(), json!(c.fired));
+                row.insert("decided".into(), json!(c.decided));
+                if outcome.is_some() {
+                    outcome_fields(&mut row, &c.outcomes, base);
+                }
+                Value::Object(row)
+            })
+            .collect();
+        let tiers: BTreeMap<&str, usize> = self
+            .classes
+            .classes
+            .iter()
+            .take(self.classes.tiers())
+            .map(|c| (c.class.as_str(), c.split.leads()))
+            .collect();
+        let mut doc = serde_json::Map::new();
+        doc.insert("leads".into(), json!(self.leads));
+        if let Some(spec) = outcome {
+            let mut o = serde_json::Map::new();
+            o.insert("spec".into(), json!(spec.text));
+            outcome_fields(&mut o, &all, base);
+            o.remove("lift");
+            doc.insert("outcome".into(), Value::Object(o));
+        }
+        doc.insert("classes".into(), self.classes.json(outcome.is_some()));
+        doc.insert("routes".into(), self.classes.routes_json(outcome.is_some()));
+        doc.insert("items".into(), Value::Array(items));
+        doc.insert("tiers".into(), json!(tiers));
+        if outcome.is_some() {
+            let scores: Vec<Value> = self
+                .ranks
+                .rankings(base, all.positive)
+                .iter()
+                .map(|r| r.json())
+                .collect();
+            doc.insert("scores".into(), Value::Array(scores));
+        }
+        Value::Object(doc)
     }
 
     /// LCOV, a line per item with its fired count as hits.
@@ -202,6 +374,8 @@ impl Coverage {
 /// block's entries, then the rules).
 struct Counter<'a> {
     plan: &'a crate::compile::Compiled,
+    /// What happened to the lead.
+    known: Known,
     items: &'a mut [Counts],
     /// The number of the first entry item, and of the first rule item.
     entries_from: usize,
@@ -217,6 +391,9 @@ impl Counter<'_> {
         if let Some(c) = self.items.get_mut(item) {
             c.fired += usize::from(fired);
             c.decided += usize::from(decided);
+            if fired {
+                c.outcomes.add(self.known);
+            }
         }
     }
 }

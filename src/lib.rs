@@ -36,6 +36,7 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod insight;
 mod policy;
 pub mod printable;
 pub mod report;

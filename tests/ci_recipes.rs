@@ -1,6 +1,8 @@
 //! The CI recipes in docs/ci.md, run for real: the GitHub Actions steps,
 //! the GitLab script, the pre-commit framework entries and the git hook
-//! all pass on good policies and fail on each kind of broken one.
+//! all pass on good policies and fail on each kind of broken one; the
+//! policy-impact workflow's `lq diff` step writes the job summary of a
+//! pull request in a temporary git repository.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,7 +31,11 @@ fn blocks(info: &str) -> Vec<String> {
 /// The `lq` commands of the YAML recipes: (recipe, command line).
 fn yaml_commands() -> Vec<(&'static str, String)> {
     let yaml = blocks("yaml");
-    assert_eq!(yaml.len(), 3, "GitHub, GitLab and pre-commit recipes");
+    assert_eq!(
+        yaml.len(),
+        4,
+        "GitHub, GitLab and pre-commit recipes, and the policy-impact workflow"
+    );
     let mut out = Vec::new();
     for line in yaml[0].lines() {
         if let Some(cmd) = line.trim().strip_prefix("- run: lq ") {
@@ -188,4 +194,136 @@ fn the_git_hook_refuses_a_broken_policy() {
         std::fs::remove_file(dir.path().join("policies").join(name)).expect("remove");
         assert!(git(dir.path(), &["add", "-A", "policies"]).status.success());
     }
+}
+
+/// The shell script of the policy-impact workflow's `run: |` step.
+fn impact_step() -> String {
+    let yaml = blocks("yaml");
+    let workflow = yaml.get(3).expect("the policy-impact workflow");
+    let mut script = String::new();
+    let mut indent = None;
+    for line in workflow.lines() {
+        match indent {
+            None if line.trim() == "run: |" => {
+                indent = Some(line.len() - line.trim_start().len() + 2);
+            }
+            Some(n) if line.trim().is_empty() || line.len() - line.trim_start().len() >= n => {
+                script.push_str(line.get(n..).unwrap_or(""));
+                script.push('\n');
+            }
+            Some(_) => break,
+            None => {}
+        }
+    }
+    assert!(script.contains("lq diff"), "{script}");
+    script
+}
+
+#[test]
+fn the_impact_workflow_puts_the_diff_of_a_changed_policy_in_the_job_summary() {
+    // The team's repository: policies and a sample export on `main`.
+    let origin = workspace(None);
+    let samples = origin.path().join("samples");
+    std::fs::create_dir(&samples).expect("samples/");
+    std::fs::copy(
+        "examples/data/inbound-history.csv",
+        samples.join("leads.csv"),
+    )
+    .expect("copy the sample");
+    let o = origin.path();
+    assert!(git(o, &["init", "-q", "-b", "main"]).status.success());
+    assert!(git(o, &["add", "."]).status.success());
+    assert!(git(o, &["commit", "-q", "-m", "policies"]).status.success());
+    // A pull request's checkout: a clone, on a branch that lowers a line.
+    let work = tempfile::tempdir().expect("a temp dir");
+    let w = work.path().join("repo");
+    let cloned = git(
+        work.path(),
+        &["clone", "-q", &o.to_string_lossy(), &w.to_string_lossy()],
+    );
+    assert!(
+        cloned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cloned.stderr)
+    );
+    assert!(git(&w, &["checkout", "-q", "-b", "lower-hot"])
+        .status
+        .success());
+    let policy = w.join("policies/inbound-saas.lq");
+    let text = std::fs::read_to_string(&policy).expect("the policy");
+    let changed = text.replace(
+        "when score >= 40 then tier A",
+        "when score >= 32 then tier A",
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&policy, changed).expect("write");
+    // A new policy is not diffed (it has no old version).
+    std::fs::write(
+        w.join("policies/new.lq"),
+        "schema { id: int key }\ntiers A\notherwise tier A\n",
+    )
+    .expect("write");
+    assert!(git(&w, &["add", "."]).status.success());
+    assert!(git(&w, &["commit", "-q", "-m", "lower the hot line"])
+        .status
+        .success());
+    let summary = work.path().join("summary.md");
+    let path = format!(
+        "{}:{}",
+        lq_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(impact_step())
+        .current_dir(&w)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("GITHUB_BASE_REF", "main")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "the step failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&summary).expect("the job summary");
+    assert!(
+        written.starts_with("### `policies/inbound-saas.lq`\n"),
+        "{written}"
+    );
+    assert!(written.contains("changed class"), "{written}");
+    assert!(
+        written.contains("| old \\ new "),
+        "the movement matrix: {written}"
+    );
+    assert!(written.contains("| class "), "the class totals: {written}");
+    assert!(!written.contains("new.lq"), "{written}");
+    // No policy changed: an empty summary.
+    assert!(git(&w, &["checkout", "-q", "main"]).status.success());
+    std::fs::remove_file(&summary).expect("remove");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(impact_step())
+        .current_dir(&w)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                lq_dir().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("GITHUB_BASE_REF", "main")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success());
+    assert!(
+        !summary.exists()
+            || std::fs::read_to_string(&summary)
+                .unwrap_or_default()
+                .is_empty()
+    );
 }

@@ -36,6 +36,7 @@ const POLICY_CODES: &[&str] = &[
     "lq::enum_vs_text",
     "lq::list_outside_in",
     "lq::duplicate",
+    "lq::reserved_tier",
     "lq::let_cycle",
     "lq::let_too_large",
     "lq::invisible_character",

@@ -29,6 +29,20 @@ fn big_policy() -> String {
     p
 }
 
+/// A policy with 300 tiers and a score: its diff against the big one is a
+/// 300-row movement matrix, its sweep a row per score.
+fn tiered_policy() -> String {
+    let tiers: Vec<String> = (0..300).map(|i| format!("T{i}")).collect();
+    let mut p = format!(
+        "schema {{ id: int key  n: int? }}\ntiers {}\nscore s {{ +1 per n }}\n",
+        tiers.join(" > ")
+    );
+    for i in 0..300 {
+        p.push_str(&format!("rule r{i}: when n = {i} then tier T{i}\n"));
+    }
+    p
+}
+
 /// The invocation of each subcommand that writes a lot to stdout, and its
 /// standard input.
 fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
@@ -44,6 +58,8 @@ fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
         "repl" => vec!["repl", "POLICY"],
         "schema" => vec!["schema", "infer", "WIDE"],
         "generate" => vec!["generate", "POLICY", "--count", "20000"],
+        "diff" => vec!["diff", "TIERED", "POLICY", "DATA"],
+        "sweep" => vec!["sweep", "TIERED", "DATA", "--outcome", "n"],
         other => panic!("add an invocation of `lq {other}` that writes over 64 KiB to stdout"),
     };
     let args = args
@@ -52,6 +68,7 @@ fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
             "POLICY" => p("big.lq"),
             "DATA" => p("leads.csv"),
             "WIDE" => p("wide.csv"),
+            "TIERED" => p("tiered.lq"),
             other => other.to_string(),
         })
         .collect();
@@ -83,6 +100,7 @@ fn subcommands() -> Vec<String> {
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("big.lq"), big_policy()).expect("written");
+    std::fs::write(dir.path().join("tiered.lq"), tiered_policy()).expect("written");
     let mut leads = String::from("id,n\n");
     for i in 0..5000 {
         leads.push_str(&format!("{i},{}\n", i % 2500));

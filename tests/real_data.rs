@@ -1,7 +1,10 @@
 //! Real CRM exports in, nothing lost: on the two real data sets beside the
 //! project (`../shared/data`, see its SOURCES.md), `lq schema infer`
 //! proposes a schema that reads every record, and every input record gives
-//! exactly one outcome. These tests skip, saying so, when the data is absent.
+//! exactly one outcome. These tests skip, saying so, when the data is
+//! absent (and fail instead under `LQ_REQUIRE_DATA=1`, as in CI).
+
+mod support;
 
 use std::path::Path;
 
@@ -11,11 +14,7 @@ const LEADS: &str = "../shared/data/Leads.csv";
 const BANK: &str = "../shared/data/bank-additional-full.csv";
 
 fn present(path: &str) -> bool {
-    let here = Path::new(path).exists();
-    if !here {
-        eprintln!("skipped: {path} is not here (the real data sets live in ../shared/data)");
-    }
-    here
+    support::shared_data(path)
 }
 
 fn lq(args: &[&str]) -> std::process::Output {

@@ -427,3 +427,77 @@ fn set_takes_one_value_and_errors_point_at_what_was_typed() {
         "{out}"
     );
 }
+
+/// `:diff FILE [OUTCOME]` shows what the edits typed so far do against
+/// the policy as loaded, as `lq diff` of the two files would; `:coverage`
+/// counts the edited policy.
+#[test]
+fn diff_and_coverage_of_the_edited_policy() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let saved = dir.path().join("edited.lq");
+    let saved = saved.to_string_lossy();
+    let transcript = piped(&format!(
+        ":diff examples/data/inbound-history.csv converted\n\
+         :before hot rule warm_exec: when score >= 32 then tier A\n\
+         :diff examples/data/inbound-history.csv converted\n\
+         :save {saved}\n\
+         :coverage examples/data/inbound-history.csv converted\n\
+         :diff missing.csv\n\
+         :diff examples/data/inbound-history.csv Converted\n\
+         :coverage examples/data/inbound-history.csv y=\n"
+    ));
+    assert!(
+        transcript.contains("400 leads, 0 changed class (0.0%)"),
+        "before any edit, nothing moves:\n{transcript}"
+    );
+    // The same figures as `lq diff` of the file as loaded and as saved.
+    let diff = success_stdout(lq().args([
+        "diff",
+        "examples/inbound-saas.lq",
+        &saved,
+        "examples/data/inbound-history.csv",
+        "--as-of",
+        "2026-11-23",
+        "--outcome",
+        "converted",
+    ]));
+    assert!(!diff.contains(" 0 changed class"), "{diff}");
+    assert!(
+        transcript.contains(diff.trim_end()),
+        "the REPL's diff is `lq diff`'s:\n{transcript}\n---\n{diff}"
+    );
+    let coverage = success_stdout(lq().args([
+        "coverage",
+        &saved,
+        "examples/data/inbound-history.csv",
+        "--as-of",
+        "2026-11-23",
+        "--outcome",
+        "converted",
+    ]));
+    // The saved file is formatted, so its lines differ from the typed
+    // policy's; from the counts on, the reports are the same.
+    let counts = &coverage[coverage.find("400 leads").expect("the lead count")..];
+    assert!(
+        transcript.contains(counts.trim_end()),
+        "the REPL's coverage is `lq coverage`'s:\n{transcript}\n---\n{coverage}"
+    );
+    assert!(
+        transcript.contains("cannot read `missing.csv`"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("has no column `Converted`"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("lists no positive value"),
+        "{transcript}"
+    );
+    // Without a policy file there is nothing to compare with.
+    let bare = success_stdout(
+        lq().args(["repl", "--as-of", "2026-11-23"])
+            .write_stdin(":diff examples/data/inbound-history.csv\n"),
+    );
+    assert!(bare.contains("no policy file is loaded"), "{bare}");
+}

@@ -27,8 +27,8 @@ const STAGES: &[(&str, &[&str])] = &[
     (
         "tools",
         &[
-            "batch", "data", "sql", "fmt", "explain", "coverage", "report", "testing", "policy",
-            "error", "lib",
+            "batch", "data", "sql", "fmt", "explain", "coverage", "insight", "report", "testing",
+            "policy", "error", "lib",
         ],
     ),
     ("cli", &["cli", "main"]),

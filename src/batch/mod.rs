@@ -87,11 +87,22 @@ pub trait Sink {
 
     /// Decides one record into `decision`. The default is the quiet hot
     /// path; a sink that watches the steps (coverage) decides with its own
-    /// [`crate::eval::Observer`] through [`crate::eval::decide_observed`].
+    /// [`crate::eval::Observer`] through [`crate::eval::decide_observed`],
+    /// and may read the record's carried columns (its outcome).
     #[inline]
-    fn decide(&mut self, plan: &Compiled, record: &[Datum], as_of: i32, decision: &mut Decision) {
-        decide_into(plan, record, as_of, decision);
+    fn decide(&mut self, plan: &Compiled, record: Record<'_>, as_of: i32, decision: &mut Decision) {
+        decide_into(plan, record.values, as_of, decision);
     }
+
+    /// The second policy's reading of the record about to be decided or
+    /// reported unreadable, numbered `row` across inputs, when its reader
+    /// reads for two policies ([`RecordReader::also`]: `lq diff`).
+    fn other(&mut self, _row: usize, _read: Result<&[Datum], &RecordError>) {}
+
+    /// `records` more records were read (decided or not): for progress
+    /// bars. Called per record on one thread, per chunk on workers.
+    #[inline]
+    fn advanced(&mut self, _records: usize) {}
 
     /// A record and its decision.
     fn decided(&mut self, record: Record<'_>, decision: &Decision) -> Result<Flow, Self::Error>;
@@ -203,6 +214,7 @@ impl<'p> Batch<'p> {
                     for (status, tier) in &done.statuses {
                         tally.add_indexed(*status, *tier);
                     }
+                    sink.advanced(done.statuses.len());
                     sink.write_lines(&done.bytes)
                 })
                 .map_err(|f| match f {
@@ -215,22 +227,29 @@ impl<'p> Batch<'p> {
             }
             let mut last_row = 0;
             while let Some(item) = reader.next_into(&mut record) {
+                sink.advanced(1);
                 let flow = match item.map_err(Failed::Data)? {
                     Ok(row) => {
                         last_row = row;
-                        sink.decide(plan, &record, self.as_of, &mut decision);
-                        let (status, tier) = status_of(plan, &decision);
-                        tally.add_indexed(status, tier);
+                        if let Some(read) = reader.other() {
+                            sink.other(row_offset + row, read);
+                        }
                         let record = Record {
                             row: row_offset + row,
                             values: &record,
                             carried: reader.carried(),
                         };
+                        sink.decide(plan, record, self.as_of, &mut decision);
+                        let (status, tier) = status_of(plan, &decision);
+                        tally.add_indexed(status, tier);
                         sink.decided(record, &decision)
                     }
                     Err(mut e) => {
                         last_row = e.row;
                         e.row += row_offset;
+                        if let Some(read) = reader.other() {
+                            sink.other(e.row, read);
+                        }
                         tally.add_indexed(Status::Error, None);
                         sink.unreadable(e, reader.carried())
                     }

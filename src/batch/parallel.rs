@@ -254,7 +254,7 @@ fn worker(
                     statuses.push(super::status_of(plan, &decision));
                     if !lines.write(&mut bytes, row, &values, &decision, plan, &carried) {
                         let mut o = Outcome::from_decision(plan, row, &values, &decision);
-                        o.keep = columns.kept(&carried);
+                        columns.carry_into(&mut o, &carried);
                         let _ = outcome_line(format, columns, &o, &mut bytes);
                     }
                 }
@@ -262,7 +262,7 @@ fn worker(
                     statuses.push((Status::Error, None));
                     let mut o =
                         Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
-                    o.keep = columns.kept(&carried);
+                    columns.carry_into(&mut o, &carried);
                     let _ = outcome_line(format, columns, &o, &mut bytes);
                 }
             }

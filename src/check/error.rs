@@ -224,6 +224,20 @@ pub enum CheckError {
         #[label("first declared here")]
         first: Span,
     },
+    /// A tier named like a status (`qualified`, `disqualified`,
+    /// `unmatched`, `error`): reports by class would mix the two up.
+    #[error("`{name}` cannot be a tier's name: it is a status")]
+    #[diagnostic(
+        code(lq::reserved_tier),
+        help("every lead is counted in one class, its tier or else its status (`disqualified`, `unmatched`, `error`), so tiers cannot share those names (nor `qualified`); call it e.g. `{name}_tier` or `Z`")
+    )]
+    ReservedTier {
+        /// The tier's name.
+        name: String,
+        /// Where it is declared.
+        #[label("a status, not a tier")]
+        span: Span,
+    },
     /// Lets that depend on each other in a circle.
     #[error("let `{name}` depends on itself")]
     #[diagnostic(code(lq::let_cycle), help("the lets form a cycle: {}; break it by writing one of them out", path.join(" → ")))]

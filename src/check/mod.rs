@@ -35,6 +35,10 @@ pub struct Checked {
     pub diagnostics: Vec<CheckError>,
 }
 
+/// The statuses, which tiers may not be named: reports count each lead in
+/// one class, its tier or else its status.
+pub const STATUS_NAMES: [&str; 4] = ["qualified", "disqualified", "unmatched", "error"];
+
 impl Checked {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
@@ -192,6 +196,12 @@ impl<'a> Checker<'a> {
                         ),
                     ) {
                         for tier in &t.tiers {
+                            if STATUS_NAMES.contains(&tier.node.as_str()) {
+                                self.error(CheckError::ReservedTier {
+                                    name: tier.node.clone(),
+                                    span: tier.span,
+                                });
+                            }
                             if once(self, "tier", tier) {
                                 self.out.tiers.push(tier.node.clone());
                                 self.tier_spans.push(tier.span);

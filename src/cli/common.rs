@@ -77,3 +77,12 @@ pub fn parse_date(text: &str) -> Result<i32, String> {
     lq::date::parse_iso(text)
         .ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23"))
 }
+
+/// Parses `--outcome SPEC` (a bad spec is a usage error, with its help).
+pub fn parse_outcome(text: &str) -> Result<lq::insight::OutcomeSpec, String> {
+    lq::insight::OutcomeSpec::parse(text).map_err(|e| {
+        let help =
+            miette::Diagnostic::help(&e).map_or_else(String::new, |h| format!("\n  help: {h}"));
+        format!("{e}{help}")
+    })
+}

@@ -1,15 +1,19 @@
 //! `lq coverage POLICY DATA...`: which disqualifiers, score entries and
-//! rules fire on real data, and which never do.
+//! rules fire on real data, and which never do; every class and route
+//! counted; with `--outcome`, how well each converts and how well the
+//! scores rank the leads that did.
 
 use lq::batch::{Batch, Failed, Flow, Record, Sink};
 use lq::compile::Compiled;
 use lq::coverage::Coverage;
-use lq::data::{ReadOptions, RecordError, RecordReader};
-use lq::eval::{Datum, Decision};
+use lq::data::RecordError;
+use lq::eval::Decision;
+use lq::insight::{Known, OutcomeSpec};
 use lq::Policy;
 
-use super::common::load_checked;
-use super::input::open_input;
+use super::common::{load_checked, parse_outcome};
+use super::input::open_readers;
+use super::progress::Progress;
 use super::render::{HumanOrJson as Format, Style};
 use super::Exit;
 
@@ -32,6 +36,11 @@ pub struct Args {
     /// human (a table with a bar per tier) or json.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// What happened to each lead, from a raw column: `Converted`
+    /// (1/true/yes/y vs 0/false/no/n) or `Stage=Won|Closed Won`; adds
+    /// conversion per class and item, AUC and deciles.
+    #[arg(long, value_name = "SPEC", value_parser = parse_outcome)]
+    outcome: Option<OutcomeSpec>,
 }
 
 /// Runs `lq coverage`.
@@ -41,71 +50,98 @@ pub fn run(args: Args, style: &Style) -> Exit {
         Err(exit) => return exit,
     };
     let as_of = args.as_of.date();
-    let mut readers = Vec::with_capacity(args.data.len());
-    for data in &args.data {
-        let opened = open_input(data, args.input_format).and_then(|(input, format)| {
-            RecordReader::with_options(
-                policy.checked(),
-                input,
-                format,
-                data,
-                ReadOptions::default(),
-            )
-        });
-        match opened {
-            Ok(r) => readers.push(r),
-            Err(e) => {
-                style.eprint(&e, None);
-                return Exit::Usage;
-            }
-        }
-    }
-    let mut counting = Counting {
-        policy: &policy,
-        coverage: Coverage::new(&policy),
-    };
-    let tally = match Batch::new(&policy, as_of).run(readers, &mut counting) {
-        Ok(tally) => tally,
-        Err(Failed::Data(e)) => {
+    let progress = Progress::for_inputs(&args.data);
+    let readers = match open_readers(
+        policy.checked(),
+        &args.data,
+        args.input_format,
+        &progress,
+        args.outcome.as_ref(),
+    ) {
+        Ok(readers) => readers,
+        Err(e) => {
             style.eprint(&e, None);
             return Exit::Usage;
         }
-        Err(Failed::Sink(never)) => match never {},
     };
-    let coverage = counting.coverage;
-    let unreadable = tally.errors();
+    let coverage = match count(&policy, readers, as_of, args.outcome.as_ref(), progress) {
+        Ok(coverage) => coverage,
+        Err(e) => {
+            style.eprint(&e, None);
+            return Exit::Usage;
+        }
+    };
     match args.format {
-        Format::Human => out!("{}", coverage.render(&policy.checked().tiers)),
+        Format::Human => out!("{}", coverage.render(args.outcome.as_ref())),
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&coverage).unwrap_or_default()
+            serde_json::to_string_pretty(&coverage.json(args.outcome.as_ref())).unwrap_or_default()
         ),
     }
-    if unreadable > 0 {
-        errln!("{unreadable} records could not be read and are not counted (see `lq eval`)");
-    }
     Exit::Success
+}
+
+/// Counts coverage of `policy` over `readers` through the batch engine.
+pub fn count(
+    policy: &Policy,
+    readers: Vec<lq::data::RecordReader<'_>>,
+    as_of: i32,
+    outcome: Option<&OutcomeSpec>,
+    progress: Progress,
+) -> Result<Coverage, lq::data::DataError> {
+    let mut counting = Counting {
+        policy,
+        coverage: Coverage::new(policy),
+        outcome,
+        progress,
+    };
+    match Batch::new(policy, as_of).run(readers, &mut counting) {
+        Ok(_) => {}
+        Err(Failed::Data(e)) => return Err(e),
+        Err(Failed::Sink(never)) => match never {},
+    }
+    counting.progress.finish();
+    Ok(counting.coverage)
 }
 
 /// The batch sink of `lq coverage`: counts each lead as it is decided.
 struct Counting<'p> {
     policy: &'p Policy,
     coverage: Coverage,
+    outcome: Option<&'p OutcomeSpec>,
+    progress: Progress,
+}
+
+impl Counting<'_> {
+    /// What the carried outcome column says (unknown without one).
+    fn known(&self, carried: &[String]) -> Known {
+        let spec = self.outcome?;
+        spec.read(carried.first().map_or("", String::as_str))
+    }
 }
 
 impl Sink for Counting<'_> {
     type Error = std::convert::Infallible;
 
-    fn decide(&mut self, _: &Compiled, record: &[Datum], as_of: i32, decision: &mut Decision) {
-        self.coverage.decide(self.policy, record, as_of, decision);
+    fn decide(&mut self, _: &Compiled, record: Record<'_>, as_of: i32, decision: &mut Decision) {
+        let known = self.known(record.carried);
+        self.coverage
+            .decide(self.policy, record.values, as_of, decision, known);
+    }
+
+    #[inline]
+    fn advanced(&mut self, records: usize) {
+        self.progress.records(records);
     }
 
     fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
         Ok(Flow::Go)
     }
 
-    /// Unreadable records are not counted; the run says how many.
-    fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
+    /// Unreadable records are the `error` class.
+    fn unreadable(&mut self, _: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
+        let known = self.known(carried);
+        self.coverage.unreadable(known);
         Ok(Flow::Go)
     }
 }

@@ -14,7 +14,8 @@ use lq::Policy;
 
 use super::atomic::{overwrites_input, same_file, write_atomically, AtomicFile};
 use super::common::read_policy;
-use super::input::{open_input, parse_delimiter};
+use super::input::{open_counted, parse_delimiter};
+use super::progress::Progress;
 use super::render::Style;
 use super::Exit;
 
@@ -74,6 +75,11 @@ pub struct Args {
     /// where that is an outcome column's); in NDJSON/JSON under `keep`.
     #[arg(long, value_name = "COL")]
     keep: Vec<String>,
+    /// Read what happened to each lead from a raw column and write it as
+    /// `outcome` (true, false, or empty/null when unknown): `Converted`
+    /// (1/true/yes/y vs 0/false/no/n) or `Stage=Won|Closed Won`.
+    #[arg(long, value_name = "SPEC", value_parser = super::common::parse_outcome)]
+    outcome: Option<lq::insight::OutcomeSpec>,
     /// The outcome columns to write, in order, by their CSV header names
     /// (e.g. `id,tier,score,score_fit`); kept columns are always written.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
@@ -242,6 +248,7 @@ fn columns_of(policy: &Policy, args: &Args) -> Result<Columns, String> {
             columns.keep.push(k.clone());
         }
     }
+    columns.outcome = args.outcome.clone();
     Ok(columns)
 }
 
@@ -264,13 +271,29 @@ impl Run<'_> {
         } else {
             self.args.data.clone()
         };
+        // Lines streamed to a terminal would tangle with a bar redrawn
+        // under them: a bar only when the outcomes go elsewhere (or are
+        // held back for a table).
+        let streaming_to_terminal = self.args.output.is_none()
+            && self.format != OutputFormat::Table
+            && io::stdout().is_terminal();
+        let progress = if streaming_to_terminal {
+            Progress::none()
+        } else {
+            Progress::for_inputs(&inputs)
+        };
         for input in &inputs {
             let (reader, input_format) =
-                open_input(input, self.args.input_format).map_err(Failed::Data)?;
+                open_counted(input, self.args.input_format, &progress).map_err(Failed::Data)?;
             let mut records =
                 RecordReader::with_options(checked, reader, input_format, input, options)
                     .map_err(Failed::Data)?;
-            records.carry(&columns.keep).map_err(Failed::Data)?;
+            records
+                .carry(&columns.carried_names())
+                .map_err(Failed::Data)?;
+            if let Some(spec) = &columns.outcome {
+                records.require_first(&spec.column);
+            }
             for warning in records.duplicate_columns() {
                 errln!(
                     "warning: {input}: {}",
@@ -313,6 +336,7 @@ impl Run<'_> {
             buffer: Vec::with_capacity(1 << 16),
             errors,
             unreadable: 0,
+            progress,
         };
         let threads = self.args.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -358,6 +382,7 @@ struct Outcomes<'r, 'w> {
     errors: Option<ErrorReport<BufWriter<&'r File>>>,
     /// Unreadable records so far, for `--max-errors`.
     unreadable: usize,
+    progress: Progress,
 }
 
 impl Outcomes<'_, '_> {
@@ -383,6 +408,7 @@ impl Outcomes<'_, '_> {
 
     /// Ends the outcomes and the error report.
     fn finish(mut self) -> Result<(), Failed> {
+        self.progress.finish();
         self.flush()?;
         let out = self.run.args.output.clone();
         self.writer.finish().map_err(|e| Failed::Output(out, e))?;
@@ -397,6 +423,11 @@ impl Outcomes<'_, '_> {
 
 impl Sink for Outcomes<'_, '_> {
     type Error = Failed;
+
+    #[inline]
+    fn advanced(&mut self, records: usize) {
+        self.progress.records(records);
+    }
 
     #[inline]
     fn decided(&mut self, record: Record<'_>, d: &Decision) -> Result<Flow, Failed> {
@@ -417,7 +448,7 @@ impl Sink for Outcomes<'_, '_> {
             return Ok(Flow::Go);
         }
         let mut outcome = Outcome::from_decision(plan, row, values, d);
-        outcome.keep = self.columns.kept(carried);
+        self.columns.carry_into(&mut outcome, carried);
         if self.run.args.explain {
             self.run.explain(&mut outcome, values);
         }
@@ -437,7 +468,7 @@ impl Sink for Outcomes<'_, '_> {
             e.key.clone(),
             e.messages(),
         );
-        outcome.keep = self.columns.kept(carried);
+        self.columns.carry_into(&mut outcome, carried);
         self.write(&outcome)?;
         self.unreadable += 1;
         let stop = self

@@ -7,11 +7,23 @@ use std::path::Path;
 
 use lq::data::{DataError, InputFormat};
 
+use super::progress::Progress;
+
 /// Opens `path` (or stdin for `-`) and tells its format: `forced`, else by
 /// the file name (`.csv`, `.ndjson`, `.jsonl`, `.json`, each maybe `.gz`).
 pub fn open_input(
     path: &str,
     forced: Option<InputFormat>,
+) -> Result<(Box<dyn BufRead + Send>, InputFormat), DataError> {
+    open_counted(path, forced, &Progress::none())
+}
+
+/// [`open_input`], with the bytes read (before decompression) counted on
+/// a progress bar.
+pub fn open_counted(
+    path: &str,
+    forced: Option<InputFormat>,
+    progress: &Progress,
 ) -> Result<(Box<dyn BufRead + Send>, InputFormat), DataError> {
     let io_err = |e: io::Error| DataError::io(path, &e);
     if path != "-" && Path::new(path).is_dir() {
@@ -26,11 +38,14 @@ pub fn open_input(
     };
     if path == "-" {
         return Ok((
-            Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                progress.wrap(Box::new(io::stdin())),
+            )),
             format,
         ));
     }
-    let file = File::open(path).map_err(io_err)?;
+    let file = progress.wrap(Box::new(File::open(path).map_err(io_err)?));
     let reader: Box<dyn BufRead + Send> = if path.to_ascii_lowercase().ends_with(".gz") {
         // The decoder reads a file that is not gzip as empty: look first.
         let mut raw = BufReader::with_capacity(1 << 16, file);
@@ -60,4 +75,30 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
             "`{text}` is not one character; write e.g. `;`, `|` or `tab`"
         )),
     }
+}
+
+/// Opens every data input for a policy (each header matched to the
+/// schema before any record is read), carrying the outcome column when
+/// there is one: a column the data lacks is an error naming the ones it
+/// has.
+pub fn open_readers<'p>(
+    policy: &'p lq::check::tir::CheckedPolicy,
+    paths: &[String],
+    forced: Option<InputFormat>,
+    progress: &Progress,
+    outcome: Option<&lq::insight::OutcomeSpec>,
+) -> Result<Vec<lq::data::RecordReader<'p>>, DataError> {
+    let options = lq::data::ReadOptions::default();
+    let mut readers = Vec::with_capacity(paths.len());
+    for path in paths {
+        let (input, format) = open_counted(path, forced, progress)?;
+        let mut reader =
+            lq::data::RecordReader::with_options(policy, input, format, path, options)?;
+        if let Some(spec) = outcome {
+            reader.carry(std::slice::from_ref(&spec.column))?;
+            reader.require_first(&spec.column);
+        }
+        readers.push(reader);
+    }
+    Ok(readers)
 }

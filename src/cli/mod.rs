@@ -9,14 +9,17 @@ mod check;
 mod common;
 mod compile;
 mod coverage;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
 mod generate;
 mod input;
+mod progress;
 mod render;
 mod repl;
 mod schema;
+mod sweep;
 mod test;
 
 use std::process::ExitCode;
@@ -66,6 +69,10 @@ enum Command {
     Explain(explain::Args),
     /// Count how often each disqualifier, score entry and rule fires on data.
     Coverage(coverage::Args),
+    /// Show what a policy change does to the same leads: who moves, and whether they convert.
+    Diff(diff::Args),
+    /// Volume against conversion at every cut-off of a score: where should the line be?
+    Sweep(sweep::Args),
     /// Compile a policy to SQL that gives the same outcomes in a database.
     Compile(compile::Args),
     /// Rewrite policies in the canonical layout (`--check` to only compare).
@@ -104,6 +111,8 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args, &style),
         Command::Explain(args) => explain::run(args, &style),
         Command::Coverage(args) => coverage::run(args, &style),
+        Command::Diff(args) => diff::run(args, &style),
+        Command::Sweep(args) => sweep::run(args, &style),
         Command::Compile(args) => compile::run(args, &style),
         Command::Fmt(args) => fmt::run(args, &style),
         Command::Repl(args) => repl::run(args, &style),

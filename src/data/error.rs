@@ -270,6 +270,9 @@ pub enum RecordProblem {
         /// The cap, in bytes.
         limit: usize,
     },
+    /// Columns the schema reads that the data does not have (a policy
+    /// read leniently, as `lq diff` reads both of its policies).
+    MissingColumns(Vec<String>),
 }
 
 impl RecordError {
@@ -301,6 +304,11 @@ impl fmt::Display for RecordProblem {
                 f,
                 "is larger than {} bytes (--max-record-bytes), or has a quote that is never closed; it was skipped to the end of its line",
                 crate::diagnostic::thousands(*limit as u64)
+            ),
+            RecordProblem::MissingColumns(columns) => write!(
+                f,
+                "cannot be read: the data has no column {}",
+                crate::diagnostic::list_names(columns)
             ),
         }
     }

@@ -51,6 +51,8 @@ pub struct DecisionWriter {
     line: Option<Vec<Piece>>,
     /// Each plan block's name as a JSON string (`None` when unnamed).
     blocks: Vec<Option<String>>,
+    /// How the outcome column reads (`lq eval --outcome`).
+    outcome: Option<crate::insight::OutcomeSpec>,
 }
 
 /// A part of a line: fixed bytes, or where a value of the record goes.
@@ -71,6 +73,8 @@ enum Piece {
     Reasons,
     /// The carried input column with this index.
     Keep(usize),
+    /// The outcome read from the first carried column.
+    Outcome,
 }
 
 /// Builds a line's pieces, merging adjacent fixed text.
@@ -177,20 +181,24 @@ fn line_of(
         };
         p.value(if ndjson { name } else { b"" }, piece);
     }
+    let from = usize::from(columns.outcome.is_some());
+    if columns.outcome.is_some() {
+        p.value(if ndjson { b"\"outcome\":" } else { b"" }, Piece::Outcome);
+    }
     if ndjson {
         if !columns.keep.is_empty() {
             p.value(b"\"keep\":{", Piece::Text(Vec::new()));
             for (i, k) in columns.keep.iter().enumerate() {
                 let name = format!("{}{}:", if i == 0 { "" } else { "," }, json(k));
                 p.text(name.as_bytes());
-                p.pieces.push(Piece::Keep(i));
+                p.pieces.push(Piece::Keep(from + i));
             }
             p.text(b"}");
         }
         p.text(b"}\n");
     } else {
         for i in 0..columns.keep.len() {
-            p.value(b"", Piece::Keep(i));
+            p.value(b"", Piece::Keep(from + i));
         }
         p.text(b"\n");
     }
@@ -261,6 +269,7 @@ impl DecisionWriter {
                 .collect(),
             line: (!columns.is_default()).then(|| line_of(columns, ndjson, key_name, &blocks)),
             blocks,
+            outcome: columns.outcome.clone(),
         }
     }
 
@@ -365,6 +374,18 @@ impl DecisionWriter {
                     out.push(b']');
                 }
                 Piece::Reasons => self.reasons_csv(out, d),
+                Piece::Outcome => {
+                    let known = self
+                        .outcome
+                        .as_ref()
+                        .and_then(|spec| spec.read(carried.first().map_or("", String::as_str)));
+                    match (known, self.ndjson) {
+                        (None, true) => out.extend_from_slice(b"null"),
+                        (known, _) => {
+                            out.extend_from_slice(super::writer::known_text(known).as_bytes())
+                        }
+                    }
+                }
                 Piece::Keep(i) => {
                     let value = carried.get(*i).map_or("", String::as_str);
                     if self.ndjson {

@@ -77,6 +77,56 @@ pub struct RecordReader<'p> {
     unused: Vec<String>,
     duplicates: Vec<String>,
     carried: Carried,
+    /// A key the first JSON object read must have
+    /// ([`RecordReader::require_first`]), until that object is read.
+    required: Option<String>,
+    /// The columns the schema reads that a CSV input lacks, when read
+    /// leniently ([`RecordReader::lenient`]): each record is an error.
+    missing: Vec<String>,
+    /// A second policy's reading of each record ([`RecordReader::also`]).
+    other: Option<Box<Other<'p>>>,
+}
+
+/// A second policy's reading of the records (`lq diff` reads the data
+/// once for both policies).
+struct Other<'p> {
+    policy: &'p CheckedPolicy,
+    /// For CSV: each field's column (`usize::MAX` where it is missing).
+    columns: Vec<usize>,
+    /// The columns it reads that the CSV input lacks.
+    missing: Vec<String>,
+    values: Vec<Datum>,
+    read: Result<(), RecordError>,
+}
+
+impl Other<'_> {
+    fn read_csv(&mut self, record: &csv::StringRecord, row: usize) {
+        self.read = if self.missing.is_empty() {
+            let cells = self.columns.iter().map(|&c| record.get(c).map(Cell::Text));
+            convert_into(self.policy, row, cells, &mut self.values).map(|_| ())
+        } else {
+            Err(missing_columns(row, &self.missing))
+        };
+    }
+
+    fn read_json(&mut self, object: &serde_json::Map<String, serde_json::Value>, row: usize) {
+        let cells = self
+            .policy
+            .schema
+            .fields
+            .iter()
+            .map(|f| Some(Cell::Json(object.get(&f.column))));
+        self.read = convert_into(self.policy, row, cells, &mut self.values).map(|_| ());
+    }
+}
+
+/// The error of a record read by a schema whose columns the data lacks.
+fn missing_columns(row: usize, missing: &[String]) -> RecordError {
+    RecordError {
+        row,
+        key: None,
+        problems: vec![RecordProblem::MissingColumns(missing.to_vec())],
+    }
 }
 
 /// Raw columns carried through by name (`lq eval --keep`), and their text
@@ -156,6 +206,32 @@ impl<'p> RecordReader<'p> {
         path: &str,
         options: ReadOptions,
     ) -> Result<Self, DataError> {
+        Self::open(policy, input, format, path, options, false)
+    }
+
+    /// [`RecordReader::with_options`], except that CSV columns the schema
+    /// reads and the data lacks make every record an error outcome
+    /// instead of stopping before the first (`lq diff`, whose policies
+    /// may read different columns).
+    pub fn lenient(
+        policy: &'p CheckedPolicy,
+        input: Box<dyn BufRead + Send>,
+        format: InputFormat,
+        path: &str,
+        options: ReadOptions,
+    ) -> Result<Self, DataError> {
+        Self::open(policy, input, format, path, options, true)
+    }
+
+    fn open(
+        policy: &'p CheckedPolicy,
+        input: Box<dyn BufRead + Send>,
+        format: InputFormat,
+        path: &str,
+        options: ReadOptions,
+        lenient: bool,
+    ) -> Result<Self, DataError> {
+        let mut missing = Vec::new();
         let mut unused = Vec::new();
         let mut duplicates = Vec::new();
         let source = match format {
@@ -163,7 +239,13 @@ impl<'p> RecordReader<'p> {
                 let (mut reader, broken) = open_csv(input, options);
                 let headers = read_headers(&mut reader, &broken, path)?;
                 let reader = Box::new(reader);
-                let columns = match_columns(policy, &headers, path)?;
+                let columns = if lenient {
+                    let (columns, lacking) = columns_by_name(policy, &headers);
+                    missing = lacking;
+                    columns
+                } else {
+                    match_columns(policy, &headers, path)?
+                };
                 duplicates = duplicate_columns(policy, &headers);
                 unused = headers
                     .iter()
@@ -193,6 +275,9 @@ impl<'p> RecordReader<'p> {
             unused,
             duplicates,
             carried: Carried::default(),
+            required: None,
+            missing,
+            other: None,
         })
     }
 
@@ -225,6 +310,69 @@ impl<'p> RecordReader<'p> {
         Ok(())
     }
 
+    /// Reads each record for a second policy too (its own schema, maybe
+    /// other columns), as [`RecordReader::lenient`] reads: after each
+    /// record, [`RecordReader::other`] holds its values or why they
+    /// cannot be read.
+    pub fn also(&mut self, policy: &'p CheckedPolicy) {
+        let (columns, missing) = match &self.source {
+            Source::Csv { headers, .. } => columns_by_name(policy, headers),
+            _ => (Vec::new(), Vec::new()),
+        };
+        self.other = Some(Box::new(Other {
+            policy,
+            columns,
+            missing,
+            values: Vec::new(),
+            read: Ok(()),
+        }));
+    }
+
+    /// The second policy's reading of the record just read
+    /// ([`RecordReader::also`]).
+    pub fn other(&self) -> Option<Result<&[Datum], &RecordError>> {
+        let other = self.other.as_ref()?;
+        Some(match &other.read {
+            Ok(()) => Ok(&other.values),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// The record just read cannot be read at all: nor by the second
+    /// policy.
+    fn other_fails(&mut self, e: &RecordError) {
+        if let Some(other) = &mut self.other {
+            other.read = Err(e.clone());
+        }
+    }
+
+    /// Makes a carried column required in NDJSON and JSON input too: the
+    /// first record that is a JSON object must have the key, else reading
+    /// stops with [`DataError::UnknownColumn`] (`--outcome`: a misspelt
+    /// key is a usage error, not a file of unknowns). A CSV input already
+    /// has every carried column.
+    pub fn require_first(&mut self, name: &str) {
+        if !matches!(self.source, Source::Csv { .. }) {
+            self.required = Some(name.to_string());
+        }
+    }
+
+    /// The error for a first JSON object without the required key.
+    fn lacks_required(&mut self, value: &serde_json::Value) -> Option<DataError> {
+        let object = value.as_object()?;
+        let name = self.required.take()?;
+        if object.contains_key(&name) {
+            return None;
+        }
+        let headers: Vec<String> = object.keys().cloned().collect();
+        Some(DataError::UnknownColumn {
+            path: self.path.clone(),
+            suggestion: did_you_mean(&name, headers.iter().map(String::as_str)),
+            column: name,
+            headers,
+        })
+    }
+
     /// The text of each carried column ([`RecordReader::carry`]) in the
     /// record just read, in the order asked.
     pub fn carried(&self) -> &[String] {
@@ -243,8 +391,12 @@ impl<'p> RecordReader<'p> {
     }
 
     /// For parallel reading: the CSV layout (which column feeds which
-    /// field), `None` for other formats.
+    /// field), `None` for other formats, for a CSV input that lacks
+    /// columns, and when reading for a second policy too.
     pub fn layout(&self) -> Option<CsvLayout> {
+        if !self.missing.is_empty() || self.other.is_some() {
+            return None;
+        }
         match &self.source {
             Source::Csv { columns, width, .. } => Some(CsvLayout {
                 columns: columns.clone(),
@@ -304,16 +456,24 @@ impl<'p> RecordReader<'p> {
                 self.carried.read_csv(record);
                 if let Some(problem) = broken.take(record.iter()) {
                     self.row += 1;
-                    return Some(Ok(Err(RecordError {
+                    let e = RecordError {
                         row: self.row,
                         key: None,
                         problems: vec![problem],
-                    })));
+                    };
+                    self.other_fails(&e);
+                    return Some(Ok(Err(e)));
                 }
                 if record.len() != *width {
                     return Some(self.csv_failure(None).map(Err));
                 }
                 self.row += 1;
+                if let Some(other) = &mut self.other {
+                    other.read_csv(record, self.row);
+                }
+                if !self.missing.is_empty() {
+                    return Some(Ok(Err(missing_columns(self.row, &self.missing))));
+                }
                 let cells = columns.iter().map(|&c| record.get(c).map(Cell::Text));
                 Some(Ok(convert_into(self.policy, self.row, cells, values)))
             }
@@ -328,6 +488,14 @@ impl<'p> RecordReader<'p> {
     /// The error for the record just read: ragged (`None`), malformed, or
     /// an I/O failure that ends the input.
     fn csv_failure(&mut self, error: Option<csv::Error>) -> Result<RecordError, DataError> {
+        let failure = self.csv_failure_of(error);
+        if let Ok(e) = &failure {
+            self.other_fails(e);
+        }
+        failure
+    }
+
+    fn csv_failure_of(&mut self, error: Option<csv::Error>) -> Result<RecordError, DataError> {
         let Source::Csv {
             columns,
             width,
@@ -387,20 +555,27 @@ impl<'p> RecordReader<'p> {
                     "a record is a JSON object, found {}",
                     json_kind(&other)
                 ));
-                return Err(RecordError {
+                let e = RecordError {
                     row: self.row,
                     key: None,
                     problems: vec![problem],
-                });
+                };
+                self.other_fails(&e);
+                return Err(e);
             }
             Err(message) => {
-                return Err(RecordError {
+                let e = RecordError {
                     row: self.row,
                     key: None,
                     problems: vec![RecordProblem::Malformed(message)],
-                })
+                };
+                self.other_fails(&e);
+                return Err(e);
             }
         };
+        if let Some(other) = &mut self.other {
+            other.read_json(&object, self.row);
+        }
         let cells = self
             .policy
             .schema
@@ -423,11 +598,13 @@ impl Iterator for RecordReader<'_> {
                     Ok(Line::Broken(problem)) => {
                         self.row += 1;
                         self.carried.empty();
-                        return Some(Ok(Err(RecordError {
+                        let e = RecordError {
                             row: self.row,
                             key: None,
                             problems: vec![problem],
-                        })));
+                        };
+                        self.other_fails(&e);
+                        return Some(Ok(Err(e)));
                     }
                     Err(source) => return Some(Err(DataError::io(&self.path, &source))),
                 };
@@ -436,10 +613,16 @@ impl Iterator for RecordReader<'_> {
                 }
                 let value = serde_json::from_str(&line)
                     .map_err(|e| format!("invalid JSON: {}", json_message(&e)));
+                if let Some(e) = value.as_ref().ok().and_then(|v| self.lacks_required(v)) {
+                    return Some(Err(e));
+                }
                 return Some(Ok(self.json_record(value)));
             },
             Source::Json(items) => {
                 let item = items.next()?;
+                if let Some(e) = self.lacks_required(&item) {
+                    return Some(Err(e));
+                }
                 Some(Ok(self.json_record(Ok(item))))
             }
         }
@@ -618,6 +801,27 @@ fn duplicate_columns(policy: &CheckedPolicy, headers: &[String]) -> Vec<String> 
 }
 
 /// Each schema field's column index; every missing column is reported at once.
+/// Each field's column by the header names, `usize::MAX` where the
+/// data has none; and the columns it lacks.
+fn columns_by_name(policy: &CheckedPolicy, headers: &[String]) -> (Vec<usize>, Vec<String>) {
+    let mut missing = Vec::new();
+    let columns = policy
+        .schema
+        .fields
+        .iter()
+        .map(|f| {
+            headers
+                .iter()
+                .position(|h| *h == f.column)
+                .unwrap_or_else(|| {
+                    missing.push(f.column.clone());
+                    usize::MAX
+                })
+        })
+        .collect();
+    (columns, missing)
+}
+
 fn match_columns(
     policy: &CheckedPolicy,
     headers: &[String],

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::error_report::neutralize_formula;
 use crate::eval::outcome::Outcome;
+use crate::insight::{Known, OutcomeSpec};
 
 /// The output formats (`lq eval --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +73,9 @@ pub struct Columns {
     /// Raw input columns carried after the outcome's (`lq eval --keep`),
     /// by their header names.
     pub keep: Vec<String>,
+    /// The outcome column read into `outcome` (`lq eval --outcome`),
+    /// written after the chosen columns and before the kept ones.
+    pub outcome: Option<OutcomeSpec>,
 }
 
 impl Columns {
@@ -88,7 +92,28 @@ impl Columns {
             escape_formulas: false,
             chosen,
             keep: Vec::new(),
+            outcome: None,
         }
+    }
+
+    /// The raw columns a reader carries for these columns: the outcome
+    /// column (when there is one) first, then the kept ones.
+    pub fn carried_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.outcome.iter().map(|o| o.column.clone()).collect();
+        names.extend(self.keep.iter().cloned());
+        names
+    }
+
+    /// Where the kept columns start among the carried ones.
+    fn kept_from(&self) -> usize {
+        usize::from(self.outcome.is_some())
+    }
+
+    /// What the carried outcome column says ([`Outcome::outcome`]), when
+    /// there is one.
+    pub fn outcome_of(&self, carried: &[String]) -> Option<Known> {
+        let spec = self.outcome.as_ref()?;
+        Some(spec.read(carried.first().map_or("", String::as_str)))
     }
 
     /// The name of every column that can be chosen, in the default order.
@@ -145,13 +170,24 @@ impl Columns {
         Ok(())
     }
 
+    /// Fills an outcome's carried parts from the carried text: its kept
+    /// columns and what the outcome column says.
+    pub fn carry_into(&self, o: &mut Outcome, carried: &[String]) {
+        o.keep = self.kept(carried);
+        o.outcome = self.outcome_of(carried);
+    }
+
     /// The carried columns of an outcome ([`Outcome::keep`]): each name
     /// with its text in the record (`carried`, in the order of `keep`).
     pub fn kept(&self, carried: &[String]) -> Vec<(String, String)> {
+        let from = self.kept_from();
         self.keep
             .iter()
             .enumerate()
-            .map(|(i, name)| (name.clone(), carried.get(i).cloned().unwrap_or_default()))
+            .map(|(i, name)| {
+                let text = carried.get(from + i).cloned().unwrap_or_default();
+                (name.clone(), text)
+            })
             .collect()
     }
 
@@ -174,9 +210,12 @@ impl Columns {
                 Column::Reasons => h.push("reasons".to_string()),
             }
         }
+        if self.outcome.is_some() {
+            h.push("outcome".to_string());
+        }
         let outcome_names = self.names();
         for k in &self.keep {
-            if outcome_names.contains(k) || h.contains(k) {
+            if outcome_names.contains(k) || h.contains(k) || k == "outcome" {
                 h.push(format!("input.{k}"));
             } else {
                 h.push(k.clone());
@@ -228,6 +267,9 @@ impl Columns {
                 Column::Reasons => c.push(o.reasons.join("; ")),
             }
         }
+        if self.outcome.is_some() {
+            c.push(known_text(o.outcome.flatten()).to_string());
+        }
         for name in &self.keep {
             let value = o
                 .keep
@@ -246,7 +288,16 @@ impl Columns {
 
     /// Every outcome column in the default order, nothing carried.
     pub fn is_default(&self) -> bool {
-        self.keep.is_empty() && self.all_chosen()
+        self.keep.is_empty() && self.outcome.is_none() && self.all_chosen()
+    }
+}
+
+/// An outcome as a CSV cell: `true`, `false`, or empty when unknown.
+pub fn known_text(known: Known) -> &'static str {
+    match known {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
     }
 }
 
@@ -310,6 +361,9 @@ impl serde::Serialize for Chosen<'_> {
                 Column::Rule => map.serialize_entry("rule", &o.rule)?,
                 Column::Reasons => map.serialize_entry("reasons", &o.reasons)?,
             }
+        }
+        if let Some(known) = o.outcome {
+            map.serialize_entry("outcome", &known)?;
         }
         if !o.keep.is_empty() {
             map.serialize_entry("keep", &crate::eval::outcome::Pairs(&o.keep))?;

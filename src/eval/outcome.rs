@@ -60,6 +60,9 @@ pub struct Outcome {
     /// Raw input columns carried into the outcome (`lq eval --keep`): each
     /// column's header name and its text in the record.
     pub keep: Vec<(String, String)>,
+    /// What happened to the lead, read from the outcome column
+    /// (`lq eval --outcome`): `Some(None)` when unknown.
+    pub outcome: Option<Option<bool>>,
 }
 
 impl Outcome {
@@ -97,6 +100,7 @@ impl Outcome {
                 .collect(),
             explain: None,
             keep: Vec::new(),
+            outcome: None,
         }
     }
 
@@ -125,6 +129,7 @@ impl Outcome {
             reasons: messages,
             explain: None,
             keep: Vec::new(),
+            outcome: None,
         }
     }
 }
@@ -176,6 +181,9 @@ impl Serialize for Outcome {
         map.serialize_entry("route", &self.route)?;
         map.serialize_entry("rule", &self.rule)?;
         map.serialize_entry("reasons", &self.reasons)?;
+        if let Some(known) = self.outcome {
+            map.serialize_entry("outcome", &known)?;
+        }
         if !self.keep.is_empty() {
             map.serialize_entry("keep", &Pairs(&self.keep))?;
         }

@@ -57,3 +57,18 @@ pub fn success_stdout(cmd: &mut assert_cmd::Command) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Whether a real data set beside the project (`../shared/data`) is
+/// here: a test that reads it skips, saying so, when it is not — unless
+/// `LQ_REQUIRE_DATA=1` (as `.ci/run` sets), when its absence fails.
+pub fn shared_data(path: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("LQ_REQUIRE_DATA").as_deref() != Ok("1"),
+        "{path} is not here and LQ_REQUIRE_DATA=1 asks for it (the real data sets live in ../shared/data)"
+    );
+    eprintln!("skipped: {path} is not here (the real data sets live in ../shared/data)");
+    false
+}

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use lq::eval::Datum;
+use lq::insight::OutcomeSpec;
 use lq::{Error, Policy, Source};
 
 /// What the session prints in answer to one input.
@@ -48,6 +49,9 @@ pub struct Session {
     lead: Vec<Datum>,
     lead_label: String,
     as_of: i32,
+    /// The policy file's text as loaded, before anything was typed: what
+    /// `:diff` compares the edited policy with.
+    loaded: Option<String>,
 }
 
 const EMPTY: &str = "schema {}\n";
@@ -70,6 +74,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         ":run FILE",
         "evaluate every record of a file: the counts and a bar per tier",
+    ),
+    (
+        ":diff FILE [OUTCOME]",
+        "what the edits do to a file's leads, against the policy as loaded",
+    ),
+    (
+        ":coverage FILE [OUTCOME]",
+        "coverage of the edited policy on a file (with conversion by OUTCOME column)",
     ),
     (
         ":explain",
@@ -108,6 +120,7 @@ impl Session {
             policy,
             lead_label: "an empty lead".into(),
             as_of,
+            loaded: None,
         }
     }
 
@@ -151,6 +164,8 @@ impl Session {
             "set" => self.set_field(rest),
             "eval" | "e" => self.outcome(),
             "run" if !rest.is_empty() => self.run_file(rest),
+            "diff" if !rest.is_empty() => self.diff(rest),
+            "coverage" if !rest.is_empty() => self.coverage(rest),
             "explain" | "x" => self.explain(),
             "schema" | "s" => Reply::Text(self.schema()),
             "rules" => Reply::Text(self.rules()),
@@ -190,6 +205,7 @@ impl Session {
         match Policy::load(Source::new(path, text.clone())).into_result() {
             Ok(policy) => {
                 self.path = Some(path.to_string());
+                self.loaded = Some(text.clone());
                 self.text = text;
                 self.placeholder = false;
                 self.replace(policy);
@@ -614,6 +630,92 @@ impl Session {
             )),
             Err(lq::batch::Failed::Data(e)) => Reply::Errors(vec![e.into()], Source::new(file, "")),
             Err(lq::batch::Failed::Sink(never)) => match never {},
+        }
+    }
+
+    /// `FILE [OUTCOME]`: the data file and the outcome spec, if any.
+    fn file_and_outcome(rest: &str) -> Result<(String, Option<OutcomeSpec>), Reply> {
+        let (file, spec) = match rest.split_once(char::is_whitespace) {
+            Some((file, spec)) => (file, Some(spec.trim())),
+            None => (rest, None),
+        };
+        let spec = match spec.filter(|s| !s.is_empty()).map(OutcomeSpec::parse) {
+            None => None,
+            Some(Ok(spec)) => Some(spec),
+            Some(Err(e)) => {
+                let help = miette::Diagnostic::help(&e).map_or_else(String::new, |h| h.to_string());
+                return Err(Reply::Text(format!("error: {e}\n  help: {help}")));
+            }
+        };
+        Ok((file.to_string(), spec))
+    }
+
+    /// What the edits typed at the prompt do to a file's leads, against
+    /// the policy as loaded: `lq diff` of the two.
+    fn diff(&mut self, rest: &str) -> Reply {
+        let Some(loaded) = self.loaded.clone() else {
+            return Reply::Text("no policy file is loaded to compare with; use :load FILE".into());
+        };
+        let (file, spec) = match Self::file_and_outcome(rest) {
+            Ok(parsed) => parsed,
+            Err(reply) => return reply,
+        };
+        let name = self.path.clone().unwrap_or_else(|| "<loaded>".into());
+        let old = match Policy::load(Source::new(&name, loaded)).into_result() {
+            Ok(policy) => policy,
+            Err(_) => return Reply::Text(format!("{name} no longer checks; :reload it")),
+        };
+        let progress = crate::cli::progress::Progress::none();
+        let files = [file.clone()];
+        let readers = match crate::cli::diff::open_both(
+            &old,
+            &self.policy,
+            &files,
+            None,
+            spec.as_ref(),
+            &progress,
+        ) {
+            Ok(readers) => readers,
+            Err(e) => return Reply::Errors(vec![e.into()], Source::new(&file, "")),
+        };
+        let compared = crate::cli::diff::compare(
+            (&old, &self.policy),
+            readers,
+            self.as_of,
+            spec.as_ref(),
+            None::<lq::insight::moved::MovedWriter<std::io::Sink>>,
+            progress,
+        );
+        match compared {
+            Ok((diff, _)) => Reply::Text(diff.render(spec.as_ref(), false).trim_end().to_string()),
+            Err(lq::batch::Failed::Data(e)) => {
+                Reply::Errors(vec![e.into()], Source::new(&file, ""))
+            }
+            Err(lq::batch::Failed::Sink(e)) => Reply::Text(format!("cannot compare: {e}")),
+        }
+    }
+
+    /// `lq coverage` of the edited policy on a file.
+    fn coverage(&mut self, rest: &str) -> Reply {
+        let (file, spec) = match Self::file_and_outcome(rest) {
+            Ok(parsed) => parsed,
+            Err(reply) => return reply,
+        };
+        let progress = crate::cli::progress::Progress::none();
+        let files = [file.clone()];
+        let counted = crate::cli::input::open_readers(
+            self.policy.checked(),
+            &files,
+            None,
+            &progress,
+            spec.as_ref(),
+        )
+        .and_then(|readers| {
+            crate::cli::coverage::count(&self.policy, readers, self.as_of, spec.as_ref(), progress)
+        });
+        match counted {
+            Ok(coverage) => Reply::Text(coverage.render(spec.as_ref()).trim_end().to_string()),
+            Err(e) => Reply::Errors(vec![e.into()], Source::new(&file, "")),
         }
     }
 

@@ -1388,6 +1388,8 @@ fn keep_and_columns_on_threads_equal_one_thread() {
                 "Total Visits",
                 "--columns",
                 "id,tier,score",
+                "--outcome",
+                "demo_requested",
             ])
             .args(["--threads", threads, "--verbose"])
             .output()
@@ -1399,10 +1401,15 @@ fn keep_and_columns_on_threads_equal_one_thread() {
             one.stdout == two.stdout,
             "{format}: the same bytes on 2 threads"
         );
-        assert_eq!(
-            String::from_utf8_lossy(&one.stdout).lines().count(),
-            14_000 + usize::from(format == "csv")
-        );
+        let text = String::from_utf8_lossy(&one.stdout);
+        assert_eq!(text.lines().count(), 14_000 + usize::from(format == "csv"));
+        // The outcome column is carried on every path, before the kept ones.
+        let first = text.lines().next().unwrap_or_default();
+        if format == "csv" {
+            assert_eq!(first, "id,tier,score,outcome,email,Total Visits");
+        } else {
+            assert!(first.contains("\"outcome\":false,\"keep\":{"), "{first}");
+        }
         let said = String::from_utf8_lossy(&two.stderr);
         assert!(said.contains("evaluated on 2 worker threads"), "{said}");
         assert!(!String::from_utf8_lossy(&one.stderr).contains("worker threads"));

@@ -14,7 +14,7 @@ use crate::value::{Datum, Env, Truth};
 use crate::Policy;
 
 /// Traces a record's evaluation with everything a person needs to see
-/// why: the steps of [`crate::eval::decide`] (recorded as they happen),
+/// why: the steps of [`crate::eval::decide`](mod@crate::eval::decide) (recorded as they happen),
 /// the parts of every compound condition, the values each simple
 /// condition read (`budget = missing`), and the parts of each boolean
 /// `let` a condition uses, expanded once per trace however often it is

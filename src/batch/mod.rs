@@ -2,7 +2,7 @@
 //! optionally on several threads, every record counted.
 //!
 //! Readers ([`crate::data::RecordReader`], any format) give the records;
-//! the one row evaluator ([`crate::eval::decide`]) decides each; a
+//! the one row evaluator ([`crate::eval::decide`](mod@crate::eval::decide)) decides each; a
 //! [`Sink`] receives each decided record and each unreadable one, in
 //! input order, with rows numbered across all inputs. The engine keeps the
 //! [`Tally`]. `lq eval`, `lq coverage`, the REPL's `:load` and a service

@@ -12,7 +12,7 @@ use crate::source::Span;
 const MAX_REPORTED: usize = 100;
 
 /// One warning per line that holds such a character (its first), at most
-/// [`MAX_REPORTED`]. A byte-order mark at the very start is allowed.
+/// `MAX_REPORTED`. A byte-order mark at the very start is allowed.
 pub fn invisible_characters(text: &str) -> Vec<CheckError> {
     let mut out = Vec::new();
     let mut line_reported = false;

@@ -1,6 +1,6 @@
 //! The plan's node evaluator: the truth value of a compiled condition and
 //! the value of a compiled expression, in Kleene's three-valued logic.
-//! The row order (disqualify, score, tier) is [`super::decide`]'s; the
+//! The row order (disqualify, score, tier) is [`super::decide`](mod@super::decide)'s; the
 //! closures of [`super::closure`] run the commonest nodes faster and come
 //! here for the rest.
 

@@ -129,7 +129,7 @@ fn opt_truth_name<S: serde::Serializer>(t: &Option<Truth>, s: S) -> Result<S::Ok
     }
 }
 
-/// Traces a record's evaluation: [`super::decide`]'s own steps, recorded.
+/// Traces a record's evaluation: [`super::decide`](mod@super::decide)'s own steps, recorded.
 pub fn trace(plan: &Compiled, record: &[Datum], as_of: i32) -> Trace {
     let mut recorder = Recorder::new(plan);
     decide_observed(plan, record, as_of, &mut Decision::default(), &mut recorder);

@@ -3,8 +3,9 @@
 //!
 //! An outcome column (`--outcome SPEC`, [`OutcomeSpec`]) says what
 //! happened to each lead: positive, negative or unknown. Over a batch run
-//! [`Conversion`] counts each class (a tier, or `disqualified`,
-//! `unmatched`, `error`) and each disqualifier, score entry and rule;
+//! [`Classes`] counts each class (a tier, or `disqualified`, `unmatched`,
+//! `error`) and each route, by outcome ([`crate::coverage::Coverage`]
+//! counts each disqualifier, score entry and rule the same way);
 //! [`scores`] ranks the leads by a score (AUC, deciles); [`diff`] runs
 //! two policies over the same records; [`sweep`] tries every cut-off of
 //! a score.

@@ -98,6 +98,7 @@ impl fmt::Display for CellProblem {
 }
 
 /// Whether `cell` means "missing" for `field`: empty, or a declared marker.
+#[inline]
 pub fn is_missing_marker(policy: &CheckedPolicy, field: &Field, cell: &str) -> bool {
     let Some(&first) = cell.as_bytes().first() else {
         return true;
@@ -128,6 +129,7 @@ pub fn excerpt(value: &str) -> String {
 }
 
 /// Converts one text cell to a field's type.
+#[inline]
 pub fn convert_text(
     policy: &CheckedPolicy,
     field: &Field,
@@ -221,7 +223,93 @@ fn variant_hint(
     Some((option, variant.name.clone()))
 }
 
+/// The common cells read without the general path: when the schema
+/// declares no missing markers (`plain`), a cell with no surrounding
+/// space that is plain digits for a number, a usual spelling for a
+/// boolean, an ISO date, an enum spelling, or text. True when `slot` now
+/// holds the value, exactly as [`convert_text`] reads it; false leaves
+/// the cell to [`convert_text_into`] (blanks, markers, `$1,234`, errors).
+#[inline]
+pub fn quick_convert(
+    policy: &CheckedPolicy,
+    field: &Field,
+    plain: bool,
+    cell: &str,
+    slot: &mut Datum,
+) -> bool {
+    let bytes = cell.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if !plain
+        || !field.missing.is_empty()
+        || first.is_ascii_whitespace()
+        || last.is_ascii_whitespace()
+    {
+        return false;
+    }
+    let digits = || -> Option<i64> {
+        if bytes.len() > 15 {
+            return None;
+        }
+        bytes.iter().try_fold(0i64, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        })
+    };
+    // A slot keeps last record's value of the same type: overwrite it in
+    // place rather than drop and rebuild it.
+    match (&field.ty, slot) {
+        (Type::Text, Datum::Text(buffer)) => {
+            buffer.clear();
+            buffer.push_str(cell);
+        }
+        (Type::Text, slot) => *slot = Datum::Text(cell.to_string()),
+        (Type::Int, slot) => match (digits(), slot) {
+            (Some(n), Datum::Int(x)) => *x = n,
+            (Some(n), slot) => *slot = Datum::Int(n),
+            (None, _) => return false,
+        },
+        (Type::Number | Type::Money, slot) => match (digits(), slot) {
+            (Some(n), Datum::Num(x)) => *x = n as f64,
+            (Some(n), slot) => *slot = Datum::Num(n as f64),
+            (None, _) => return false,
+        },
+        (Type::Bool, slot) => {
+            let b = match bytes {
+                b"true" | b"yes" | b"y" | b"1" => true,
+                b"false" | b"no" | b"n" | b"0" => false,
+                _ => match parse_bool(cell) {
+                    Some(b) => b,
+                    None => return false,
+                },
+            };
+            match slot {
+                Datum::Bool(x) => *x = b,
+                slot => *slot = Datum::Bool(b),
+            }
+        }
+        (Type::Date, slot) if bytes.len() == 10 => match (crate::date::parse_iso(cell), slot) {
+            (Some(d), Datum::Date(x)) => *x = d,
+            (Some(d), slot) => *slot = Datum::Date(d),
+            (None, _) => return false,
+        },
+        (Type::Enum(id, _), slot) if !field.ignore_case => {
+            match (
+                policy.enums.get(*id).and_then(|e| e.spelled.get(cell)),
+                slot,
+            ) {
+                (Some(v), Datum::Enum(x)) => *x = v,
+                (Some(v), slot) => *slot = Datum::Enum(v),
+                (None, _) => return false,
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// [`convert_text`] into an existing slot, reusing a text buffer there.
+#[inline]
 pub fn convert_text_into(
     policy: &CheckedPolicy,
     field: &Field,
@@ -314,6 +402,7 @@ fn trim_ascii(cell: &str) -> &str {
 }
 
 /// `42`, `-7`, `3.25` (a whole value is an int); `None` for anything else.
+#[inline]
 fn plain_number(t: &str) -> Option<Number> {
     let bytes = t.as_bytes();
     let (negative, digits) = match bytes.first() {
@@ -352,6 +441,7 @@ fn same_ignoring_case(a: &str, b: &str) -> bool {
 }
 
 /// Reads `true/false`, `yes/no`, `y/n`, `1/0` in any case.
+#[inline]
 pub fn parse_bool(cell: &str) -> Option<bool> {
     let t = cell.trim();
     let is = |word: &str| t.eq_ignore_ascii_case(word);
@@ -365,6 +455,7 @@ pub fn parse_bool(cell: &str) -> Option<bool> {
 }
 
 /// Reads `10000`, `10,000`, `$10,000`, `10k`, `1.5M`, `-3.5`.
+#[inline]
 pub fn parse_data_number(cell: &str) -> Option<Number> {
     let t = trim_ascii(cell);
     // The common case, without allocating: plain digits, maybe a sign and
@@ -412,6 +503,82 @@ pub fn parse_data_number(cell: &str) -> Option<Number> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick path reads every cell it takes exactly as the general
+    /// path does, whatever the slot held before; it leaves the rest.
+    #[test]
+    fn quick_convert_agrees_with_convert_text() {
+        let policy = crate::Policy::from_source(
+            "q.lq",
+            "enum Role { VP, Director (\"Dir.\"), Other }\n\
+             schema { i: int  m: money?  x: number?  b: bool?  d: date?  r: Role?\n\
+             t: text?  s: text? trim  k: Role? ignore case }\ntiers A\notherwise tier A\n",
+        )
+        .expect("the policy checks");
+        let checked = policy.checked();
+        let cells = [
+            "",
+            " ",
+            "0",
+            "007",
+            "42",
+            "-3",
+            "1.5",
+            "10k",
+            "$1,234",
+            "123456789012345",
+            "1234567890123456",
+            " 5",
+            "5 ",
+            "true",
+            "TRUE",
+            "Yes",
+            "y",
+            "N",
+            "0",
+            "1",
+            "maybe",
+            "2026-02-28",
+            "2026-02-30",
+            "2026-11-23T10:00:00Z",
+            "VP",
+            "vp",
+            "Dir.",
+            "Director",
+            "CEO",
+            "text with spaces",
+            "é",
+        ];
+        let before = [
+            Datum::Missing,
+            Datum::Int(9),
+            Datum::Text("old".into()),
+            Datum::Bool(true),
+        ];
+        let mut taken = 0;
+        for field in &checked.schema.fields {
+            for cell in cells {
+                let expected = convert_text(checked, field, cell);
+                for old in &before {
+                    let mut slot = old.clone();
+                    if quick_convert(checked, field, true, cell, &mut slot) {
+                        taken += 1;
+                        assert_eq!(
+                            Ok(slot),
+                            expected.clone(),
+                            "{} reading {cell:?}",
+                            field.name
+                        );
+                    }
+                }
+            }
+        }
+        assert!(taken > 100, "only {taken} cells took the quick path");
+        // With markers declared, nothing takes the quick path.
+        let mut slot = Datum::Missing;
+        let field = &checked.schema.fields[0];
+        assert!(!quick_convert(checked, field, false, "42", &mut slot));
+    }
 
     #[test]
     fn reads_crm_number_spellings() {

@@ -5,7 +5,7 @@
 use std::io::{BufRead, Read};
 
 use super::bounded::{BoundedLines, Broken, CsvGuard, Line, DEFAULT_MAX_RECORD_BYTES};
-use super::convert::{convert_json, convert_text, convert_text_into};
+use super::convert::{convert_json, convert_text, convert_text_into, quick_convert};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
 use crate::check::tir::CheckedPolicy;
 use crate::diagnostic::did_you_mean;
@@ -654,6 +654,7 @@ fn convert_into<'a>(
 ) -> Result<usize, RecordError> {
     values.resize(policy.schema.fields.len(), Datum::Missing);
     let mut problems = Vec::new();
+    let plain = policy.schema.missing.is_empty();
     for ((field, cell), slot) in policy
         .schema
         .fields
@@ -662,6 +663,7 @@ fn convert_into<'a>(
         .zip(values.iter_mut())
     {
         let converted = match cell {
+            Some(Cell::Text(t)) if quick_convert(policy, field, plain, t, slot) => Ok(()),
             Some(Cell::Text(t)) => convert_text_into(policy, field, t, slot),
             Some(Cell::Json(v)) => convert_json(policy, field, v).map(|d| *slot = d),
             None => convert_text_into(policy, field, "", slot),

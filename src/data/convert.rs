@@ -229,7 +229,7 @@ fn variant_hint(
 /// boolean, an ISO date, an enum spelling, or text. True when `slot` now
 /// holds the value, exactly as [`convert_text`] reads it; false leaves
 /// the cell to [`convert_text_into`] (blanks, markers, `$1,234`, errors).
-#[inline]
+#[inline(always)]
 pub fn quick_convert(
     policy: &CheckedPolicy,
     field: &Field,

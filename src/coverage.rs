@@ -11,7 +11,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::eval::decide::{clamp_score, decide_observed, Decision, EntryFact, Observer};
-use crate::insight::classes::outcome_fields;
 use crate::insight::scores::Ranks;
 use crate::insight::{bar, percent, times, Class, Classes, Known, OutcomeSpec, Split};
 use crate::source::{line_col, Span};
@@ -47,6 +46,9 @@ pub struct Coverage {
     pub ranks: Ranks,
     /// Leads counted, unreadable records included.
     pub leads: usize,
+    /// The current block's points, entry by entry: the counter's buffer,
+    /// kept from lead to lead.
+    points: Vec<i128>,
 }
 
 impl Coverage {
@@ -95,6 +97,7 @@ impl Coverage {
             classes: Classes::new(plan),
             ranks: Ranks::new(plan.blocks.iter().map(|b| b.name.clone()).collect()),
             leads: 0,
+            points: Vec::new(),
         }
     }
 
@@ -118,12 +121,11 @@ impl Coverage {
         let mut counter = Counter {
             plan,
             known,
-            items: &mut self.items,
             entries_from: plan.disqualifiers.len(),
-            rules_from: plan.disqualifiers.len()
-                + plan.blocks.iter().map(|b| b.entries.len()).sum::<usize>(),
+            rules_from: self.items.len() - plan.rules.len(),
+            items: &mut self.items,
             block_from: 0,
-            points: Vec::new(),
+            points: &mut self.points,
         };
         decide_observed(plan, record, as_of, decision, &mut counter);
         self.classes.decided(plan, decision, known);
@@ -204,16 +206,7 @@ impl Coverage {
         }
         let _ = writeln!(out, "\n{} leads", self.leads);
         if let Some(spec) = outcome {
-            let all = self.classes.total();
-            let _ = writeln!(
-                out,
-                "outcome {}: {} positive, {} negative, {} unknown; rate {}",
-                crate::printable::escape(&spec.text),
-                all.positive,
-                all.negative,
-                all.unknown,
-                percent(all.rate())
-            );
+            let _ = writeln!(out, "{}", self.classes.total().outcome_line(spec));
         }
         let _ = writeln!(out, "\nclasses");
         self.render_rows(&mut out, &self.classes.classes, outcome.is_some(), base);
@@ -316,7 +309,8 @@ impl Coverage {
                 row.insert("fired".into(), json!(c.fired));
                 row.insert("decided".into(), json!(c.decided));
                 if outcome.is_some() {
-                    outcome_fields(&mut row, &c.outcomes, base);
+                    c.outcomes.json_into(&mut row);
+                    row.insert("lift".into(), json!(c.outcomes.lift(base)));
                 }
                 Value::Object(row)
             })
@@ -331,11 +325,7 @@ impl Coverage {
         let mut doc = serde_json::Map::new();
         doc.insert("leads".into(), json!(self.leads));
         if let Some(spec) = outcome {
-            let mut o = serde_json::Map::new();
-            o.insert("spec".into(), json!(spec.text));
-            outcome_fields(&mut o, &all, base);
-            o.remove("lift");
-            doc.insert("outcome".into(), Value::Object(o));
+            doc.insert("outcome".into(), all.outcome_json(spec));
         }
         doc.insert("classes".into(), self.classes.json(outcome.is_some()));
         doc.insert("routes".into(), self.classes.routes_json(outcome.is_some()));
@@ -383,7 +373,7 @@ struct Counter<'a> {
     /// The number of the current block's first entry item.
     block_from: usize,
     /// The current block's points, entry by entry.
-    points: Vec<i128>,
+    points: &'a mut Vec<i128>,
 }
 
 impl Counter<'_> {

@@ -108,7 +108,7 @@ impl Tally {
         let mut out = String::new();
         for tier in tiers {
             let count = self.tier(tier);
-            let bar = "█".repeat((count * 40).div_ceil(max));
+            let bar = crate::insight::bar(count, max, 40);
             let pct = if self.total == 0 {
                 0.0
             } else {

@@ -98,33 +98,14 @@ pub fn run(args: Args, style: &Style) -> Exit {
             return Exit::Usage;
         }
     };
-    let moved_file = match &args.moved {
-        Some(path) => match AtomicFile::create(path) {
-            Ok(file) => Some((path, file)),
-            Err(e) => {
-                style.eprint(&DataError::write(path, &e), None);
-                return Exit::Usage;
-            }
-        },
-        None => None,
+    let moved_path = args.moved.as_deref().unwrap_or("--moved");
+    let write_failed = |e: std::io::Error| {
+        style.eprint(&DataError::write(moved_path, &e), None);
+        Exit::Usage
     };
-    let csv = args
-        .moved
-        .as_ref()
-        .is_some_and(|p| p.to_ascii_lowercase().ends_with(".csv"));
-    let moved = match moved_file.as_ref() {
-        Some((path, file)) => match file
-            .file()
-            .try_clone()
-            .and_then(|f| MovedWriter::new(BufWriter::new(f), csv))
-        {
-            Ok(w) => Some(w),
-            Err(e) => {
-                style.eprint(&DataError::write(path, &e), None);
-                return Exit::Usage;
-            }
-        },
-        None => None,
+    let (moved_file, moved) = match args.moved.as_deref().map(open_moved).transpose() {
+        Ok(opened) => opened.unzip(),
+        Err(e) => return write_failed(e),
     };
     let compared = compare(
         (&old, &new),
@@ -140,21 +121,11 @@ pub fn run(args: Args, style: &Style) -> Exit {
             style.eprint(&e, None);
             return Exit::Usage;
         }
-        Err(Failed::Sink(e)) => {
-            let path = args.moved.as_deref().unwrap_or("--moved");
-            style.eprint(&DataError::write(path, &e), None);
-            return Exit::Usage;
-        }
+        Err(Failed::Sink(e)) => return write_failed(e),
     };
-    if let Some(writer) = moved {
-        let flushed = writer.finish().and_then(|mut w| w.flush());
-        let committed = match moved_file {
-            Some((path, file)) => flushed.and_then(|()| file.commit()).map_err(|e| (path, e)),
-            None => Ok(()),
-        };
-        if let Err((path, e)) = committed {
-            style.eprint(&DataError::write(path, &e), None);
-            return Exit::Usage;
+    if let (Some(writer), Some(file)) = (moved, moved_file) {
+        if let Err(e) = writer.finish().and_then(|_| file.commit()) {
+            return write_failed(e);
         }
     }
     match args.format {
@@ -170,6 +141,15 @@ pub fn run(args: Args, style: &Style) -> Exit {
         return Exit::Failure;
     }
     Exit::Success
+}
+
+/// `--moved FILE`: the file, written atomically, and the writer of the
+/// moved leads into it (CSV when the name ends in `.csv`, else NDJSON).
+fn open_moved(path: &str) -> std::io::Result<(AtomicFile, MovedWriter<BufWriter<std::fs::File>>)> {
+    let file = AtomicFile::create(path)?;
+    let csv = path.to_ascii_lowercase().ends_with(".csv");
+    let writer = MovedWriter::new(BufWriter::new(file.file().try_clone()?), csv)?;
+    Ok((file, writer))
 }
 
 /// Runs OLD over `readers` through the batch engine and NEW on each

@@ -276,6 +276,15 @@ pub enum RecordProblem {
 }
 
 impl RecordError {
+    /// A record with one problem and no key to show.
+    pub fn one(row: usize, problem: RecordProblem) -> RecordError {
+        RecordError {
+            row,
+            key: None,
+            problems: vec![problem],
+        }
+    }
+
     /// The messages reported as the outcome's reasons.
     pub fn messages(&self) -> Vec<String> {
         self.problems

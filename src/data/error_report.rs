@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::error::{RecordError, RecordProblem};
+use super::writer::{key_text, write_csv_row};
 
 /// One line of the NDJSON report, fields in this order.
 #[derive(Serialize)]
@@ -41,26 +42,17 @@ impl<W: Write> ErrorReport<W> {
                 RecordProblem::Cell { column, problem } => (Some(column.as_str()), problem.value()),
                 _ => (None, None),
             };
-            let key = e.key.clone().unwrap_or(serde_json::Value::Null);
             if self.csv {
-                let key = match &key {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                let cells = [
+                let cells = vec![
                     e.row.to_string(),
-                    key,
+                    key_text(e.key.as_ref()),
                     column.unwrap_or("").to_string(),
                     value.unwrap_or("").to_string(),
                     message,
                 ];
-                let quoted: Vec<String> = cells
-                    .iter()
-                    .map(|c| quote_csv(&neutralize_formula(c)))
-                    .collect();
-                writeln!(self.out, "{}", quoted.join(","))?;
+                write_csv_row(&mut self.out, &neutralize_all(cells))?;
             } else {
+                let key = e.key.clone().unwrap_or(serde_json::Value::Null);
                 let line = Line {
                     row: e.row,
                     key,
@@ -95,10 +87,13 @@ pub fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn quote_csv(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_string()
-    }
+/// Cells with [`neutralize_formula`] applied to each.
+pub fn neutralize_all(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| match neutralize_formula(&c) {
+            std::borrow::Cow::Owned(escaped) => escaped,
+            std::borrow::Cow::Borrowed(_) => c,
+        })
+        .collect()
 }

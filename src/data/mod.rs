@@ -9,6 +9,7 @@ pub mod fast;
 pub mod generate;
 pub mod infer;
 pub mod reader;
+pub mod table;
 pub mod writer;
 
 pub use error::{DataError, RecordError};

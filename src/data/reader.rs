@@ -102,30 +102,63 @@ struct Other<'p> {
 impl Other<'_> {
     fn read_csv(&mut self, record: &csv::StringRecord, row: usize) {
         self.read = if self.missing.is_empty() {
-            let cells = self.columns.iter().map(|&c| record.get(c).map(Cell::Text));
+            let cells = csv_cells(&self.columns, record);
             convert_into(self.policy, row, cells, &mut self.values).map(|_| ())
         } else {
             Err(missing_columns(row, &self.missing))
         };
     }
 
-    fn read_json(&mut self, object: &serde_json::Map<String, serde_json::Value>, row: usize) {
-        let cells = self
-            .policy
-            .schema
-            .fields
-            .iter()
-            .map(|f| Some(Cell::Json(object.get(&f.column))));
+    fn read_json(&mut self, object: &JsonObject, row: usize) {
+        let cells = object_cells(self.policy, object);
         self.read = convert_into(self.policy, row, cells, &mut self.values).map(|_| ());
     }
 }
 
 /// The error of a record read by a schema whose columns the data lacks.
 fn missing_columns(row: usize, missing: &[String]) -> RecordError {
-    RecordError {
-        row,
-        key: None,
-        problems: vec![RecordProblem::MissingColumns(missing.to_vec())],
+    RecordError::one(row, RecordProblem::MissingColumns(missing.to_vec()))
+}
+
+/// A JSON record's fields by name.
+type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// The cells of a CSV record for each schema field, by column
+/// (`usize::MAX` or a column past the record's end: none).
+fn csv_cells<'a>(
+    columns: &'a [usize],
+    record: &'a csv::StringRecord,
+) -> impl Iterator<Item = Option<Cell<'a>>> + 'a {
+    columns.iter().map(|&c| record.get(c).map(Cell::Text))
+}
+
+/// The cells of a JSON object for each schema field, by column name.
+fn object_cells<'a>(
+    policy: &'a CheckedPolicy,
+    object: &'a JsonObject,
+) -> impl Iterator<Item = Option<Cell<'a>>> + 'a {
+    policy
+        .schema
+        .fields
+        .iter()
+        .map(|f| Some(Cell::Json(object.get(&f.column))))
+}
+
+/// The error of a JSON record that is not an object.
+fn not_an_object(row: usize, value: &serde_json::Value) -> RecordError {
+    let problem = RecordProblem::Malformed(format!(
+        "a record is a JSON object, found {}",
+        json_kind(value)
+    ));
+    RecordError::one(row, problem)
+}
+
+/// Sets `out` to the texts, reusing its strings' storage.
+fn set_texts<'a>(out: &mut Vec<String>, texts: impl ExactSizeIterator<Item = &'a str>) {
+    out.resize(texts.len(), String::new());
+    for (slot, text) in out.iter_mut().zip(texts) {
+        slot.clear();
+        slot.push_str(text);
     }
 }
 
@@ -142,12 +175,9 @@ struct Carried {
 impl Carried {
     /// The cells of a CSV record (empty where the record is short).
     fn read_csv(&mut self, record: &csv::StringRecord) {
-        if self.names.is_empty() {
-            return;
-        }
-        self.values.clear();
-        for &c in &self.columns {
-            self.values.push(record.get(c).unwrap_or("").to_string());
+        if !self.names.is_empty() {
+            let texts = self.columns.iter().map(|&c| record.get(c).unwrap_or(""));
+            set_texts(&mut self.values, texts);
         }
     }
 
@@ -158,7 +188,7 @@ impl Carried {
     }
 
     /// The values of a JSON object, as text (absent or `null`: empty).
-    fn read_json(&mut self, object: Option<&serde_json::Map<String, serde_json::Value>>) {
+    fn read_json(&mut self, object: Option<&JsonObject>) {
         if self.names.is_empty() {
             return;
         }
@@ -456,11 +486,7 @@ impl<'p> RecordReader<'p> {
                 self.carried.read_csv(record);
                 if let Some(problem) = broken.take(record.iter()) {
                     self.row += 1;
-                    let e = RecordError {
-                        row: self.row,
-                        key: None,
-                        problems: vec![problem],
-                    };
+                    let e = RecordError::one(self.row, problem);
                     self.other_fails(&e);
                     return Some(Ok(Err(e)));
                 }
@@ -474,7 +500,7 @@ impl<'p> RecordReader<'p> {
                 if !self.missing.is_empty() {
                     return Some(Ok(Err(missing_columns(self.row, &self.missing))));
                 }
-                let cells = columns.iter().map(|&c| record.get(c).map(Cell::Text));
+                let cells = csv_cells(columns, record);
                 Some(Ok(convert_into(self.policy, self.row, cells, values)))
             }
             Ok(false) => None,
@@ -515,25 +541,12 @@ impl<'p> RecordReader<'p> {
             )),
             Some(e) => {
                 self.row += 1;
-                let problems = vec![RecordProblem::Malformed(csv_message(&e))];
-                Ok(RecordError {
-                    row: self.row,
-                    key: None,
-                    problems,
-                })
+                let problem = RecordProblem::Malformed(csv_message(&e));
+                Ok(RecordError::one(self.row, problem))
             }
             None => {
                 self.row += 1;
-                let problem = RecordProblem::Ragged {
-                    expected: *width,
-                    found: record.len(),
-                };
-                let key = key_cell(self.policy, columns, record);
-                Ok(RecordError {
-                    row: self.row,
-                    key,
-                    problems: vec![problem],
-                })
+                Ok(ragged(self.policy, columns, *width, record, self.row))
             }
         }
     }
@@ -549,40 +562,18 @@ impl<'p> RecordReader<'p> {
         self.carried
             .read_json(value.as_ref().ok().and_then(|v| v.as_object()));
         let object = match value {
-            Ok(serde_json::Value::Object(map)) => map,
-            Ok(other) => {
-                let problem = RecordProblem::Malformed(format!(
-                    "a record is a JSON object, found {}",
-                    json_kind(&other)
-                ));
-                let e = RecordError {
-                    row: self.row,
-                    key: None,
-                    problems: vec![problem],
-                };
-                self.other_fails(&e);
-                return Err(e);
-            }
-            Err(message) => {
-                let e = RecordError {
-                    row: self.row,
-                    key: None,
-                    problems: vec![RecordProblem::Malformed(message)],
-                };
-                self.other_fails(&e);
-                return Err(e);
-            }
-        };
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            Ok(other) => Err(not_an_object(self.row, &other)),
+            Err(message) => Err(RecordError::one(
+                self.row,
+                RecordProblem::Malformed(message),
+            )),
+        }
+        .inspect_err(|e| self.other_fails(e))?;
         if let Some(other) = &mut self.other {
             other.read_json(&object, self.row);
         }
-        let cells = self
-            .policy
-            .schema
-            .fields
-            .iter()
-            .map(|f| Some(Cell::Json(object.get(&f.column))));
-        convert_record(self.policy, self.row, cells)
+        convert_record(self.policy, self.row, object_cells(self.policy, &object))
     }
 }
 
@@ -598,11 +589,7 @@ impl Iterator for RecordReader<'_> {
                     Ok(Line::Broken(problem)) => {
                         self.row += 1;
                         self.carried.empty();
-                        let e = RecordError {
-                            row: self.row,
-                            key: None,
-                            problems: vec![problem],
-                        };
+                        let e = RecordError::one(self.row, problem);
                         self.other_fails(&e);
                         return Some(Ok(Err(e)));
                     }
@@ -693,22 +680,9 @@ pub fn read_json_object(
     values: &mut Vec<Datum>,
 ) -> Result<(), RecordError> {
     let serde_json::Value::Object(object) = lead else {
-        let problem = RecordProblem::Malformed(format!(
-            "a record is a JSON object, found {}",
-            json_kind(lead)
-        ));
-        return Err(RecordError {
-            row: 1,
-            key: None,
-            problems: vec![problem],
-        });
+        return Err(not_an_object(1, lead));
     };
-    let cells = policy
-        .schema
-        .fields
-        .iter()
-        .map(|f| Some(Cell::Json(object.get(&f.column))));
-    convert_into(policy, 1, cells, values).map(|_| ())
+    convert_into(policy, 1, object_cells(policy, object), values).map(|_| ())
 }
 
 /// Which CSV column feeds which schema field, for converting raw records
@@ -724,11 +698,9 @@ pub struct CsvLayout {
 impl CsvLayout {
     /// The text of each carried column of a raw record, into `out`.
     pub fn carried_into(&self, record: &csv::StringRecord, out: &mut Vec<String>) {
-        out.clear();
-        out.extend(
-            self.carried
-                .iter()
-                .map(|&c| record.get(c).unwrap_or("").to_string()),
+        set_texts(
+            out,
+            self.carried.iter().map(|&c| record.get(c).unwrap_or("")),
         );
     }
 
@@ -741,19 +713,29 @@ impl CsvLayout {
         values: &mut Vec<Datum>,
     ) -> Result<usize, RecordError> {
         if record.len() != self.width {
-            let problem = RecordProblem::Ragged {
-                expected: self.width,
-                found: record.len(),
-            };
-            let key = key_cell(policy, &self.columns, record);
-            return Err(RecordError {
-                row,
-                key,
-                problems: vec![problem],
-            });
+            return Err(ragged(policy, &self.columns, self.width, record, row));
         }
-        let cells = self.columns.iter().map(|&c| record.get(c).map(Cell::Text));
-        convert_into(policy, row, cells, values)
+        convert_into(policy, row, csv_cells(&self.columns, record), values)
+    }
+}
+
+/// The error of a CSV record whose cell count is not the header's, with
+/// its key when that cell reads.
+fn ragged(
+    policy: &CheckedPolicy,
+    columns: &[usize],
+    width: usize,
+    record: &csv::StringRecord,
+    row: usize,
+) -> RecordError {
+    let problem = RecordProblem::Ragged {
+        expected: width,
+        found: record.len(),
+    };
+    RecordError {
+        row,
+        key: key_cell(policy, columns, record),
+        problems: vec![problem],
     }
 }
 
@@ -802,7 +784,6 @@ fn duplicate_columns(policy: &CheckedPolicy, headers: &[String]) -> Vec<String> 
     out
 }
 
-/// Each schema field's column index; every missing column is reported at once.
 /// Each field's column by the header names, `usize::MAX` where the
 /// data has none; and the columns it lacks.
 fn columns_by_name(policy: &CheckedPolicy, headers: &[String]) -> (Vec<usize>, Vec<String>) {
@@ -824,6 +805,7 @@ fn columns_by_name(policy: &CheckedPolicy, headers: &[String]) -> (Vec<usize>, V
     (columns, missing)
 }
 
+/// Each schema field's column index; every missing column is reported at once.
 fn match_columns(
     policy: &CheckedPolicy,
     headers: &[String],

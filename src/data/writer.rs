@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::error_report::neutralize_formula;
+use super::error_report::neutralize_all;
 use crate::eval::outcome::Outcome;
 use crate::insight::{Known, OutcomeSpec};
 
@@ -227,16 +227,11 @@ impl Columns {
     /// The cells of a CSV line, formulas escaped if asked.
     fn csv_cells(&self, o: &Outcome) -> Vec<String> {
         let cells = self.cells(o);
-        if !self.escape_formulas {
-            return cells;
+        if self.escape_formulas {
+            neutralize_all(cells)
+        } else {
+            cells
         }
-        cells
-            .into_iter()
-            .map(|c| match neutralize_formula(&c) {
-                std::borrow::Cow::Owned(escaped) => escaped,
-                std::borrow::Cow::Borrowed(_) => c,
-            })
-            .collect()
     }
 
     fn cells(&self, o: &Outcome) -> Vec<String> {
@@ -251,11 +246,9 @@ impl Columns {
         for col in &self.chosen {
             match col {
                 Column::Row => c.push(o.row.to_string()),
-                Column::Key if self.key.is_some() => c.push(match o.key.as_ref().map(|(_, v)| v) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Null) | None => String::new(),
-                    Some(v) => v.to_string(),
-                }),
+                Column::Key if self.key.is_some() => {
+                    c.push(key_text(o.key.as_ref().map(|(_, v)| v)))
+                }
                 Column::Key => {}
                 Column::Status => c.push(o.status.as_str().to_string()),
                 Column::Tier => c.push(o.tier.clone().unwrap_or_default()),
@@ -468,7 +461,17 @@ pub fn outcome_line(
     }
 }
 
-fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
+/// A key as a CSV (or table) cell: a text as it is, nothing for none.
+pub fn key_text(key: Option<&serde_json::Value>) -> String {
+    match key {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// One CSV line of `cells`, each quoted where it must be.
+pub fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
@@ -482,37 +485,12 @@ fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// An aligned table for a terminal: each cell made printable first, so a
-/// key holding a line break or an escape sequence shows as `\u{a}` or
-/// `\u{1b}` instead of forging a row or driving the terminal.
+/// An aligned table for a terminal ([`super::table::Table`]), an empty
+/// cell shown as `-`.
 fn write_table<W: Write>(out: &mut W, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
-    let printable = |cells: &[String]| -> Vec<String> {
-        cells
-            .iter()
-            .map(|c| crate::printable::escape(c).into_owned())
-            .collect()
-    };
-    let header = printable(header);
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| printable(r)).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}", w = *w))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    writeln!(out, "{}", line(&header))?;
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    writeln!(out, "{}", line(&rule))?;
-    for row in &rows {
-        let shown: Vec<String> = row
+    let mut table = super::table::Table::new(header.to_vec()).listing();
+    for row in rows {
+        let shown = row
             .iter()
             .map(|c| {
                 if c.is_empty() {
@@ -522,7 +500,7 @@ fn write_table<W: Write>(out: &mut W, header: &[String], rows: &[Vec<String>]) -
                 }
             })
             .collect();
-        writeln!(out, "{}", line(&shown))?;
+        table.row(shown);
     }
-    Ok(())
+    out.write_all(table.render(false).as_bytes())
 }

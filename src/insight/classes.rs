@@ -175,20 +175,11 @@ fn json_rows(rows: &[ClassCounts], label: &str, with_outcome: bool, base: Option
                 row.insert(label.to_string(), json!(c.class));
                 row.insert("leads".to_string(), json!(c.split.leads()));
                 if with_outcome {
-                    outcome_fields(&mut row, &c.split, base);
+                    c.split.json_into(&mut row);
+                    row.insert("lift".to_string(), json!(c.split.lift(base)));
                 }
                 Value::Object(row)
             })
             .collect(),
     )
-}
-
-/// `positive`, `negative`, `unknown`, `rate` and `lift` of a split, into
-/// a JSON object.
-pub fn outcome_fields(row: &mut serde_json::Map<String, Value>, split: &Split, base: Option<f64>) {
-    row.insert("positive".to_string(), json!(split.positive));
-    row.insert("negative".to_string(), json!(split.negative));
-    row.insert("unknown".to_string(), json!(split.unknown));
-    row.insert("rate".to_string(), json!(split.rate()));
-    row.insert("lift".to_string(), json!(split.lift(base)));
 }

@@ -9,9 +9,9 @@
 
 use serde_json::{json, Value};
 
-use super::classes::{outcome_fields, STATUS_CLASSES};
-use super::table::Table;
+use super::classes::STATUS_CLASSES;
 use super::{percent, Class, Known, OutcomeSpec, Split};
+use crate::data::table::Table;
 use crate::eval::Decision;
 use crate::Policy;
 
@@ -253,7 +253,6 @@ impl<'p> Diff<'p> {
     /// an outcome, each move's and class's conversion too.
     pub fn json(&self, outcome: Option<&OutcomeSpec>) -> Value {
         let with_outcome = outcome.is_some();
-        let base = self.all().rate();
         let mut moves = Vec::new();
         for (from, from_name) in self.names.iter().enumerate() {
             for (to, to_name) in self.names.iter().enumerate() {
@@ -266,8 +265,7 @@ impl<'p> Diff<'p> {
                 row.insert("to".into(), json!(to_name));
                 row.insert("leads".into(), json!(split.leads()));
                 if with_outcome {
-                    outcome_fields(&mut row, &split, base);
-                    row.remove("lift");
+                    split.json_into(&mut row);
                 }
                 moves.push(Value::Object(row));
             }
@@ -295,11 +293,7 @@ impl<'p> Diff<'p> {
         doc.insert("leads".into(), json!(self.leads));
         doc.insert("changed".into(), json!(self.changed));
         if let Some(spec) = outcome {
-            let mut o = serde_json::Map::new();
-            o.insert("spec".into(), json!(spec.text));
-            outcome_fields(&mut o, &self.all(), base);
-            o.remove("lift");
-            doc.insert("outcome".into(), Value::Object(o));
+            doc.insert("outcome".into(), self.all().outcome_json(spec));
         }
         doc.insert("moves".into(), Value::Array(moves));
         doc.insert("classes".into(), Value::Array(classes));
@@ -336,15 +330,7 @@ impl<'p> Diff<'p> {
             self.leads, self.changed
         ));
         if let Some(spec) = outcome {
-            let all = self.all();
-            out.push_str(&format!(
-                "\noutcome {}: {} positive, {} negative, {} unknown; rate {}\n",
-                crate::printable::escape(&spec.text),
-                all.positive,
-                all.negative,
-                all.unknown,
-                percent(all.rate())
-            ));
+            out.push_str(&format!("\n{}\n", self.all().outcome_line(spec)));
         }
         out.push_str(if markdown {
             "\nMoves (rows: old class, columns: new class"

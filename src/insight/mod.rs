@@ -16,7 +16,6 @@ pub mod moved;
 pub mod scores;
 pub mod spec;
 pub mod sweep;
-pub mod table;
 
 pub use classes::{Class, ClassCounts, Classes};
 pub use spec::{Known, OutcomeSpec, SpecError};
@@ -67,6 +66,37 @@ impl Split {
     /// outcome); `None` when either is undefined or `base` is 0.
     pub fn lift(&self, base: Option<f64>) -> Option<f64> {
         lift(self.rate(), base)
+    }
+
+    /// `positive`, `negative`, `unknown` and `rate`, into a JSON object.
+    pub fn json_into(&self, row: &mut serde_json::Map<String, serde_json::Value>) {
+        use serde_json::json;
+        row.insert("positive".to_string(), json!(self.positive));
+        row.insert("negative".to_string(), json!(self.negative));
+        row.insert("unknown".to_string(), json!(self.unknown));
+        row.insert("rate".to_string(), json!(self.rate()));
+    }
+
+    /// Every lead's outcome as a report's `outcome` object: the spec and
+    /// the counts.
+    pub fn outcome_json(&self, spec: &OutcomeSpec) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        o.insert("spec".into(), serde_json::json!(spec.text));
+        self.json_into(&mut o);
+        serde_json::Value::Object(o)
+    }
+
+    /// Every lead's outcome for people: `outcome SPEC: P positive, N
+    /// negative, U unknown; rate R`.
+    pub fn outcome_line(&self, spec: &OutcomeSpec) -> String {
+        format!(
+            "outcome {}: {} positive, {} negative, {} unknown; rate {}",
+            crate::printable::escape(&spec.text),
+            self.positive,
+            self.negative,
+            self.unknown,
+            percent(self.rate())
+        )
     }
 }
 

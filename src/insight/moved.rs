@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::diff::Described;
-use crate::data::error_report::neutralize_formula;
+use crate::data::error_report::neutralize_all;
+use crate::data::writer::{key_text, write_csv_row};
 
 /// The columns of a moved lead, in order.
 pub const MOVED_COLUMNS: [&str; 10] = [
@@ -60,14 +61,9 @@ impl<W: Write> MovedWriter<W> {
         }
         let text = |v: Option<&str>| v.unwrap_or("").to_string();
         let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let key = match key {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        let cells = [
+        let cells = vec![
             row.to_string(),
-            key,
+            key_text(Some(key)),
             old.class.clone(),
             new.class.clone(),
             number(old.score),
@@ -77,18 +73,7 @@ impl<W: Write> MovedWriter<W> {
             text(old.route.as_deref()),
             text(new.route.as_deref()),
         ];
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                self.out.write_all(b",")?;
-            }
-            let cell = neutralize_formula(cell);
-            if cell.contains([',', '"', '\n', '\r']) {
-                write!(self.out, "\"{}\"", cell.replace('"', "\"\""))?;
-            } else {
-                self.out.write_all(cell.as_bytes())?;
-            }
-        }
-        self.out.write_all(b"\n")
+        write_csv_row(&mut self.out, &neutralize_all(cells))
     }
 
     /// Flushes and returns the output.

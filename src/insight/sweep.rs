@@ -7,9 +7,9 @@
 
 use serde_json::{json, Value};
 
-use super::table::Table;
 use super::{bar, lift, percent, rate, times, Known, Split};
 use crate::check::tir::{TExpr, TKind};
+use crate::data::table::Table;
 use crate::eval::{Decision, Status};
 use crate::syntax::ast::CompareOp;
 use crate::value::Datum;

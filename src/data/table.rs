@@ -1,7 +1,9 @@
-//! Tables for people: aligned columns on a terminal, or markdown for a
+//! Tables for people: aligned columns on a terminal (`lq eval --format
+//! table`, the reports of `lq diff` and `lq sweep`), or markdown for a
 //! pull-request comment. Every cell is made printable first (and `|`
-//! escaped in markdown), so a name cannot break the table or drive the
-//! terminal.
+//! escaped in markdown), so a key holding a line break or an escape
+//! sequence shows as `\u{a}` or `\u{1b}` instead of forging a row or
+//! driving the terminal.
 
 /// A table: a header and rows of cells.
 #[derive(Clone, Debug, Default)]
@@ -11,6 +13,11 @@ pub struct Table {
     /// Columns aligned to the left (the first always is; the others are
     /// numbers, to the right, unless named here).
     left: Vec<usize>,
+    /// Every column aligned to the left.
+    all_left: bool,
+    /// A line of dashes under the header (on a terminal; markdown always
+    /// has its own).
+    ruled: bool,
 }
 
 impl Table {
@@ -20,7 +27,17 @@ impl Table {
             header,
             rows: Vec::new(),
             left: vec![0],
+            all_left: false,
+            ruled: false,
         }
+    }
+
+    /// Aligns every column to the left, with a line of dashes under the
+    /// header: a listing of records rather than of figures.
+    pub fn listing(mut self) -> Table {
+        self.all_left = true;
+        self.ruled = true;
+        self
     }
 
     /// Aligns these columns to the left too (bars, notes).
@@ -64,7 +81,7 @@ impl Table {
                 .zip(&widths)
                 .enumerate()
                 .map(|(i, (c, w))| {
-                    if self.left.contains(&i) {
+                    if self.is_left(i) {
                         format!("{c:<w$}")
                     } else {
                         format!("{c:>w$}")
@@ -79,13 +96,18 @@ impl Table {
         };
         let mut out = line(&header);
         out.push('\n');
+        if self.ruled && !markdown {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            out.push_str(&line(&rule));
+            out.push('\n');
+        }
         if markdown {
             let rule: Vec<String> = widths
                 .iter()
                 .enumerate()
                 .map(|(i, w)| {
                     let dashes = "-".repeat((*w).max(3) - 1);
-                    if self.left.contains(&i) {
+                    if self.is_left(i) {
                         format!("{dashes}-")
                     } else {
                         format!("{dashes}:")
@@ -105,5 +127,9 @@ impl Table {
             out.push('\n');
         }
         out
+    }
+
+    fn is_left(&self, column: usize) -> bool {
+        self.all_left || self.left.contains(&column)
     }
 }

@@ -1,6 +1,7 @@
 //! The whole pipeline behind one type: load a policy (parse → check →
 //! compile) once, then evaluate any number of records.
 
+use crate::check::recovery::explained;
 use crate::check::types::Type;
 use crate::check::{check, check_expr, tir::CheckedPolicy, CheckError};
 use crate::compile::plan::Node;
@@ -8,7 +9,7 @@ use crate::compile::{compile, compile_expr, Compiled};
 use crate::eval::interp::{eval, Env};
 use crate::eval::{decide, Datum, Decision, Outcome};
 use crate::source::Source;
-use crate::syntax::{ast, parse, parse_expr};
+use crate::syntax::{ast, parse_expr, parse_recovering};
 use crate::Error;
 
 /// Why a lead given on the command line (`lq explain --lead`) cannot be
@@ -88,10 +89,11 @@ impl Loaded {
 impl Policy {
     /// Parses, checks and compiles a policy, keeping every diagnostic.
     pub fn load(source: Source) -> Loaded {
-        let ast = match parse(&source.text) {
-            Ok(ast) => ast,
-            Err(errors) => {
-                let diagnostics = errors.into_iter().map(Error::from).collect();
+        let parsed = parse_recovering(&source.text);
+        let ast = match parsed.policy {
+            Some(ast) if parsed.errors.is_empty() => ast,
+            ast => {
+                let diagnostics = Self::recovered(&source, ast, parsed.errors, &parsed.broken);
                 return Loaded {
                     source,
                     diagnostics,
@@ -129,6 +131,35 @@ impl Policy {
             diagnostics,
             policy,
         }
+    }
+
+    /// The diagnostics of a policy with syntax errors: those errors, and the
+    /// check errors of the declarations that parsed which no broken
+    /// declaration explains (warnings are left out: they would be guesses
+    /// about a policy that is not all there).
+    fn recovered(
+        source: &Source,
+        ast: Option<ast::Policy>,
+        syntax: Vec<crate::syntax::ParseError>,
+        broken: &[crate::syntax::split::Broken],
+    ) -> Vec<Error> {
+        let mut diagnostics: Vec<(usize, Error)> = syntax
+            .into_iter()
+            .map(|e| (e.span().start, Error::from(e)))
+            .collect();
+        if let Some(ast) = ast {
+            let checked = check(&ast).diagnostics.into_iter();
+            let checked = checked.filter(|d| !d.is_warning() && !explained(d, broken));
+            // An invisible character may well be why a line does not parse.
+            let invisible = crate::check::invisible_characters(&source.text);
+            diagnostics.extend(
+                checked
+                    .chain(invisible)
+                    .map(|d| (d.primary_span().start, Error::from(d))),
+            );
+        }
+        diagnostics.sort_by_key(|(at, _)| *at);
+        diagnostics.into_iter().map(|(_, d)| d).collect()
     }
 
     /// Loads a policy from text; `Err` holds every error (warnings are kept

@@ -214,3 +214,52 @@ fn every_problem_is_reported_in_one_run_in_source_order() {
         ]
     );
 }
+
+/// Syntax errors in several declarations are all reported, with the name
+/// and type errors of the declarations that parsed, in one run; names a
+/// broken declaration explains are not reported twice.
+#[test]
+fn every_syntax_error_is_reported_in_one_run() {
+    let (_, codes, errors, warnings) =
+        diagnose(Path::new("tests/cases/parse/several-syntax-errors.lq"));
+    assert_eq!(
+        codes,
+        [
+            "lq::syntax",
+            "lq::unknown_variant",
+            "lq::syntax",
+            "lq::unknown_variant",
+            "lq::unknown_tier",
+            "lq::unknown_name"
+        ]
+    );
+    assert_eq!((errors, warnings), (6, 0));
+    let (rendered, codes, _, _) = diagnose(Path::new(
+        "tests/cases/parse/broken-declarations-explain-names.lq",
+    ));
+    assert_eq!(
+        codes,
+        ["lq::syntax", "lq::syntax", "lq::syntax", "lq::unknown_name"]
+    );
+    assert!(rendered.contains("unknown name `visitz`"), "{rendered}");
+}
+
+/// A declaration after a broken one still parses when its first word is
+/// on the broken one's last line's next line, however the broken one ends.
+#[test]
+fn recovery_resumes_at_the_next_declaration() {
+    let text = "schema { id: int key  n: int }\ntiers A\n\
+                rule r: when n > then tier A\n\
+                score s {\n  +1 when n > 1\n\
+                when n > 2 then tier Z\n\
+                otherwise tier A\n";
+    let loaded = Policy::load(Source::new("r.lq", text));
+    let codes: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.code().map(|c| c.to_string()).unwrap_or_default())
+        .collect();
+    // The missing operand, the unclosed score block, and the unknown tier
+    // of the rule after it.
+    assert_eq!(codes, ["lq::syntax", "lq::syntax", "lq::unknown_tier"]);
+}

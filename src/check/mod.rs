@@ -11,6 +11,7 @@ pub mod error;
 mod lint;
 pub mod patterns;
 mod records;
+pub mod recovery;
 pub mod tir;
 mod typeck;
 pub mod types;

@@ -7,6 +7,7 @@ mod expected;
 pub mod limits;
 pub mod parser;
 mod rule_names;
+pub mod split;
 
 pub use error::ParseError;
-pub use parser::{parse, parse_expr};
+pub use parser::{parse, parse_expr, parse_recovering, Parsed};

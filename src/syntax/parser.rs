@@ -7,6 +7,7 @@ use pest::Parser as _;
 use super::ast::*;
 use super::error::ParseError;
 use super::rule_names::is_keyword;
+use super::split::Broken;
 use crate::source::{Span, Spanned};
 
 mod generated {
@@ -40,24 +41,147 @@ fn run_pest(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, 
 
 /// Parses a policy's text into its syntax tree, or every error found.
 pub fn parse(text: &str) -> Result<Policy, Vec<ParseError>> {
-    super::limits::check_size(text).map_err(|e| vec![e])?;
-    super::depth::check_depth(text).map_err(|e| vec![e])?;
-    let mut pairs = run_pest(Rule::policy, text)?;
-    let mut lower = Lower::new(text);
-    let items = match pairs.next() {
-        Some(policy) => policy
-            .into_inner()
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .map(|p| lower.item(p))
-            .collect(),
-        None => Vec::new(),
-    };
-    if !lower.errors.is_empty() {
-        return Err(lower.errors);
+    let parsed = parse_recovering(text);
+    match parsed.policy {
+        Some(policy) if parsed.errors.is_empty() => Ok(policy),
+        _ => Err(parsed.errors),
     }
+}
+
+/// The most syntax errors one run reports; the text after the last is
+/// left unparsed (and counted as broken).
+pub const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// A policy parsed with error recovery: the declarations that parsed, every
+/// syntax error, and a summary of each declaration that did not parse.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// The declarations that parsed, in source order; `None` when the text
+    /// could not be parsed at all (a size limit).
+    pub policy: Option<Policy>,
+    /// Every syntax error, in source order.
+    pub errors: Vec<ParseError>,
+    /// The declarations that failed to parse.
+    pub broken: Vec<Broken>,
+}
+
+/// Parses a policy, recovering from syntax errors at declaration
+/// boundaries: a declaration that does not parse is reported and skipped,
+/// and parsing resumes at the next declaration, so one run reports every
+/// syntax error and keeps every declaration that parsed.
+///
+/// A policy without errors parses in one pass of the grammar; each error
+/// costs one more pass over the text after it.
+pub fn parse_recovering(text: &str) -> Parsed {
+    let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
+    if let Err(e) = limits {
+        return Parsed {
+            policy: None,
+            errors: vec![e],
+            broken: vec![Broken::new(text, Span::new(0, text.len()))],
+        };
+    }
+    let mut lower = Lower::new(text);
+    let mut items = Vec::new();
+    let mut broken = Vec::new();
+    let mut failed = Vec::new();
+    let mut syntax = Vec::new();
+    let mut bounds: Option<Vec<usize>> = None;
+    let mut pos = 0;
+    loop {
+        let blanked;
+        let input = if pos == 0 {
+            text
+        } else {
+            blanked = blank_before(text, pos);
+            blanked.as_str()
+        };
+        let error = match run_pest(Rule::policy, input) {
+            Ok(pairs) => {
+                lower.items(pairs, &mut items, &mut failed);
+                break;
+            }
+            Err(mut errors) => match errors.pop() {
+                Some(e) => e,
+                None => break,
+            },
+        };
+        let bounds = bounds.get_or_insert_with(|| super::split::boundaries(text));
+        let at = error.span().start.clamp(pos, text.len());
+        // The declaration the error is in starts at the last boundary
+        // before it (an error right at a boundary, such as a missing
+        // `then` found at the next line's `let`, belongs to the one before).
+        let mut start = bounds
+            .iter()
+            .rev()
+            .find(|&&b| b < at && b >= pos)
+            .copied()
+            .unwrap_or(pos);
+        let next = bounds
+            .iter()
+            .find(|&&b| b >= at && b > start)
+            .copied()
+            .unwrap_or(text.len());
+        // What comes before it parses; if it does not (a boundary the
+        // scanner guessed wrong), the broken stretch starts earlier.
+        while start > pos {
+            match run_pest_quiet(&input[..start]) {
+                Some(pairs) => {
+                    lower.items(pairs, &mut items, &mut failed);
+                    break;
+                }
+                None => {
+                    start = bounds
+                        .iter()
+                        .rev()
+                        .find(|&&b| b < start && b >= pos)
+                        .copied()
+                        .unwrap_or(pos);
+                }
+            }
+        }
+        syntax.push(error);
+        broken.push(Broken::new(text, Span::new(start, next)));
+        pos = next;
+        if pos >= text.len() {
+            break;
+        }
+        if syntax.len() >= MAX_SYNTAX_ERRORS {
+            broken.push(Broken::new(text, Span::new(pos, text.len())));
+            break;
+        }
+    }
+    broken.extend(failed.into_iter().map(|span| Broken::new(text, span)));
+    broken.sort_by_key(|b| b.span.start);
+    let mut errors = syntax;
+    errors.append(&mut lower.errors);
+    errors.sort_by_key(|e| e.span().start);
     let policy = Policy { items };
-    super::limits::check_rules(&policy).map_err(|e| vec![e])?;
-    Ok(policy)
+    if let Err(e) = super::limits::check_rules(&policy) {
+        errors.push(e);
+        errors.sort_by_key(|e| e.span().start);
+    }
+    Parsed {
+        policy: Some(policy),
+        errors,
+        broken,
+    }
+}
+
+/// `text` with every byte before `pos` turned into a space: the grammar
+/// skips it as white space, and every offset stays the same.
+fn blank_before(text: &str, pos: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.extend(std::iter::repeat_n(' ', pos));
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Runs the grammar over a stretch expected to parse, without the detailed
+/// error (not needed: the caller only asks whether it parses).
+fn run_pest_quiet(text: &str) -> Option<pest::iterators::Pairs<'_, Rule>> {
+    pest::set_error_detail(false);
+    LqParser::parse(Rule::policy, text).ok()
 }
 
 /// Parses a single expression (for the REPL and tests).
@@ -162,6 +286,31 @@ impl<'t> Lower<'t> {
 }
 
 impl Lower<'_> {
+    /// Lowers the declarations of a parsed `policy` into `items`; one that
+    /// parses but cannot be lowered (a number too large, an arithmetic
+    /// chain too long) is left out, its span added to `failed`.
+    fn items(
+        &mut self,
+        mut pairs: pest::iterators::Pairs<'_, Rule>,
+        items: &mut Vec<Item>,
+        failed: &mut Vec<Span>,
+    ) {
+        if let Some(policy) = pairs.next() {
+            for pair in policy.into_inner() {
+                if pair.as_rule() != Rule::EOI {
+                    let errors = self.errors.len();
+                    let span = span_of(&pair);
+                    let item = self.item(pair);
+                    if self.errors.len() == errors {
+                        items.push(item);
+                    } else {
+                        failed.push(span);
+                    }
+                }
+            }
+        }
+    }
+
     fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
         let span = span_of(&pair);
         match pair.as_rule() {

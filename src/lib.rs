@@ -36,8 +36,12 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod ide;
 pub mod insight;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 mod policy;
+pub(crate) use policy::reported;
 pub mod printable;
 pub mod report;
 pub mod source;

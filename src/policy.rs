@@ -86,6 +86,38 @@ impl Loaded {
     }
 }
 
+/// The diagnostics `lq check` reports for a policy's text: its syntax
+/// errors, then the check diagnostics of the declarations that parsed
+/// (`None` when nothing could be parsed), and invisible characters, in
+/// source order. With syntax errors, the check errors a broken declaration
+/// explains are left out, and so are warnings: they would be guesses about
+/// a policy that is not all there.
+pub(crate) fn reported(
+    text: &str,
+    syntax: Vec<crate::syntax::ParseError>,
+    checked: Option<Vec<CheckError>>,
+    broken: &[crate::syntax::split::Broken],
+) -> Vec<Error> {
+    let clean = syntax.is_empty();
+    let mut out: Vec<(usize, bool, Error)> = syntax
+        .into_iter()
+        .map(|e| (e.span().start, false, Error::from(e)))
+        .collect();
+    if let Some(checked) = checked {
+        let kept = checked
+            .into_iter()
+            .filter(|d| clean || !d.is_warning() && !explained(d, broken));
+        // An invisible character may well be why a line does not parse.
+        let invisible = crate::check::invisible_characters(text);
+        out.extend(
+            kept.chain(invisible)
+                .map(|d| (d.primary_span().start, d.is_warning(), Error::from(d))),
+        );
+    }
+    out.sort_by_key(|(at, warning, _)| (*at, *warning));
+    out.into_iter().map(|(_, _, d)| d).collect()
+}
+
 impl Policy {
     /// Parses, checks and compiles a policy, keeping every diagnostic.
     pub fn load(source: Source) -> Loaded {
@@ -93,7 +125,8 @@ impl Policy {
         let ast = match parsed.policy {
             Some(ast) if parsed.errors.is_empty() => ast,
             ast => {
-                let diagnostics = Self::recovered(&source, ast, parsed.errors, &parsed.broken);
+                let checked = ast.map(|ast| check(&ast).diagnostics);
+                let diagnostics = reported(&source.text, parsed.errors, checked, &parsed.broken);
                 return Loaded {
                     source,
                     diagnostics,
@@ -131,35 +164,6 @@ impl Policy {
             diagnostics,
             policy,
         }
-    }
-
-    /// The diagnostics of a policy with syntax errors: those errors, and the
-    /// check errors of the declarations that parsed which no broken
-    /// declaration explains (warnings are left out: they would be guesses
-    /// about a policy that is not all there).
-    fn recovered(
-        source: &Source,
-        ast: Option<ast::Policy>,
-        syntax: Vec<crate::syntax::ParseError>,
-        broken: &[crate::syntax::split::Broken],
-    ) -> Vec<Error> {
-        let mut diagnostics: Vec<(usize, Error)> = syntax
-            .into_iter()
-            .map(|e| (e.span().start, Error::from(e)))
-            .collect();
-        if let Some(ast) = ast {
-            let checked = check(&ast).diagnostics.into_iter();
-            let checked = checked.filter(|d| !d.is_warning() && !explained(d, broken));
-            // An invisible character may well be why a line does not parse.
-            let invisible = crate::check::invisible_characters(&source.text);
-            diagnostics.extend(
-                checked
-                    .chain(invisible)
-                    .map(|d| (d.primary_span().start, Error::from(d))),
-            );
-        }
-        diagnostics.sort_by_key(|(at, _)| *at);
-        diagnostics.into_iter().map(|(_, d)| d).collect()
     }
 
     /// Loads a policy from text; `Err` holds every error (warnings are kept

@@ -14,6 +14,7 @@ mod records;
 pub mod recovery;
 pub mod tir;
 mod typeck;
+pub use typeck::FUNCTIONS;
 pub mod types;
 
 use std::collections::HashMap;

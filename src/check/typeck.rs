@@ -10,7 +10,8 @@ use crate::source::Span;
 use crate::syntax::ast::{ArithOp, CompareOp, Expr, ExprKind, Number, TextOp};
 use crate::value::Datum;
 
-const FUNCTIONS: &[&str] = &[
+/// The functions of expressions.
+pub const FUNCTIONS: &[&str] = &[
     "lower",
     "trim",
     "count",

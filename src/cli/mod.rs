@@ -15,6 +15,8 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod progress;
 mod render;
 mod repl;
@@ -83,6 +85,9 @@ enum Command {
     Schema(schema::Args),
     /// Write synthetic leads for a policy's schema (for benchmarks and trials).
     Generate(generate::Args),
+    /// Run the language server for editors (diagnostics, completion, hover, rename, ...) over stdio.
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
 }
 
 /// Runs the command line.
@@ -118,6 +123,8 @@ pub fn run() -> ExitCode {
         Command::Repl(args) => repl::run(args, &style),
         Command::Schema(args) => schema::run(args, &style),
         Command::Generate(args) => generate::run(args, &style),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(args, &style),
     };
     out::flush();
     exit.into()

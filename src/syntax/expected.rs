@@ -334,7 +334,8 @@ fn general_help(expected: &str) -> Option<String> {
     }
 }
 
-fn is_reserved(word: &str) -> bool {
+/// Whether `word` is a reserved keyword (never a name).
+pub fn is_reserved(word: &str) -> bool {
     use pest::Parser as _;
     !word.is_empty()
         && super::parser::LqParser::parse(super::parser::Rule::keyword, word)

@@ -10,4 +10,5 @@ mod rule_names;
 pub mod split;
 
 pub use error::ParseError;
+pub use expected::is_reserved;
 pub use parser::{parse, parse_expr, parse_recovering, Parsed};

@@ -66,53 +66,7 @@ impl Names {
     }
 }
 
-const KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "between",
-    "contains",
-    "starts with",
-    "ends with",
-    "matches",
-    "before",
-    "after",
-    "within",
-    "is missing",
-    "is present",
-    "ago",
-    "days",
-    "true",
-    "false",
-    "when",
-    "then",
-    "tier",
-    "route",
-    "per",
-    "because",
-    "let",
-    "rule",
-    "otherwise",
-    "disqualify",
-    "score",
-    "enum",
-    "lead",
-    "test",
-    "given",
-    "expect",
-];
-
-const FUNCTIONS: &[&str] = &[
-    "lower(",
-    "trim(",
-    "count(",
-    "days_since(",
-    "coalesce(",
-    "min(",
-    "max(",
-    "round(",
-];
+use lq::ide::complete::{expected_enum_name, FUNCTIONS, KEYWORDS};
 
 /// The rustyline helper.
 pub struct LqHelper {
@@ -154,7 +108,7 @@ impl LqHelper {
             None => {
                 let mut all: Vec<String> = names.names.clone();
                 all.extend(KEYWORDS.iter().map(|k| k.to_string()));
-                all.extend(FUNCTIONS.iter().map(|f| f.to_string()));
+                all.extend(FUNCTIONS.iter().map(|f| format!("{f}(")));
                 all.extend(names.variants.iter().cloned());
                 all
             }
@@ -172,26 +126,7 @@ impl LqHelper {
 /// The variants expected after `x =`, `x !=`, `x in [` ... where `x` has an
 /// enum type.
 fn expected_enum(before: &str, names: &Names) -> Option<Vec<String>> {
-    let mut rest = before.trim_end();
-    // Inside a list: skip the items already written.
-    if let Some(open) = rest.rfind('[') {
-        if !rest[open..].contains(']') {
-            rest = rest[..open].trim_end();
-        }
-    }
-    let rest = rest
-        .strip_suffix("!=")
-        .or_else(|| rest.strip_suffix("=="))
-        .or_else(|| rest.strip_suffix('='))
-        .or_else(|| {
-            rest.strip_suffix(" in")
-                .map(|r| r.strip_suffix(" not").unwrap_or(r))
-        })?
-        .trim_end();
-    let name_start = rest
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
-    let name = &rest[name_start..];
+    let name = expected_enum_name(before)?;
     names
         .enum_names
         .iter()

@@ -1,0 +1,168 @@
+//! Editor support, independent of any protocol: one [`Analysis`] of a
+//! policy's text answers what an editor asks — diagnostics, completion,
+//! hover, definitions and references, rename, outline, folding, semantic
+//! colouring, quick fixes and test results — by byte offsets. The language
+//! server (`lq lsp`, [`crate::lsp`]) turns those into protocol messages.
+//!
+//! An analysis works on any text: a half-typed policy parses with error
+//! recovery, and every declaration that parsed is indexed and checked.
+
+pub mod complete;
+pub mod fixes;
+pub mod hover;
+pub mod index;
+pub mod outline;
+pub mod rename;
+pub mod tokens;
+
+use crate::check::{check, tir::CheckedPolicy};
+use crate::source::{Source, Span};
+use crate::syntax::{ast, parse_recovering, split::Broken};
+use crate::{Error, Policy};
+
+pub use index::{Index, Occurrence, Symbol, SymbolKind};
+
+/// Everything an editor needs to know about one version of a policy.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The text analysed.
+    pub text: String,
+    /// The declarations that parsed (empty when a size limit was hit).
+    pub ast: ast::Policy,
+    /// The declarations that did not parse.
+    pub broken: Vec<Broken>,
+    /// Errors and warnings, as `lq check` reports them, in source order.
+    pub diagnostics: Vec<Error>,
+    /// The names declared and where each is used.
+    pub index: Index,
+    /// The checked declarations (complete only without errors): types of
+    /// lets, enums' spellings.
+    pub checked: CheckedPolicy,
+    /// Whether the text has syntax errors (formatting is refused).
+    pub has_syntax_errors: bool,
+    name: String,
+}
+
+impl Analysis {
+    /// Analyses `text` (named `name` in diagnostics).
+    pub fn new(name: &str, text: &str) -> Analysis {
+        let parsed = parse_recovering(text);
+        let has_syntax_errors = !parsed.errors.is_empty();
+        // A text over a size limit is not parsed at all: nothing to check.
+        let parsed_any = parsed.policy.is_some();
+        let ast = parsed.policy.unwrap_or(ast::Policy { items: Vec::new() });
+        let checked = check(&ast);
+        let broken = parsed.broken;
+        let diagnostics = crate::reported(
+            text,
+            parsed.errors,
+            parsed_any.then(|| checked.diagnostics.clone()),
+            &broken,
+        );
+        let index = Index::build(&ast);
+        Analysis {
+            text: text.to_string(),
+            ast,
+            broken,
+            diagnostics,
+            index,
+            checked: checked.policy,
+            has_syntax_errors,
+            name: name.to_string(),
+        }
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_warning())
+    }
+
+    /// The policy, loaded for running its tests; `None` while it has
+    /// errors.
+    pub fn policy(&self) -> Option<Policy> {
+        if self.has_errors() {
+            return None;
+        }
+        Policy::load(Source::new(self.name.clone(), self.text.clone())).policy
+    }
+
+    /// The symbol whose name is under `offset`.
+    pub fn symbol_at(&self, offset: usize) -> Option<(usize, &Symbol, Span)> {
+        let o = self.index.at(offset)?;
+        Some((o.symbol, self.index.symbols.get(o.symbol)?, o.span))
+    }
+
+    /// Where the name under `offset` is declared.
+    pub fn definition(&self, offset: usize) -> Option<Span> {
+        self.symbol_at(offset).map(|(_, s, _)| s.def)
+    }
+
+    /// Every place the name under `offset` is written, its declaration
+    /// first when `with_declaration`.
+    pub fn references(&self, offset: usize, with_declaration: bool) -> Vec<Span> {
+        let Some((id, _, _)) = self.symbol_at(offset) else {
+            return Vec::new();
+        };
+        let mut spans = self.index.occurrences_of(id);
+        if !with_declaration && !spans.is_empty() {
+            spans.remove(0);
+        }
+        spans
+    }
+
+    /// The text of a span (empty if out of range).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// The whole text, formatted by `lq fmt`; `None` when it has syntax
+    /// errors (formatting would lose what did not parse).
+    pub fn formatted(&self) -> Option<String> {
+        if self.has_syntax_errors {
+            return None;
+        }
+        crate::fmt::format(&self.text).ok().map(|f| f.text)
+    }
+
+    /// The result of every test, with the line each starts on; `None`
+    /// while the policy has errors.
+    pub fn test_results(&self, as_of: i32) -> Option<Vec<crate::testing::TestResult>> {
+        let policy = self.policy()?;
+        Some(crate::testing::run_tests(&policy, as_of))
+    }
+}
+
+/// The word (letters, digits, `_`) ending at `offset`: its start.
+pub fn word_start(text: &str, offset: usize) -> usize {
+    let offset = floor_char(text, offset);
+    text[..offset]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1)
+}
+
+/// `offset` moved back to the nearest character boundary (and into the
+/// text).
+pub fn floor_char(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_policy_is_still_indexed() {
+        let text =
+            "schema { id: int key  n: int }\ntiers A\nlet x = n > &&\nwhen n > 1 then tier A\n";
+        let a = Analysis::new("p.lq", text);
+        assert!(a.has_syntax_errors);
+        assert_eq!(a.diagnostics.len(), 1);
+        let at = text.rfind("n > 1").expect("there");
+        assert_eq!(a.definition(at), Some(Span::new(22, 23)));
+        assert!(a.formatted().is_none());
+    }
+}

@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 seconds=${SECONDS_EACH:-1200}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt eval read)
+[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt eval read editor)
 
 ./seed.sh
 cargo +nightly fuzz build -O

@@ -6,13 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{parse,check,fmt,eval,read}
+mkdir -p "$corpus"/{parse,check,fmt,eval,read,editor}
 
 policies=$(find examples tests/cases tests/hostile tests/data docs/snippets -name "*.lq" -size -64k | sort)
 n=0
 for p in $policies; do
   n=$((n + 1))
-  for t in parse check fmt; do cp "$p" "$corpus/$t/policy-$n"; done
+  for t in parse check fmt editor; do cp "$p" "$corpus/$t/policy-$n"; done
 done
 
 # The examples in the order fuzz_targets/common.rs lists them.

@@ -3,7 +3,7 @@
 
 use crate::check::recovery::explained;
 use crate::check::types::Type;
-use crate::check::{check, check_expr, tir::CheckedPolicy, CheckError};
+use crate::check::{check, check_expr, check_with, tir::CheckedPolicy, CheckError};
 use crate::compile::plan::Node;
 use crate::compile::{compile, compile_expr, Compiled};
 use crate::eval::interp::{eval, Env};
@@ -125,7 +125,7 @@ impl Policy {
         let ast = match parsed.policy {
             Some(ast) if parsed.errors.is_empty() => ast,
             ast => {
-                let checked = ast.map(|ast| check(&ast).diagnostics);
+                let checked = ast.map(|ast| check_with(&ast, false).diagnostics);
                 let diagnostics = reported(&source.text, parsed.errors, checked, &parsed.broken);
                 return Loaded {
                     source,

@@ -484,7 +484,7 @@ pub fn witness(policy: &CheckedPolicy, region: &Region) -> Option<String> {
     let mut parts = Vec::new();
     for (slot, field) in policy.schema.fields.iter().enumerate() {
         let dom = match &cube[slot] {
-            Some(d) => d.clone(),
+            Some(d) => Dom::clone(d),
             None => {
                 let full = analyzer.full(slot);
                 match full {

@@ -357,7 +357,9 @@ impl Dom {
 }
 
 /// A box: each field's allowed values (`None`: the field's full domain).
-pub type Cube = Vec<Option<Dom>>;
+/// Domains are shared between the boxes made from them: intersecting two
+/// regions copies most of them unchanged.
+pub type Cube = Vec<Option<std::rc::Rc<Dom>>>;
 
 /// A set of leads: a union of boxes. Past [`MAX_CUBES`] the analysis gives up.
 #[derive(Clone, Debug, PartialEq)]
@@ -416,7 +418,7 @@ impl Region {
             return Region::none();
         }
         let mut cube = vec![None; fields];
-        cube[slot] = Some(dom);
+        cube[slot] = Some(std::rc::Rc::new(dom));
         Region { cubes: vec![cube] }
     }
 
@@ -454,10 +456,11 @@ fn intersect_cubes(a: &Cube, b: &Cube) -> Option<Cube> {
     for (x, y) in a.iter().zip(b) {
         let d = match (x, y) {
             (None, None) => None,
-            (Some(d), None) | (None, Some(d)) => Some(d.clone()),
-            (Some(d), Some(e)) => Some(d.intersect(e)),
+            (Some(d), None) | (None, Some(d)) => Some(std::rc::Rc::clone(d)),
+            (Some(d), Some(e)) if std::rc::Rc::ptr_eq(d, e) => Some(std::rc::Rc::clone(d)),
+            (Some(d), Some(e)) => Some(std::rc::Rc::new(d.intersect(e))),
         };
-        if d.as_ref().is_some_and(Dom::is_empty) {
+        if d.as_ref().is_some_and(|d| d.is_empty()) {
             return None;
         }
         out.push(d);

@@ -50,12 +50,21 @@ impl Checked {
 
 /// Checks a parsed policy.
 pub fn check(policy: &ast::Policy) -> Checked {
+    check_with(policy, true)
+}
+
+/// Checks a parsed policy; the warnings of the analysis (unused names,
+/// rules that never fire, ...) only when `lint` (they are not wanted for a
+/// policy with syntax errors, and cost the most).
+pub fn check_with(policy: &ast::Policy, lint: bool) -> Checked {
     let mut checker = Checker::new(policy);
     checker.declarations();
     checker.bodies();
     checker.let_budget();
     checker.records();
-    checker.lint();
+    if lint {
+        checker.lint();
+    }
     let mut diagnostics = checker.diags;
     diagnostics.sort_by_key(|d| (d.primary_span().start, d.is_warning()));
     // One report per misspelt name (its first use), not one per use.

@@ -15,9 +15,9 @@ pub mod outline;
 pub mod rename;
 pub mod tokens;
 
-use crate::check::{check, tir::CheckedPolicy};
+use crate::check::{check_with, tir::CheckedPolicy};
 use crate::source::{Source, Span};
-use crate::syntax::{ast, parse_recovering, split::Broken};
+use crate::syntax::{ast, parse_recovering, split::Broken, Reparser};
 use crate::{Error, Policy};
 
 pub use index::{Index, Occurrence, Symbol, SymbolKind};
@@ -46,12 +46,21 @@ pub struct Analysis {
 impl Analysis {
     /// Analyses `text` (named `name` in diagnostics).
     pub fn new(name: &str, text: &str) -> Analysis {
-        let parsed = parse_recovering(text);
+        Analysis::from_parsed(name, text, parse_recovering(text))
+    }
+
+    /// Analyses a new version of a document, re-parsing only the
+    /// declarations that changed since `reparser` last saw it.
+    pub fn again(reparser: &mut Reparser, name: &str, text: &str) -> Analysis {
+        Analysis::from_parsed(name, text, reparser.parse(text))
+    }
+
+    fn from_parsed(name: &str, text: &str, parsed: crate::syntax::Parsed) -> Analysis {
         let has_syntax_errors = !parsed.errors.is_empty();
         // A text over a size limit is not parsed at all: nothing to check.
         let parsed_any = parsed.policy.is_some();
         let ast = parsed.policy.unwrap_or(ast::Policy { items: Vec::new() });
-        let checked = check(&ast);
+        let checked = check_with(&ast, !has_syntax_errors);
         let broken = parsed.broken;
         let diagnostics = crate::reported(
             text,

@@ -102,19 +102,21 @@ impl Server<'_> {
 
     /// Analyses a new version of a document and publishes its diagnostics.
     fn update(&mut self, uri: Uri, version: i32, text: String) {
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("policy.lq")
-            .to_string();
-        let analysis = Analysis::new(&name, &text);
+        let name = uri.path().as_str().rsplit('/').next().unwrap_or("policy.lq").to_string();
+        // A large policy's analysis takes a while to free: the old version
+        // goes after the new diagnostics are out.
+        let mut old = self.documents.remove(&uri);
+        let mut reparser = old
+            .as_mut()
+            .map(|d| std::mem::take(&mut d.reparser))
+            .unwrap_or_default();
+        let analysis = Analysis::again(&mut reparser, &name, &text);
         let lines = LineIndex::new(&text, self.utf8);
         let document = Document {
             version,
             analysis,
             lines,
+            reparser,
         };
         let diagnostics = diagnostics(&uri, &document);
         self.documents.insert(uri.clone(), document);
@@ -123,6 +125,10 @@ impl Server<'_> {
             diagnostics,
             version: Some(version),
         });
+        // Freed on another thread, off the path of the next change.
+        if let Some(old) = old {
+            std::thread::spawn(move || drop(old.analysis));
+        }
     }
 
     fn document(&self, uri: &Uri) -> Result<&Document, Failure> {

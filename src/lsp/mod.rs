@@ -55,6 +55,8 @@ pub struct Document {
     pub analysis: Analysis,
     /// Its line index.
     pub lines: LineIndex,
+    /// Its declarations as last parsed, for re-parsing only what changes.
+    pub reparser: crate::syntax::Reparser,
 }
 
 /// The server's state.

@@ -134,6 +134,27 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// The same error, `by` bytes further on (for a declaration parsed on
+    /// its own).
+    pub fn shifted(mut self, by: usize) -> ParseError {
+        match &mut self {
+            ParseError::Unexpected { span, .. }
+            | ParseError::NumberTooLarge { span, .. }
+            | ParseError::InvalidDate { span, .. }
+            | ParseError::TooDeep { span, .. }
+            | ParseError::TooLong { span, .. }
+            | ParseError::TooLarge { span, .. }
+            | ParseError::LineTooLong { span, .. }
+            | ParseError::TooManyRules { span, .. }
+            | ParseError::InvalidDuration { span }
+            | ParseError::FractionalPoints { span } => {
+                span.start += by;
+                span.end += by;
+            }
+        }
+        self
+    }
+
     /// Where the error is.
     pub fn span(&self) -> Span {
         match self {

@@ -8,6 +8,9 @@ pub mod limits;
 pub mod parser;
 mod rule_names;
 pub mod split;
+mod incremental;
+mod shift;
+pub use incremental::Reparser;
 
 pub use error::ParseError;
 pub use expected::is_reserved;

@@ -168,6 +168,16 @@ pub fn parse_recovering(text: &str) -> Parsed {
     }
 }
 
+/// The declarations of `text`, parsed on their own (spans from 0, lines
+/// from 1); `None` if any does not parse or lower.
+pub(super) fn parse_alone(text: &str) -> Option<Vec<Item>> {
+    let pairs = run_pest_quiet(text)?;
+    let mut lower = Lower::new(text);
+    let (mut items, mut failed) = (Vec::new(), Vec::new());
+    lower.items(pairs, &mut items, &mut failed);
+    (lower.errors.is_empty() && failed.is_empty()).then_some(items)
+}
+
 /// `text` with every byte before `pos` turned into a space: the grammar
 /// skips it as white space, and every offset stays the same.
 fn blank_before(text: &str, pos: usize) -> String {

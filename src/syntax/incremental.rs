@@ -1,0 +1,150 @@
+//! Incremental parsing: a policy parsed again after an edit re-parses only
+//! the declarations whose text changed. Each declaration (the text from one
+//! boundary to the next, [`super::split::boundaries`]) is parsed on its own
+//! and kept by its text; an unchanged declaration is moved to its new place
+//! ([`super::shift`]) instead of parsed again. The language server keeps
+//! one [`Reparser`] per open document.
+//!
+//! The result is the same as [`super::parse_recovering`]'s: the same
+//! declarations and spans, the same errors in the same words.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ast::{Item, Policy};
+use super::parser::{parse_alone, parse_recovering, Parsed, MAX_SYNTAX_ERRORS};
+use super::shift::Shift;
+use super::split::{boundaries, Broken};
+use crate::source::Span;
+
+/// Parses successive versions of one policy, re-parsing only what changed.
+#[derive(Debug, Default)]
+pub struct Reparser {
+    /// Each declaration's text of the last version, and what it parsed to
+    /// on its own (`None`: it did not parse alone).
+    cache: HashMap<String, Option<Rc<Vec<Item>>>>,
+}
+
+impl Reparser {
+    /// A reparser with nothing parsed yet.
+    pub fn new() -> Reparser {
+        Reparser::default()
+    }
+
+    /// Parses `text`, reusing every declaration unchanged since the last
+    /// call.
+    pub fn parse(&mut self, text: &str) -> Parsed {
+        let limits =
+            super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
+        if limits.is_err() {
+            self.cache.clear();
+            return parse_recovering(text);
+        }
+        let mut cuts = vec![0];
+        cuts.extend(boundaries(text).into_iter().filter(|&b| b > 0));
+        cuts.push(text.len());
+        cuts.dedup();
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
+        let mut previous = std::mem::take(&mut self.cache);
+        let (mut items, mut errors, mut broken) = (Vec::new(), Vec::new(), Vec::new());
+        let mut i = 0;
+        while i + 1 < cuts.len() {
+            let (start, end) = (cuts[i], cuts[i + 1]);
+            let piece = &text[start..end];
+            let parsed = previous
+                .remove(piece)
+                .unwrap_or_else(|| parse_alone(piece).map(Rc::new));
+            self.cache.insert(piece.to_string(), parsed.clone());
+            let shift = Shift {
+                bytes: start,
+                lines: line_of(start) - 1,
+            };
+            if let Some(parsed) = parsed {
+                items.extend(parsed.iter().cloned().map(|mut item| {
+                    shift.item(&mut item);
+                    item
+                }));
+                i += 1;
+                continue;
+            }
+            if errors.len() >= MAX_SYNTAX_ERRORS {
+                broken.push(Broken::new(text, Span::new(start, text.len())));
+                break;
+            }
+            // It does not parse alone: parse it with the next declaration,
+            // which either completes it (a boundary guessed wrong) or gives
+            // the error in the same words as a parse of the whole file.
+            let next = cuts.get(i + 2).copied().unwrap_or(text.len());
+            let together = parse_recovering(&text[start..next]);
+            let whole = Shift {
+                bytes: start,
+                lines: shift.lines,
+            };
+            if together.errors.is_empty() {
+                if let Some(policy) = together.policy {
+                    items.extend(policy.items.into_iter().map(|mut item| {
+                        whole.item(&mut item);
+                        item
+                    }));
+                    i += 2;
+                    continue;
+                }
+            }
+            let mut own: Vec<_> = together
+                .errors
+                .iter()
+                .filter(|e| e.span().start < end - start)
+                .cloned()
+                .collect();
+            if own.is_empty() {
+                own = together.errors.into_iter().take(1).collect();
+            }
+            errors.extend(own.into_iter().map(|e| e.shifted(start)));
+            broken.push(Broken::new(text, Span::new(start, end)));
+            i += 1;
+        }
+        errors.sort_by_key(|e| e.span().start);
+        let policy = Policy { items };
+        if let Err(e) = super::limits::check_rules(&policy) {
+            errors.push(e);
+            errors.sort_by_key(|e| e.span().start);
+        }
+        Parsed {
+            policy: Some(policy),
+            errors,
+            broken,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reparser's result, spans and lines included, equals a parse of
+    /// the whole text, before and after edits.
+    #[test]
+    fn equals_a_whole_parse_through_edits() {
+        let base = include_str!("../../examples/inbound-saas.lq");
+        let versions = [
+            base.to_string(),
+            base.replace("tiers A > B > C", "tiers A > B > C\nlet extra = visits > 3"),
+            base.replace("+10 when icp_size", "+10 when icp_size &&"),
+            base.replace("rule hot:", "rule hot:\n "),
+            format!("{base}\nwhen budget > 1 and rol"),
+            base.replace("score fit {", "score fit {\n  +1 when (visits > 1\n"),
+            String::new(),
+            "# only a comment\n".to_string(),
+        ];
+        let mut reparser = Reparser::new();
+        for text in versions.iter().chain(versions.iter().rev()) {
+            let fresh = parse_recovering(text);
+            let again = reparser.parse(text);
+            assert_eq!(format!("{:?}", again.policy), format!("{:?}", fresh.policy), "{text}");
+            assert_eq!(format!("{:?}", again.errors), format!("{:?}", fresh.errors), "{text}");
+        }
+    }
+}

@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(utf16.offset(text, Position::new(1, 5)), x);
         assert_eq!(utf8.offset(text, Position::new(1, 7)), x);
         // Past the end of a line or the text: clamped.
-        assert_eq!(utf16.offset(text, Position::new(0, 99)), 9);
+        assert_eq!(utf16.offset(text, Position::new(0, 99)), 10);
         assert_eq!(utf16.offset(text, Position::new(99, 0)), text.len());
         // Inside a character: moved to its start.
         assert_eq!(utf8.offset(text, Position::new(0, 5)), 4);

@@ -67,7 +67,10 @@ impl Session {
         self.id += 1;
         let id = RequestId::from(self.id);
         let r = Request::new(id.clone(), method.into(), params);
-        self.client.sender.send(Message::Request(r)).expect("the server listens");
+        self.client
+            .sender
+            .send(Message::Request(r))
+            .expect("the server listens");
         loop {
             match self.client.receiver.recv_timeout(Duration::from_secs(60)) {
                 Ok(Message::Response(r)) if r.id == id => return r.result.unwrap_or(Value::Null),
@@ -109,7 +112,10 @@ fn change_to_diagnostics(bencher: Bencher, edit: &str) {
     let text = big_policy(1000);
     let other = match edit {
         "typing" => format!("{text}when budget > 1 and rol"),
-        _ => text.replace("rule r500: when budget >= 16k", "rule r500: when budget >= 17k"),
+        _ => text.replace(
+            "rule r500: when budget >= 16k",
+            "rule r500: when budget >= 17k",
+        ),
     };
     let s = Session::start();
     s.notify(

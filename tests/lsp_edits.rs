@@ -19,9 +19,36 @@ const EXAMPLES: [&str; 3] = [
 
 /// Fragments a person typing might leave half-done.
 const FRAGMENTS: &[&str] = &[
-    "when ", "role = ", "in [", "]", "{", "}", "(", ")", "\"", "then tier ", "score ", "+5 when ",
-    "let x = ", "&&", "\n", "#", "é", "😀", "\u{202e}", "\0", "10k", "2026-13-45", "rule r:",
-    "otherwise", "test \"t\" { given ", "expect ", "schema {", "enum E {", "\r\n", "\t",
+    "when ",
+    "role = ",
+    "in [",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    "\"",
+    "then tier ",
+    "score ",
+    "+5 when ",
+    "let x = ",
+    "&&",
+    "\n",
+    "#",
+    "é",
+    "😀",
+    "\u{202e}",
+    "\0",
+    "10k",
+    "2026-13-45",
+    "rule r:",
+    "otherwise",
+    "test \"t\" { given ",
+    "expect ",
+    "schema {",
+    "enum E {",
+    "\r\n",
+    "\t",
 ];
 
 #[derive(Clone, Debug)]
@@ -41,7 +68,11 @@ fn edit() -> impl Strategy<Value = Edit> {
 
 /// `at` (any number) as a character boundary of `text`.
 fn boundary(text: &str, at: usize) -> usize {
-    let mut at = if text.is_empty() { 0 } else { at % (text.len() + 1) };
+    let mut at = if text.is_empty() {
+        0
+    } else {
+        at % (text.len() + 1)
+    };
     while !text.is_char_boundary(at) {
         at -= 1;
     }

@@ -196,3 +196,32 @@ fn an_editor_session_over_stdio() {
     let status = child.wait().expect("lq lsp exits");
     assert!(status.success(), "lq lsp exits 0 after shutdown and exit");
 }
+
+/// Input that is not an editor's `initialize` (here: none at all) is a
+/// protocol error: exit 2 and a message that says what `lq lsp` is for.
+#[test]
+fn no_initialize_is_a_protocol_error() {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("lq"))
+        .args(["--color", "never", "lsp"])
+        .env("COLUMNS", "80")
+        .stdin(Stdio::null())
+        .output()
+        .expect("lq lsp runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}
+
+/// Input that is not the protocol at all: exit 2, and the reason.
+#[test]
+fn input_that_is_not_the_protocol_is_a_protocol_error() {
+    let out = assert_cmd::Command::cargo_bin("lq")
+        .expect("the binary")
+        .args(["--color", "never", "lsp"])
+        .env("COLUMNS", "80")
+        .write_stdin("Content-Length: 10\r\n\r\n{\"x\": 1}  ")
+        .output()
+        .expect("lq lsp runs");
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}

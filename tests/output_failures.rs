@@ -60,6 +60,7 @@ fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
         "generate" => vec!["generate", "POLICY", "--count", "20000"],
         "diff" => vec!["diff", "TIERED", "POLICY", "DATA"],
         "sweep" => vec!["sweep", "TIERED", "DATA", "--outcome", "n"],
+        "lsp" => vec!["lsp"],
         other => panic!("add an invocation of `lq {other}` that writes over 64 KiB to stdout"),
     };
     let args = args
@@ -74,10 +75,30 @@ fn invocation(command: &str, dir: &Path) -> (Vec<String>, Vec<u8>) {
         .collect();
     let stdin = match command {
         "fmt" => big_policy().into_bytes(),
+        "lsp" => lsp_session(),
         "repl" => b":rules\n:rules\n:rules\n".to_vec(),
         _ => Vec::new(),
     };
     (args, stdin)
+}
+
+/// An editor's session with `lq lsp`: open the big policy (its 2,000
+/// warnings are published as diagnostics), shut down, exit.
+fn lsp_session() -> Vec<u8> {
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+            {"uri": "file:///policies/big.lq", "languageId": "lq", "version": 1, "text": big_policy()}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+    ];
+    let mut out = Vec::new();
+    for m in messages {
+        let body = m.to_string();
+        out.extend(format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes());
+    }
+    out
 }
 
 /// The subcommands `lq --help` lists (but `help`).

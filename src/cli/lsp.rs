@@ -17,6 +17,7 @@ pub fn run(args: Args, style: &Style) -> Exit {
     let _ = args.stdio;
     match lq::lsp::stdio() {
         Ok(()) => Exit::Success,
+        Err(lq::lsp::LspError::Write(e)) => super::out::failed(super::out::Stream::Stdout, &e),
         Err(e) => {
             style.eprint(&e, None);
             Exit::Usage

@@ -85,7 +85,7 @@ enum Command {
     Schema(schema::Args),
     /// Write synthetic leads for a policy's schema (for benchmarks and trials).
     Generate(generate::Args),
-    /// Run the language server for editors (diagnostics, completion, hover, rename, ...) over stdio.
+    /// Run the language server for editors, over stdin and stdout.
     #[cfg(feature = "lsp")]
     Lsp(lsp::Args),
 }

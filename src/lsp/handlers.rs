@@ -102,7 +102,13 @@ impl Server<'_> {
 
     /// Analyses a new version of a document and publishes its diagnostics.
     fn update(&mut self, uri: Uri, version: i32, text: String) {
-        let name = uri.path().as_str().rsplit('/').next().unwrap_or("policy.lq").to_string();
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("policy.lq")
+            .to_string();
         // A large policy's analysis takes a while to free: the old version
         // goes after the new diagnostics are out.
         let mut old = self.documents.remove(&uri);
@@ -403,7 +409,7 @@ impl Server<'_> {
 
     /// `lq.runTests [uri]` and `lq.runTest [uri, name]`: runs the tests,
     /// shows a summary, and answers with each test's result.
-    fn execute(&self, p: ExecuteCommandParams) -> Result<Value, Failure> {
+    fn execute(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
         let uri: Uri = p
             .arguments
             .first()

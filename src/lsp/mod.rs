@@ -45,6 +45,10 @@ pub enum LspError {
         help("`lq lsp` is started by an editor, which talks to it over stdin and stdout; see docs/editors.md")
     )]
     Protocol(String),
+    /// Writing to the editor failed (it has gone, or the disk is full).
+    #[error("cannot write to the editor: {0}")]
+    #[diagnostic(code(lq::lsp_write))]
+    Write(#[source] std::io::Error),
 }
 
 /// One open document: its text, version and analysis.
@@ -64,6 +68,8 @@ pub struct Server<'c> {
     connection: &'c Connection,
     documents: HashMap<Uri, Document>,
     utf8: bool,
+    /// Whether a message could not be sent: the editor has gone.
+    gone: bool,
 }
 
 /// The semantic token types announced, in [`TokenClass::ALL`] order.
@@ -142,19 +148,30 @@ fn capabilities(utf8: bool) -> ServerCapabilities {
 /// Runs the server on stdin and stdout until the client shuts it down.
 pub fn stdio() -> Result<(), LspError> {
     let (connection, threads) = Connection::stdio();
-    run(&connection)?;
+    let served = run(&connection);
     drop(connection);
-    threads
-        .join()
-        .map_err(|e| LspError::Protocol(e.to_string()))
+    // A failed write ends the writer thread with the system's error, which
+    // says more than the protocol error it caused; input that is not the
+    // protocol ends the reader thread with an error of its own.
+    match threads.join() {
+        Err(e) if e.raw_os_error().is_some() => Err(LspError::Write(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(LspError::Protocol(format!(
+            "the input is not the protocol: {e}"
+        ))),
+        _ => served,
+    }
 }
 
 /// Runs the server on a connection: the `initialize` handshake, then
 /// every message until `shutdown` and `exit` (or the client goes away).
 pub fn run(connection: &Connection) -> Result<(), LspError> {
-    let (id, params) = connection
-        .initialize_start()
-        .map_err(|e| LspError::Protocol(e.to_string()))?;
+    let (id, params) = connection.initialize_start().map_err(|e| {
+        LspError::Protocol(if e.channel_is_disconnected() {
+            "the input ended before the editor's `initialize` request".to_string()
+        } else {
+            e.to_string()
+        })
+    })?;
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let utf8 = params
         .capabilities
@@ -172,8 +189,19 @@ pub fn run(connection: &Connection) -> Result<(), LspError> {
         connection,
         documents: HashMap::new(),
         utf8,
+        gone: false,
     };
     for message in &connection.receiver {
+        if server.gone {
+            // Nothing can reach the editor any more: read on to its `exit`
+            // (or the end of input) without answering, so that the failed
+            // write is what is reported.
+            if matches!(&message, Message::Notification(n) if n.method == notification::Exit::METHOD)
+            {
+                return Ok(());
+            }
+            continue;
+        }
         match message {
             Message::Request(request) => {
                 match connection.handle_shutdown(&request) {
@@ -197,12 +225,14 @@ pub fn run(connection: &Connection) -> Result<(), LspError> {
 }
 
 impl Server<'_> {
-    fn send(&self, message: Message) {
-        // The client has gone when this fails; the loop ends with it.
-        let _ = self.connection.sender.send(message);
+    fn send(&mut self, message: Message) {
+        // The editor has gone when this fails; the loop ends with it.
+        if self.connection.sender.send(message).is_err() {
+            self.gone = true;
+        }
     }
 
-    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+    fn notify<N: lsp_types::notification::Notification>(&mut self, params: N::Params) {
         self.send(Message::Notification(Notification::new(
             N::METHOD.to_string(),
             params,

@@ -34,8 +34,7 @@ impl Reparser {
     /// Parses `text`, reusing every declaration unchanged since the last
     /// call.
     pub fn parse(&mut self, text: &str) -> Parsed {
-        let limits =
-            super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
+        let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
         if limits.is_err() {
             self.cache.clear();
             return parse_recovering(text);
@@ -143,8 +142,16 @@ mod tests {
         for text in versions.iter().chain(versions.iter().rev()) {
             let fresh = parse_recovering(text);
             let again = reparser.parse(text);
-            assert_eq!(format!("{:?}", again.policy), format!("{:?}", fresh.policy), "{text}");
-            assert_eq!(format!("{:?}", again.errors), format!("{:?}", fresh.errors), "{text}");
+            assert_eq!(
+                format!("{:?}", again.policy),
+                format!("{:?}", fresh.policy),
+                "{text}"
+            );
+            assert_eq!(
+                format!("{:?}", again.errors),
+                format!("{:?}", fresh.errors),
+                "{text}"
+            );
         }
     }
 }

@@ -4,12 +4,12 @@ pub mod ast;
 mod depth;
 pub mod error;
 mod expected;
+mod incremental;
 pub mod limits;
 pub mod parser;
 mod rule_names;
-pub mod split;
-mod incremental;
 mod shift;
+pub mod split;
 pub use incremental::Reparser;
 
 pub use error::ParseError;

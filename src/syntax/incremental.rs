@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::ast::{Item, Policy};
-use super::parser::{parse_alone, parse_recovering, Parsed, MAX_SYNTAX_ERRORS};
+use super::ast::Item;
+use super::parser::{finish, parse_alone, parse_recovering, recover_in, Parsed, MAX_SYNTAX_ERRORS};
 use super::shift::Shift;
 use super::split::{boundaries, Broken};
 use crate::source::Span;
@@ -39,6 +39,12 @@ impl Reparser {
             self.cache.clear();
             return parse_recovering(text);
         }
+        self.parse_within_limits(text)
+    }
+
+    /// [`Reparser::parse`] of a text known to be within the size and
+    /// nesting limits.
+    pub(super) fn parse_within_limits(&mut self, text: &str) -> Parsed {
         let mut cuts = vec![0];
         cuts.extend(boundaries(text).into_iter().filter(|&b| b > 0));
         cuts.push(text.len());
@@ -77,7 +83,7 @@ impl Reparser {
             // which either completes it (a boundary guessed wrong) or gives
             // the error in the same words as a parse of the whole file.
             let next = cuts.get(i + 2).copied().unwrap_or(text.len());
-            let together = parse_recovering(&text[start..next]);
+            let together = recover_in(&text[start..next]);
             let whole = Shift {
                 bytes: start,
                 lines: shift.lines,
@@ -105,17 +111,7 @@ impl Reparser {
             broken.push(Broken::new(text, Span::new(start, end)));
             i += 1;
         }
-        errors.sort_by_key(|e| e.span().start);
-        let policy = Policy { items };
-        if let Err(e) = super::limits::check_rules(&policy) {
-            errors.push(e);
-            errors.sort_by_key(|e| e.span().start);
-        }
-        Parsed {
-            policy: Some(policy),
-            errors,
-            broken,
-        }
+        finish(items, errors, broken)
     }
 }
 
@@ -123,8 +119,8 @@ impl Reparser {
 mod tests {
     use super::*;
 
-    /// The reparser's result, spans and lines included, equals a parse of
-    /// the whole text, before and after edits.
+    /// The reparser's result, spans and lines included, equals recovery
+    /// over the whole text, before and after edits.
     #[test]
     fn equals_a_whole_parse_through_edits() {
         let base = include_str!("../../examples/inbound-saas.lq");
@@ -140,7 +136,8 @@ mod tests {
         ];
         let mut reparser = Reparser::new();
         for text in versions.iter().chain(versions.iter().rev()) {
-            let fresh = parse_recovering(text);
+            // The whole text with recovery after each error, as one stretch.
+            let fresh = recover_in(text);
             let again = reparser.parse(text);
             assert_eq!(
                 format!("{:?}", again.policy),

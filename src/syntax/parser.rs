@@ -81,6 +81,40 @@ pub fn parse_recovering(text: &str) -> Parsed {
             broken: vec![Broken::new(text, Span::new(0, text.len()))],
         };
     }
+    match run_pest_quiet(text) {
+        Some(pairs) => {
+            let mut lower = Lower::new(text);
+            let (mut items, mut failed) = (Vec::new(), Vec::new());
+            lower.items(pairs, &mut items, &mut failed);
+            let broken = failed.into_iter().map(|s| Broken::new(text, s)).collect();
+            finish(items, lower.errors, broken)
+        }
+        // Declaration by declaration: each parsed on its own, so the work
+        // stays linear in the text however many errors it has.
+        None => super::incremental::Reparser::new().parse_within_limits(text),
+    }
+}
+
+/// The parse of a policy with its errors sorted and the rule limit checked.
+pub(super) fn finish(items: Vec<Item>, mut errors: Vec<ParseError>, broken: Vec<Broken>) -> Parsed {
+    errors.sort_by_key(|e| e.span().start);
+    let policy = Policy { items };
+    if let Err(e) = super::limits::check_rules(&policy) {
+        errors.push(e);
+        errors.sort_by_key(|e| e.span().start);
+    }
+    Parsed {
+        policy: Some(policy),
+        errors,
+        broken,
+    }
+}
+
+/// Parses a stretch of a few declarations with error recovery: after a
+/// syntax error, the grammar runs again from the next declaration. Each
+/// error costs a pass over the rest of the stretch, so this is for the
+/// stretch around a declaration that does not parse on its own.
+pub(super) fn recover_in(text: &str) -> Parsed {
     let mut lower = Lower::new(text);
     let mut items = Vec::new();
     let mut broken = Vec::new();
@@ -155,17 +189,7 @@ pub fn parse_recovering(text: &str) -> Parsed {
     broken.sort_by_key(|b| b.span.start);
     let mut errors = syntax;
     errors.append(&mut lower.errors);
-    errors.sort_by_key(|e| e.span().start);
-    let policy = Policy { items };
-    if let Err(e) = super::limits::check_rules(&policy) {
-        errors.push(e);
-        errors.sort_by_key(|e| e.span().start);
-    }
-    Parsed {
-        policy: Some(policy),
-        errors,
-        broken,
-    }
+    finish(items, errors, broken)
 }
 
 /// The declarations of `text`, parsed on their own (spans from 0, lines

@@ -104,17 +104,24 @@ impl Drop for Session {
 }
 
 /// Edits of a 1,000-rule policy, each until its diagnostics are published:
-/// `typing` alternates a rule being typed at the end (a syntax error) with
-/// the policy before it, as while writing; `clean` changes one rule of a
-/// policy that checks, so the full analysis (its warnings) runs each time.
-#[divan::bench(args = ["typing", "clean"], sample_count = 30)]
+/// `typing` is keystrokes of a rule being typed at its end (a syntax error
+/// each time, as while writing); `clean` changes one rule of a policy that
+/// checks, so the full analysis behind the warnings runs each time.
+#[divan::bench(args = ["typing", "clean"], sample_count = 60)]
 fn change_to_diagnostics(bencher: Bencher, edit: &str) {
-    let text = big_policy(1000);
-    let other = match edit {
-        "typing" => format!("{text}when budget > 1 and rol"),
-        _ => text.replace(
-            "rule r500: when budget >= 16k",
-            "rule r500: when budget >= 17k",
+    let policy = big_policy(1000);
+    let (text, other) = match edit {
+        // Keystrokes of a rule being typed at the end: never complete.
+        "typing" => (
+            format!("{policy}when budget > 1 and rol"),
+            format!("{policy}when budget > 1 and role"),
+        ),
+        _ => (
+            policy.clone(),
+            policy.replace(
+                "rule r500: when budget >= 16k",
+                "rule r500: when budget >= 17k",
+            ),
         ),
     };
     let s = Session::start();
@@ -136,7 +143,7 @@ fn change_to_diagnostics(bencher: Bencher, edit: &str) {
 }
 
 /// A completion after `role = ` at the end of a 1,000-rule policy.
-#[divan::bench(sample_count = 30)]
+#[divan::bench(sample_count = 60)]
 fn completion(bencher: Bencher) {
     let text = format!("{}when role = ", big_policy(1000));
     let line = text.lines().count() - 1;

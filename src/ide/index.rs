@@ -97,7 +97,23 @@ pub struct Index {
     pub occurrences: Vec<Occurrence>,
     /// For each field, the enum named by its type (if an enum).
     field_enums: HashMap<String, String>,
-    by_key: HashMap<(SymbolKind, Option<String>, String), usize>,
+    /// Each kind's symbols by name (a variant's by `Enum::Variant`), looked
+    /// up without allocating for every name written in the policy.
+    by_name: [HashMap<String, usize>; 8],
+}
+
+/// The key of a symbol in its kind's table.
+fn key<'k>(owner: Option<&str>, name: &'k str, buffer: &'k mut String) -> &'k str {
+    match owner {
+        None => name,
+        Some(owner) => {
+            buffer.clear();
+            buffer.push_str(owner);
+            buffer.push_str("::");
+            buffer.push_str(name);
+            buffer
+        }
+    }
 }
 
 impl Index {
@@ -116,8 +132,9 @@ impl Index {
 
     /// The symbol of a kind and name (and enum, for a variant).
     pub fn find(&self, kind: SymbolKind, owner: Option<&str>, name: &str) -> Option<usize> {
-        self.by_key
-            .get(&(kind, owner.map(String::from), name.to_string()))
+        let mut buffer = String::new();
+        self.by_name[kind as usize]
+            .get(key(owner, name, &mut buffer))
             .copied()
     }
 
@@ -166,9 +183,8 @@ impl Index {
     }
 
     fn declare(&mut self, kind: SymbolKind, owner: Option<&str>, name: &ast::Name, decl: Span) {
-        let key = (kind, owner.map(String::from), name.node.clone());
         // A name declared twice is a check error; the first one counts.
-        if self.by_key.contains_key(&key) {
+        if self.find(kind, owner, &name.node).is_some() {
             self.refer(kind, owner, &name.node, name.span);
             return;
         }
@@ -180,7 +196,9 @@ impl Index {
             def: name.span,
             decl,
         });
-        self.by_key.insert(key, id);
+        let mut buffer = String::new();
+        let key = key(owner, &name.node, &mut buffer).to_string();
+        self.by_name[kind as usize].insert(key, id);
         self.occurrences.push(Occurrence {
             span: name.span,
             symbol: id,

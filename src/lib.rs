@@ -41,7 +41,6 @@ pub mod insight;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 mod policy;
-pub(crate) use policy::reported;
 pub mod printable;
 pub mod report;
 pub mod source;

@@ -31,6 +31,7 @@ const STAGES: &[(&str, &[&str])] = &[
             "policy", "error", "lib",
         ],
     ),
+    ("editor", &["ide", "lsp"]),
     ("cli", &["cli", "main"]),
 ];
 

@@ -62,7 +62,7 @@ impl Analysis {
         let ast = parsed.policy.unwrap_or(ast::Policy { items: Vec::new() });
         let checked = check_with(&ast, !has_syntax_errors);
         let broken = parsed.broken;
-        let diagnostics = crate::reported(
+        let diagnostics = crate::policy::reported(
             text,
             parsed.errors,
             parsed_any.then(|| checked.diagnostics.clone()),

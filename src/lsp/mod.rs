@@ -104,7 +104,8 @@ fn capabilities(utf8: bool) -> ServerCapabilities {
         }),
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec![" ".into(), "[".into(), "=".into(), ":".into()]),
+            // After `role =`, `role in [` and `[VP,`: the variants.
+            trigger_characters: Some(vec!["=".into(), "[".into(), ",".into()]),
             ..CompletionOptions::default()
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),

@@ -70,6 +70,25 @@ fn diagnostics_are_published_on_open_and_on_every_change() {
     assert_eq!(diags[0]["severity"], 2);
     assert_eq!(diags[1]["code"], "lq::falls_through");
 
+    // An edit sent as a range (as editors send keystrokes): `budgte`
+    // fixed in place, on top of the version before.
+    c.change("inbound.lq", 5, &typo);
+    let line = typo.lines().position(|l| l.contains("budgte")).expect("there");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": lsp_client::uri("inbound.lq"), "version": 6},
+               "contentChanges": [{"range": {"start": {"line": line, "character": 5},
+                                             "end": {"line": line, "character": 11}},
+                                   "text": "budget"}]}),
+    );
+    let d = c.diagnostics_of("inbound.lq");
+    assert_eq!((d["version"].clone(), d["diagnostics"].clone()), (json!(6), json!([])));
+    let formatted = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": lsp_client::uri("inbound.lq")}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(formatted, json!([]), "the text is the example again, formatted");
+
     // Closing clears them.
     let d = c.close("inbound.lq");
     assert_eq!(d["diagnostics"], json!([]));
@@ -562,5 +581,52 @@ fn stale_and_odd_requests_get_sane_answers() {
     let d = c.change("p.lq", 3, &huge);
     assert_eq!(d["diagnostics"][0]["code"], "lq::policy_too_large");
     assert!(c.complete("p.lq", (100, 2)).is_array());
+    c.shutdown();
+}
+
+#[test]
+fn enums_with_spellings_hover_and_rename_keeping_the_data_readable() {
+    let mut c = Client::start(false);
+    let text = "enum Source { Google (\"google\", \"Google Ads\"), Direct }\n\
+                schema { id: int key  source: Source }\ntiers A > B\n\
+                rule paid: when source = Google then tier A\n\
+                when source in [Direct] then tier B\notherwise tier B\n\
+                test \"t\" { given { id: 1, source: Direct } expect rule paid }\n";
+    c.open("e.lq", text);
+    let hover = c.hover("e.lq", lsp_client::nth_start(text, "Source", 0));
+    assert_eq!(
+        hover["contents"]["value"],
+        "enum `Source`\n- `Google` — also \"google\", \"Google Ads\"\n- `Direct`"
+    );
+    let edits = |v: &Value| -> Vec<(Value, String)> {
+        v["changes"][lsp_client::uri("e.lq")]
+            .as_array()
+            .expect("edits")
+            .iter()
+            .map(|e| (e["range"]["start"].clone(), e["newText"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    // A variant with spellings keeps its old name as one more.
+    let google = c.rename("e.lq", lsp_client::nth_start(text, "Google", 0), "Search");
+    let texts: Vec<String> = edits(&google).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, ["Search", ", \"Google\"", "Search"]);
+    // One without gets it as its first.
+    let direct = c.rename("e.lq", lsp_client::nth_start(text, "Direct", 0), "Organic");
+    let texts: Vec<String> = edits(&direct).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, ["Organic", " (\"Direct\")", "Organic", "Organic"]);
+    // Tiers and named rules: definition and references.
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": lsp_client::uri("e.lq")},
+               "position": lsp_client::pos(lsp_client::nth_start(text, "paid", 1))}),
+    );
+    assert_eq!(def["range"]["start"], lsp_client::pos(lsp_client::nth_start(text, "paid", 0)));
+    let refs = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": lsp_client::uri("e.lq")},
+               "position": lsp_client::pos(lsp_client::nth_start(text, "B", 0)),
+               "context": {"includeDeclaration": false}}),
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "tier B: two rules");
     c.shutdown();
 }

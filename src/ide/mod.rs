@@ -41,7 +41,13 @@ pub struct Analysis {
     /// Whether the text has syntax errors (formatting is refused).
     pub has_syntax_errors: bool,
     name: String,
+    /// The test results, once asked for (code lenses ask after each
+    /// change), with the date they were run as of.
+    tests: std::cell::RefCell<Option<TestRun>>,
 }
+
+/// Test results as of a date (`None`: the policy has errors).
+type TestRun = (i32, Option<Vec<crate::testing::TestResult>>);
 
 impl Analysis {
     /// Analyses `text` (named `name` in diagnostics).
@@ -78,6 +84,7 @@ impl Analysis {
             checked: checked.policy,
             has_syntax_errors,
             name: name.to_string(),
+            tests: std::cell::RefCell::new(None),
         }
     }
 
@@ -92,7 +99,23 @@ impl Analysis {
         if self.has_errors() {
             return None;
         }
-        Policy::load(Source::new(self.name.clone(), self.text.clone())).policy
+        // Compiled from this analysis's checked policy: no second parse.
+        let mut compiled = crate::compile::compile(&self.checked);
+        crate::eval::closure::prepare(&mut compiled);
+        let warnings = self
+            .diagnostics
+            .iter()
+            .filter_map(|d| match d {
+                Error::Check(c) if c.is_warning() => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        Some(Policy {
+            source: Source::new(self.name.clone(), self.text.clone()),
+            compiled,
+            warnings,
+            ast: self.ast.clone(),
+        })
     }
 
     /// The symbol whose name is under `offset`.
@@ -136,8 +159,17 @@ impl Analysis {
     /// The result of every test, with the line each starts on; `None`
     /// while the policy has errors.
     pub fn test_results(&self, as_of: i32) -> Option<Vec<crate::testing::TestResult>> {
-        let policy = self.policy()?;
-        Some(crate::testing::run_tests(&policy, as_of))
+        let mut cached = self.tests.borrow_mut();
+        if let Some((date, results)) = cached.as_ref() {
+            if *date == as_of {
+                return results.clone();
+            }
+        }
+        let results = self
+            .policy()
+            .map(|policy| crate::testing::run_tests(&policy, as_of));
+        *cached = Some((as_of, results.clone()));
+        results
     }
 }
 

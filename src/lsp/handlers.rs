@@ -73,8 +73,6 @@ impl Server<'_> {
                         .unwrap_or_default();
                     for change in p.content_changes {
                         match change.range {
-                            // Whole-document sync is announced; a range
-                            // change is applied all the same.
                             Some(range) => {
                                 let lines = LineIndex::new(&text, self.utf8);
                                 let span = lines.span(&text, range);

@@ -2,8 +2,9 @@
 //! [`lsp_server::Connection`] (stdio for editors, in memory for tests),
 //! answering from an [`Analysis`] of each open document.
 //!
-//! Documents are synchronised whole. Every change is analysed at once and
-//! its diagnostics published; requests are answered from the latest
+//! Documents are synchronised by ranges. Every change is analysed at once
+//! (re-parsing only the declarations it touched) and its diagnostics
+//! published; requests are answered from the latest
 //! version, with positions clamped, so a request made on a stale version
 //! gets a sane answer. A handler that fails answers with an error and the
 //! server goes on: no document can stop it.
@@ -102,7 +103,11 @@ fn capabilities(utf8: bool) -> ServerCapabilities {
         } else {
             PositionEncodingKind::UTF16
         }),
-        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        // Edits arrive as ranges: a keystroke in a large policy is a few
+        // bytes on the wire, not the whole text.
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(
+            TextDocumentSyncKind::INCREMENTAL,
+        )),
         completion_provider: Some(CompletionOptions {
             // After `role =`, `role in [` and `[VP,`: the variants.
             trigger_characters: Some(vec!["=".into(), "[".into(), ",".into()]),

@@ -73,7 +73,10 @@ fn diagnostics_are_published_on_open_and_on_every_change() {
     // An edit sent as a range (as editors send keystrokes): `budgte`
     // fixed in place, on top of the version before.
     c.change("inbound.lq", 5, &typo);
-    let line = typo.lines().position(|l| l.contains("budgte")).expect("there");
+    let line = typo
+        .lines()
+        .position(|l| l.contains("budgte"))
+        .expect("there");
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": lsp_client::uri("inbound.lq"), "version": 6},
@@ -82,12 +85,19 @@ fn diagnostics_are_published_on_open_and_on_every_change() {
                                    "text": "budget"}]}),
     );
     let d = c.diagnostics_of("inbound.lq");
-    assert_eq!((d["version"].clone(), d["diagnostics"].clone()), (json!(6), json!([])));
+    assert_eq!(
+        (d["version"].clone(), d["diagnostics"].clone()),
+        (json!(6), json!([]))
+    );
     let formatted = c.request(
         "textDocument/formatting",
         json!({"textDocument": {"uri": lsp_client::uri("inbound.lq")}, "options": {"tabSize": 2, "insertSpaces": true}}),
     );
-    assert_eq!(formatted, json!([]), "the text is the example again, formatted");
+    assert_eq!(
+        formatted,
+        json!([]),
+        "the text is the example again, formatted"
+    );
 
     // Closing clears them.
     let d = c.close("inbound.lq");
@@ -603,7 +613,12 @@ fn enums_with_spellings_hover_and_rename_keeping_the_data_readable() {
             .as_array()
             .expect("edits")
             .iter()
-            .map(|e| (e["range"]["start"].clone(), e["newText"].as_str().unwrap_or("").to_string()))
+            .map(|e| {
+                (
+                    e["range"]["start"].clone(),
+                    e["newText"].as_str().unwrap_or("").to_string(),
+                )
+            })
             .collect()
     };
     // A variant with spellings keeps its old name as one more.
@@ -620,7 +635,10 @@ fn enums_with_spellings_hover_and_rename_keeping_the_data_readable() {
         json!({"textDocument": {"uri": lsp_client::uri("e.lq")},
                "position": lsp_client::pos(lsp_client::nth_start(text, "paid", 1))}),
     );
-    assert_eq!(def["range"]["start"], lsp_client::pos(lsp_client::nth_start(text, "paid", 0)));
+    assert_eq!(
+        def["range"]["start"],
+        lsp_client::pos(lsp_client::nth_start(text, "paid", 0))
+    );
     let refs = c.request(
         "textDocument/references",
         json!({"textDocument": {"uri": lsp_client::uri("e.lq")},

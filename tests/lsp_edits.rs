@@ -149,3 +149,28 @@ proptest! {
         c.shutdown();
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Incremental parsing through random edits gives what parsing each
+    /// version afresh gives: the same declarations with the same spans and
+    /// lines, the same errors.
+    #[test]
+    fn the_reparser_equals_a_fresh_parse_through_random_edits(
+        example in 0..EXAMPLES.len(),
+        edits in proptest::collection::vec(edit(), 1..10),
+    ) {
+        let mut text = EXAMPLES[example].to_string();
+        let mut reparser = lq::syntax::Reparser::new();
+        let mut last = reparser.parse(&text, None).policy;
+        for e in &edits {
+            apply(&mut text, e);
+            let again = reparser.parse(&text, last.take());
+            let fresh = lq::syntax::parse_recovering(&text);
+            prop_assert_eq!(format!("{:?}", again.policy), format!("{:?}", fresh.policy), "{}", text);
+            prop_assert_eq!(format!("{:?}", again.errors), format!("{:?}", fresh.errors), "{}", text);
+            last = again.policy;
+        }
+    }
+}

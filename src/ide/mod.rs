@@ -56,9 +56,17 @@ impl Analysis {
     }
 
     /// Analyses a new version of a document, re-parsing only the
-    /// declarations that changed since `reparser` last saw it.
-    pub fn again(reparser: &mut Reparser, name: &str, text: &str) -> Analysis {
-        Analysis::from_parsed(name, text, reparser.parse(text))
+    /// declarations that changed since `reparser` last saw it; `previous`
+    /// is the last version's analysis, whose declarations are reused.
+    pub fn again(
+        reparser: &mut Reparser,
+        previous: Option<&mut Analysis>,
+        name: &str,
+        text: &str,
+    ) -> Analysis {
+        let last =
+            previous.map(|a| std::mem::replace(&mut a.ast, ast::Policy { items: Vec::new() }));
+        Analysis::from_parsed(name, text, reparser.parse(text, last))
     }
 
     fn from_parsed(name: &str, text: &str, parsed: crate::syntax::Parsed) -> Analysis {

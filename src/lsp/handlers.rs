@@ -115,7 +115,12 @@ impl Server<'_> {
             .as_mut()
             .map(|d| std::mem::take(&mut d.reparser))
             .unwrap_or_default();
-        let analysis = Analysis::again(&mut reparser, &name, &text);
+        let analysis = Analysis::again(
+            &mut reparser,
+            old.as_mut().map(|d| &mut d.analysis),
+            &name,
+            &text,
+        );
         let lines = LineIndex::new(&text, self.utf8);
         let document = Document {
             version,

@@ -9,9 +9,8 @@
 //! declarations and spans, the same errors in the same words.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
-use super::ast::Item;
+use super::ast::{Item, Policy};
 use super::parser::{finish, parse_alone, parse_recovering, recover_in, Parsed, MAX_SYNTAX_ERRORS};
 use super::shift::Shift;
 use super::split::{boundaries, Broken};
@@ -20,9 +19,23 @@ use crate::source::Span;
 /// Parses successive versions of one policy, re-parsing only what changed.
 #[derive(Debug, Default)]
 pub struct Reparser {
-    /// Each declaration's text of the last version, and what it parsed to
-    /// on its own (`None`: it did not parse alone).
-    cache: HashMap<String, Option<Rc<Vec<Item>>>>,
+    /// Each declaration's text in the last version: where it was, and which
+    /// of the items of the last result it parsed to.
+    cache: HashMap<String, Entry>,
+    /// How many items the last result had.
+    items: usize,
+}
+
+/// Where a declaration was in the last version, and what it parsed to.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Its offset.
+    start: usize,
+    /// Its line (1-based).
+    line: usize,
+    /// Its items in the last result: from `first`, `count` of them; `None`
+    /// when it did not parse on its own.
+    items: Option<(usize, usize)>,
 }
 
 impl Reparser {
@@ -32,19 +45,30 @@ impl Reparser {
     }
 
     /// Parses `text`, reusing every declaration unchanged since the last
-    /// call.
-    pub fn parse(&mut self, text: &str) -> Parsed {
+    /// call. `previous` is the syntax tree that call returned (its
+    /// declarations are moved, not parsed again); without it, or with
+    /// another tree, everything is parsed again.
+    pub fn parse(&mut self, text: &str, previous: Option<Policy>) -> Parsed {
         let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
         if limits.is_err() {
             self.cache.clear();
+            self.items = 0;
             return parse_recovering(text);
         }
-        self.parse_within_limits(text)
+        let previous = previous
+            .filter(|p| p.items.len() == self.items)
+            .map(|p| p.items.into_iter().map(Some).collect())
+            .unwrap_or_default();
+        self.parse_within_limits(text, previous)
     }
 
     /// [`Reparser::parse`] of a text known to be within the size and
-    /// nesting limits.
-    pub(super) fn parse_within_limits(&mut self, text: &str) -> Parsed {
+    /// nesting limits; `previous` holds the last result's items.
+    pub(super) fn parse_within_limits(
+        &mut self,
+        text: &str,
+        mut previous: Vec<Option<Item>>,
+    ) -> Parsed {
         let mut cuts = vec![0];
         cuts.extend(boundaries(text).into_iter().filter(|&b| b > 0));
         cuts.push(text.len());
@@ -53,25 +77,50 @@ impl Reparser {
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
-        let mut previous = std::mem::take(&mut self.cache);
+        let mut last = std::mem::take(&mut self.cache);
         let (mut items, mut errors, mut broken) = (Vec::new(), Vec::new(), Vec::new());
         let mut i = 0;
         while i + 1 < cuts.len() {
             let (start, end) = (cuts[i], cuts[i + 1]);
             let piece = &text[start..end];
-            let parsed = previous
+            let line = line_of(start);
+            let first = items.len();
+            let reused = last
                 .remove(piece)
-                .unwrap_or_else(|| parse_alone(piece).map(Rc::new));
-            self.cache.insert(piece.to_string(), parsed.clone());
-            let shift = Shift {
-                bytes: start,
-                lines: line_of(start) - 1,
+                .and_then(|entry| take(&mut previous, entry))
+                .map(|(entry, taken)| {
+                    let shift = Shift {
+                        bytes: start as isize - entry.start as isize,
+                        lines: line as isize - entry.line as isize,
+                    };
+                    items.extend(taken.into_iter().map(|mut item| {
+                        shift.item(&mut item);
+                        item
+                    }));
+                })
+                .is_some();
+            let parsed_alone = reused
+                || match parse_alone(piece) {
+                    Some(alone) => {
+                        let shift = Shift {
+                            bytes: start as isize,
+                            lines: line as isize - 1,
+                        };
+                        items.extend(alone.into_iter().map(|mut item| {
+                            shift.item(&mut item);
+                            item
+                        }));
+                        true
+                    }
+                    None => false,
+                };
+            let entry = Entry {
+                start,
+                line,
+                items: parsed_alone.then_some((first, items.len() - first)),
             };
-            if let Some(parsed) = parsed {
-                items.extend(parsed.iter().cloned().map(|mut item| {
-                    shift.item(&mut item);
-                    item
-                }));
+            self.cache.insert(piece.to_string(), entry);
+            if parsed_alone {
                 i += 1;
                 continue;
             }
@@ -85,8 +134,8 @@ impl Reparser {
             let next = cuts.get(i + 2).copied().unwrap_or(text.len());
             let together = recover_in(&text[start..next]);
             let whole = Shift {
-                bytes: start,
-                lines: shift.lines,
+                bytes: start as isize,
+                lines: line as isize - 1,
             };
             if together.errors.is_empty() {
                 if let Some(policy) = together.policy {
@@ -111,8 +160,25 @@ impl Reparser {
             broken.push(Broken::new(text, Span::new(start, end)));
             i += 1;
         }
+        self.items = items.len();
         finish(items, errors, broken)
     }
+}
+
+/// The items a cached declaration parsed to, taken out of the last
+/// result; `None` if it did not parse alone, or the last result is not
+/// there (or not the one the cache describes).
+fn take(previous: &mut [Option<Item>], entry: Entry) -> Option<(Entry, Vec<Item>)> {
+    let (first, count) = entry.items?;
+    let slots = previous.get_mut(first..first + count)?;
+    // The first item starts where the declaration did: the same tree.
+    let fits = slots
+        .first()
+        .is_none_or(|item| item.as_ref().is_some_and(|i| i.span().start == entry.start));
+    if !fits || slots.iter().any(Option::is_none) {
+        return None;
+    }
+    Some((entry, slots.iter_mut().filter_map(Option::take).collect()))
 }
 
 #[cfg(test)]
@@ -135,10 +201,11 @@ mod tests {
             "# only a comment\n".to_string(),
         ];
         let mut reparser = Reparser::new();
+        let mut last = None;
         for text in versions.iter().chain(versions.iter().rev()) {
             // The whole text with recovery after each error, as one stretch.
             let fresh = recover_in(text);
-            let again = reparser.parse(text);
+            let again = reparser.parse(text, last.take());
             assert_eq!(
                 format!("{:?}", again.policy),
                 format!("{:?}", fresh.policy),

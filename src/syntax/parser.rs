@@ -91,7 +91,7 @@ pub fn parse_recovering(text: &str) -> Parsed {
         }
         // Declaration by declaration: each parsed on its own, so the work
         // stays linear in the text however many errors it has.
-        None => super::incremental::Reparser::new().parse_within_limits(text),
+        None => super::incremental::Reparser::new().parse_within_limits(text, Vec::new()),
     }
 }
 

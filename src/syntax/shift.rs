@@ -6,19 +6,19 @@
 use super::ast::*;
 use crate::source::{Span, Spanned};
 
-/// How far to move: bytes and lines.
+/// How far to move: bytes and lines (back, when negative).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Shift {
     /// Bytes added to every span.
-    pub bytes: usize,
+    pub bytes: isize,
     /// Lines added to every line number.
-    pub lines: usize,
+    pub lines: isize,
 }
 
 impl Shift {
     fn span(self, s: &mut Span) {
-        s.start += self.bytes;
-        s.end += self.bytes;
+        s.start = s.start.wrapping_add_signed(self.bytes);
+        s.end = s.end.wrapping_add_signed(self.bytes);
     }
 
     fn spanned<T>(self, s: &mut Spanned<T>) {
@@ -78,7 +78,7 @@ impl Shift {
                 self.expr(&mut d.when);
                 self.opt_spanned(&mut d.because);
                 self.span(&mut d.span);
-                d.line += self.lines;
+                d.line = d.line.wrapping_add_signed(self.lines);
             }
             Item::Score(b) => {
                 self.opt_spanned(&mut b.name);
@@ -103,7 +103,7 @@ impl Shift {
                 self.opt_spanned(&mut r.route);
                 self.opt_spanned(&mut r.because);
                 self.span(&mut r.span);
-                r.line += self.lines;
+                r.line = r.line.wrapping_add_signed(self.lines);
             }
             Item::Lead(l) => {
                 self.spanned(&mut l.name);

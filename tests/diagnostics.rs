@@ -263,3 +263,40 @@ fn recovery_resumes_at_the_next_declaration() {
     // of the rule after it.
     assert_eq!(codes, ["lq::syntax", "lq::syntax", "lq::unknown_tier"]);
 }
+
+/// The words of a syntax error do not depend on what other threads parse
+/// at the same time (pest's detailed error tracking is one switch for the
+/// whole process; a run once turned it off under another's).
+#[test]
+fn syntax_errors_read_the_same_whatever_other_threads_parse() {
+    let mut texts: Vec<String> = std::fs::read_dir("tests/cases/parse")
+        .expect("the cases")
+        .map(|e| std::fs::read_to_string(e.expect("an entry").path()).expect("readable"))
+        .filter(|t| t.len() < 4096)
+        .collect();
+    texts.sort();
+    let alone: Vec<String> = texts
+        .iter()
+        .map(|t| format!("{:?}", lq::syntax::parse_recovering(t).errors))
+        .collect();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let texts = texts.clone();
+            let alone = alone.clone();
+            std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn(move || {
+                    for _ in 0..20 {
+                        for (t, want) in texts.iter().zip(&alone) {
+                            let got = format!("{:?}", lq::syntax::parse_recovering(t).errors);
+                            assert_eq!(&got, want, "{t}");
+                        }
+                    }
+                })
+                .expect("a thread")
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("the same words in every thread");
+    }
+}

@@ -24,14 +24,30 @@ mod generated {
 
 pub use generated::{LqParser, Rule};
 
+/// pest's detailed error tracking is one switch for the whole process.
+/// A run that wants it holds this lock for writing while the switch is on;
+/// every other run holds it for reading, so it never sees the switch on
+/// (and never turns it off under a detailed run in another thread, which
+/// made the words of an error depend on what other threads were parsing).
+static ERROR_DETAIL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Runs the grammar without the detailed error tracking.
+fn run_plain(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ()> {
+    let _plain = ERROR_DETAIL.read().unwrap_or_else(|e| e.into_inner());
+    LqParser::parse(rule, text).map_err(|_| ())
+}
+
 /// Runs the grammar; on failure, runs it again with pest's detailed
 /// tracking of what it expected (slower, so only then) for the message.
 fn run_pest(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Vec<ParseError>> {
-    pest::set_error_detail(false);
-    LqParser::parse(rule, text).map_err(|_| {
-        pest::set_error_detail(true);
-        let detailed = LqParser::parse(rule, text).err();
-        pest::set_error_detail(false);
+    run_plain(rule, text).map_err(|()| {
+        let detailed = {
+            let _detailed = ERROR_DETAIL.write().unwrap_or_else(|e| e.into_inner());
+            pest::set_error_detail(true);
+            let detailed = LqParser::parse(rule, text).err();
+            pest::set_error_detail(false);
+            detailed
+        };
         match detailed {
             Some(e) => vec![super::expected::from_pest(&e, text)],
             None => Vec::new(),
@@ -214,8 +230,7 @@ fn blank_before(text: &str, pos: usize) -> String {
 /// Runs the grammar over a stretch expected to parse, without the detailed
 /// error (not needed: the caller only asks whether it parses).
 fn run_pest_quiet(text: &str) -> Option<pest::iterators::Pairs<'_, Rule>> {
-    pest::set_error_detail(false);
-    LqParser::parse(Rule::policy, text).ok()
+    run_plain(Rule::policy, text).ok()
 }
 
 /// Parses a single expression (for the REPL and tests).

@@ -12,24 +12,13 @@ fn main() {
     divan::main();
 }
 
+#[path = "big_policy.rs"]
+mod big_policy;
+use big_policy::big_policy;
+
 fn inbound() -> Policy {
     let text = std::fs::read_to_string("examples/inbound-saas.lq").expect("the example");
     Policy::from_source("inbound-saas.lq", &text).expect("checks")
-}
-
-/// A policy of `n` rules in the shape of real tier rules.
-fn big_policy(n: usize) -> String {
-    let mut text = String::from("enum Role { CEO, CTO, VP, Director, Manager, Other }\nschema {\n  id: int key\n  role: Role\n  budget: money?\n  visits: int\n  country: text\n}\ntiers A > B > C\n");
-    for i in 0..n {
-        text.push_str(&format!(
-            "rule r{i}: when budget >= {}k and visits > {} and role in [VP, Director] and country != \"X{i}\" then tier {}\n",
-            1 + i % 97,
-            i % 19,
-            if i % 2 == 0 { "A" } else { "B" }
-        ));
-    }
-    text.push_str("otherwise tier C\n");
-    text
 }
 
 #[divan::bench(args = [100, 1000, 5000])]

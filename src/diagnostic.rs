@@ -6,7 +6,15 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
 
 use crate::printable;
-use crate::source::Source;
+use crate::source::{Source, Span};
+
+/// A diagnostic's primary span: its first label (empty at 0 without one).
+pub fn primary_span(d: &dyn Diagnostic) -> Span {
+    d.labels()
+        .and_then(|mut l| l.next())
+        .map(|l| Span::new(l.offset(), l.offset() + l.len()))
+        .unwrap_or_default()
+}
 
 /// The closest of `candidates` to `name`: the sole candidate, then a
 /// case-insensitive match, then one within an edit distance of

@@ -26,6 +26,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// The primary span: its first label.
+    pub fn primary_span(&self) -> crate::source::Span {
+        crate::diagnostic::primary_span(self)
+    }
+
     /// Whether this is only a warning.
     pub fn is_warning(&self) -> bool {
         matches!(self, Error::Check(c) if c.is_warning())

@@ -3,7 +3,7 @@
 
 use crate::check::recovery::explained;
 use crate::check::types::Type;
-use crate::check::{check, check_expr, check_with, tir::CheckedPolicy, CheckError};
+use crate::check::{check_expr, check_with, tir::CheckedPolicy, CheckError, Checked};
 use crate::compile::plan::Node;
 use crate::compile::{compile, compile_expr, Compiled};
 use crate::eval::interp::{eval, Env};
@@ -122,47 +122,59 @@ impl Policy {
     /// Parses, checks and compiles a policy, keeping every diagnostic.
     pub fn load(source: Source) -> Loaded {
         let parsed = parse_recovering(&source.text);
-        let ast = match parsed.policy {
-            Some(ast) if parsed.errors.is_empty() => ast,
-            ast => {
-                let checked = ast.map(|ast| check_with(&ast, false).diagnostics);
-                let diagnostics = reported(&source.text, parsed.errors, checked, &parsed.broken);
-                return Loaded {
-                    source,
-                    diagnostics,
-                    policy: None,
-                };
-            }
+        let clean = parsed.errors.is_empty();
+        // No tree at all: the text is over a size limit.
+        let Some(ast) = parsed.policy else {
+            let diagnostics = reported(&source.text, parsed.errors, None, &parsed.broken);
+            return Loaded {
+                source,
+                diagnostics,
+                policy: None,
+            };
         };
-        let mut checked = check(&ast);
-        checked
-            .diagnostics
-            .extend(crate::check::invisible_characters(&source.text));
-        checked
-            .diagnostics
-            .sort_by_key(|d| (d.primary_span().start, d.is_warning()));
-        let has_errors = checked.has_errors();
-        let warnings: Vec<CheckError> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_warning())
-            .cloned()
-            .collect();
-        let diagnostics = checked.diagnostics.into_iter().map(Error::from).collect();
-        let policy = (!has_errors).then(|| Policy {
-            source: source.clone(),
-            compiled: {
-                let mut plan = compile(&checked.policy);
-                crate::eval::closure::prepare(&mut plan);
-                plan
-            },
-            warnings,
-            ast,
-        });
+        let Checked {
+            policy: checked,
+            diagnostics,
+        } = check_with(&ast, clean);
+        let diagnostics = reported(
+            &source.text,
+            parsed.errors,
+            Some(diagnostics),
+            &parsed.broken,
+        );
+        let has_errors = diagnostics.iter().any(|d| !d.is_warning());
+        let policy = (!has_errors)
+            .then(|| Policy::from_checked(source.clone(), ast, &checked, &diagnostics));
         Loaded {
             source,
             diagnostics,
             policy,
+        }
+    }
+
+    /// A policy from its checked declarations, compiled and ready to
+    /// evaluate; it keeps the warnings among `diagnostics` (which hold no
+    /// error).
+    pub(crate) fn from_checked(
+        source: Source,
+        ast: ast::Policy,
+        checked: &CheckedPolicy,
+        diagnostics: &[Error],
+    ) -> Policy {
+        let mut compiled = compile(checked);
+        crate::eval::closure::prepare(&mut compiled);
+        let warnings = diagnostics
+            .iter()
+            .filter_map(|d| match d {
+                Error::Check(c) if c.is_warning() => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        Policy {
+            source,
+            compiled,
+            warnings,
+            ast,
         }
     }
 

@@ -37,10 +37,7 @@ impl Record {
             Some(miette::Severity::Warning) | Some(miette::Severity::Advice) => "warning",
             _ => "error",
         };
-        let (start, end) = d
-            .labels()
-            .and_then(|mut l| l.next())
-            .map_or((0, 0), |l| (l.offset(), l.offset() + l.len()));
+        let crate::source::Span { start, end } = crate::diagnostic::primary_span(d);
         let text = source.map_or("", |s| s.text.as_str());
         let (line, column) = line_col(text, start);
         let (end_line, end_column) = line_col(text, end);

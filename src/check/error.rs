@@ -660,9 +660,6 @@ impl CheckError {
 
     /// The primary span, for sorting.
     pub fn primary_span(&self) -> Span {
-        self.labels()
-            .and_then(|mut l| l.next())
-            .map(|l| Span::new(l.offset(), l.offset() + l.len()))
-            .unwrap_or_default()
+        crate::diagnostic::primary_span(self)
     }
 }

@@ -55,7 +55,7 @@ impl Analysis {
     pub fn fixes(&self, range: Span) -> Vec<Fix> {
         let mut fixes = Vec::new();
         for (i, d) in self.diagnostics.iter().enumerate() {
-            let span = primary_span(d);
+            let span = d.primary_span();
             let overlaps = span.start <= range.end && range.start <= span.end;
             if overlaps {
                 fixes.extend(self.fixes_for(i, d, span));
@@ -131,14 +131,6 @@ impl Analysis {
             preferred: true,
         })
     }
-}
-
-/// A diagnostic's primary span: its first label.
-pub fn primary_span(d: &Error) -> Span {
-    d.labels()
-        .and_then(|mut l| l.next())
-        .map(|l| Span::new(l.offset(), l.offset() + l.len()))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -74,12 +74,15 @@ impl Analysis {
         // A text over a size limit is not parsed at all: nothing to check.
         let parsed_any = parsed.policy.is_some();
         let ast = parsed.policy.unwrap_or(ast::Policy { items: Vec::new() });
-        let checked = check_with(&ast, !has_syntax_errors);
+        let crate::check::Checked {
+            policy: checked,
+            diagnostics,
+        } = check_with(&ast, !has_syntax_errors);
         let broken = parsed.broken;
         let diagnostics = crate::policy::reported(
             text,
             parsed.errors,
-            parsed_any.then(|| checked.diagnostics.clone()),
+            parsed_any.then_some(diagnostics),
             &broken,
         );
         let index = Index::build(&ast);
@@ -89,7 +92,7 @@ impl Analysis {
             broken,
             diagnostics,
             index,
-            checked: checked.policy,
+            checked,
             has_syntax_errors,
             name: name.to_string(),
             tests: std::cell::RefCell::new(None),
@@ -108,22 +111,12 @@ impl Analysis {
             return None;
         }
         // Compiled from this analysis's checked policy: no second parse.
-        let mut compiled = crate::compile::compile(&self.checked);
-        crate::eval::closure::prepare(&mut compiled);
-        let warnings = self
-            .diagnostics
-            .iter()
-            .filter_map(|d| match d {
-                Error::Check(c) if c.is_warning() => Some(c.clone()),
-                _ => None,
-            })
-            .collect();
-        Some(Policy {
-            source: Source::new(self.name.clone(), self.text.clone()),
-            compiled,
-            warnings,
-            ast: self.ast.clone(),
-        })
+        Some(Policy::from_checked(
+            Source::new(self.name.clone(), self.text.clone()),
+            self.ast.clone(),
+            &self.checked,
+            &self.diagnostics,
+        ))
     }
 
     /// The symbol whose name is under `offset`.

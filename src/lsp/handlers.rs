@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::position::LineIndex;
 use super::{Document, Server};
 use crate::ide::complete::ItemKind;
-use crate::ide::fixes::{primary_span, Edit};
+use crate::ide::fixes::Edit;
 use crate::ide::outline::{OutlineItem, OutlineKind};
 use crate::ide::tokens::TokenClass;
 use crate::ide::Analysis;
@@ -123,7 +123,6 @@ impl Server<'_> {
         );
         let lines = LineIndex::new(&text, self.utf8);
         let document = Document {
-            version,
             analysis,
             lines,
             reparser,
@@ -303,7 +302,6 @@ impl Server<'_> {
         let uri = &p.text_document.uri;
         let d = self.document(uri)?;
         let span = d.lines.span(&d.analysis.text, p.range);
-        let published = diagnostics(uri, d);
         let actions: Vec<CodeActionOrCommand> = d
             .analysis
             .fixes(span)
@@ -314,7 +312,11 @@ impl Server<'_> {
                 CodeActionOrCommand::CodeAction(CodeAction {
                     title: fix.title,
                     kind: Some(CodeActionKind::QUICKFIX),
-                    diagnostics: published.get(fix.diagnostic).cloned().map(|d| vec![d]),
+                    diagnostics: d
+                        .analysis
+                        .diagnostics
+                        .get(fix.diagnostic)
+                        .map(|e| vec![diagnostic(uri, d, e)]),
                     edit: Some(WorkspaceEdit::new(changes)),
                     is_preferred: Some(fix.preferred),
                     ..CodeAction::default()
@@ -544,45 +546,47 @@ fn document_symbol(d: &Document, o: OutlineItem) -> DocumentSymbol {
 /// A document's diagnostics as the protocol has them: the message with its
 /// help, the code, every secondary label as related information.
 pub(super) fn diagnostics(uri: &Uri, d: &Document) -> Vec<lsp_types::Diagnostic> {
-    let text = &d.analysis.text;
     d.analysis
         .diagnostics
         .iter()
-        .map(|e| {
-            let span = primary_span(e);
-            let mut message = e.to_string();
-            if let Some(help) = e.help() {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            let related: Vec<DiagnosticRelatedInformation> = e
-                .labels()
-                .into_iter()
-                .flatten()
-                .skip(1)
-                .map(|l| DiagnosticRelatedInformation {
-                    location: Location::new(
-                        uri.clone(),
-                        d.lines.range(
-                            text,
-                            crate::source::Span::new(l.offset(), l.offset() + l.len()),
-                        ),
-                    ),
-                    message: l.label().unwrap_or("here").to_string(),
-                })
-                .collect();
-            lsp_types::Diagnostic {
-                range: d.lines.range(text, span),
-                severity: Some(if e.is_warning() {
-                    DiagnosticSeverity::WARNING
-                } else {
-                    DiagnosticSeverity::ERROR
-                }),
-                code: e.code().map(|c| NumberOrString::String(c.to_string())),
-                source: Some("lq".into()),
-                message,
-                related_information: (!related.is_empty()).then_some(related),
-                ..lsp_types::Diagnostic::default()
-            }
-        })
+        .map(|e| diagnostic(uri, d, e))
         .collect()
+}
+
+/// One diagnostic of a document as the protocol has it.
+fn diagnostic(uri: &Uri, d: &Document, e: &crate::Error) -> lsp_types::Diagnostic {
+    let text = &d.analysis.text;
+    let mut message = e.to_string();
+    if let Some(help) = e.help() {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let related: Vec<DiagnosticRelatedInformation> = e
+        .labels()
+        .into_iter()
+        .flatten()
+        .skip(1)
+        .map(|l| DiagnosticRelatedInformation {
+            location: Location::new(
+                uri.clone(),
+                d.lines.range(
+                    text,
+                    crate::source::Span::new(l.offset(), l.offset() + l.len()),
+                ),
+            ),
+            message: l.label().unwrap_or("here").to_string(),
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range: d.lines.range(text, e.primary_span()),
+        severity: Some(if e.is_warning() {
+            DiagnosticSeverity::WARNING
+        } else {
+            DiagnosticSeverity::ERROR
+        }),
+        code: e.code().map(|c| NumberOrString::String(c.to_string())),
+        source: Some("lq".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    }
 }

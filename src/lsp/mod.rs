@@ -48,14 +48,15 @@ pub enum LspError {
     Protocol(String),
     /// Writing to the editor failed (it has gone, or the disk is full).
     #[error("cannot write to the editor: {0}")]
-    #[diagnostic(code(lq::lsp_write))]
+    #[diagnostic(
+        code(lq::lsp_write),
+        help("the editor that started `lq lsp` has closed its end, or the output cannot be written; restart the server from the editor")
+    )]
     Write(#[source] std::io::Error),
 }
 
-/// One open document: its text, version and analysis.
+/// One open document: its analysis (which holds its text).
 pub struct Document {
-    /// The version the client gave.
-    pub version: i32,
     /// The analysis of its text.
     pub analysis: Analysis,
     /// Its line index.

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::ast::{Item, Policy};
-use super::parser::{finish, parse_alone, parse_recovering, recover_in, Parsed, MAX_SYNTAX_ERRORS};
+use super::parser::{finish, over_limits, parse_alone, recover_in, Parsed, MAX_SYNTAX_ERRORS};
 use super::shift::Shift;
 use super::split::{boundaries, Broken};
 use crate::source::Span;
@@ -49,11 +49,10 @@ impl Reparser {
     /// declarations are moved, not parsed again); without it, or with
     /// another tree, everything is parsed again.
     pub fn parse(&mut self, text: &str, previous: Option<Policy>) -> Parsed {
-        let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
-        if limits.is_err() {
+        if let Some(refused) = over_limits(text) {
             self.cache.clear();
             self.items = 0;
-            return parse_recovering(text);
+            return refused;
         }
         let previous = previous
             .filter(|p| p.items.len() == self.items)
@@ -84,6 +83,12 @@ impl Reparser {
             let (start, end) = (cuts[i], cuts[i + 1]);
             let piece = &text[start..end];
             let line = line_of(start);
+            // From a parse of this stretch alone (spans from 0, lines from 1)
+            // to its place in the text.
+            let placed = Shift {
+                bytes: start as isize,
+                lines: line as isize - 1,
+            };
             let first = items.len();
             let reused = last
                 .remove(piece)
@@ -93,23 +98,13 @@ impl Reparser {
                         bytes: start as isize - entry.start as isize,
                         lines: line as isize - entry.line as isize,
                     };
-                    items.extend(taken.into_iter().map(|mut item| {
-                        shift.item(&mut item);
-                        item
-                    }));
+                    shift.append(taken, &mut items);
                 })
                 .is_some();
             let parsed_alone = reused
                 || match parse_alone(piece) {
                     Some(alone) => {
-                        let shift = Shift {
-                            bytes: start as isize,
-                            lines: line as isize - 1,
-                        };
-                        items.extend(alone.into_iter().map(|mut item| {
-                            shift.item(&mut item);
-                            item
-                        }));
+                        placed.append(alone, &mut items);
                         true
                     }
                     None => false,
@@ -133,16 +128,9 @@ impl Reparser {
             // the error in the same words as a parse of the whole file.
             let next = cuts.get(i + 2).copied().unwrap_or(text.len());
             let together = recover_in(&text[start..next]);
-            let whole = Shift {
-                bytes: start as isize,
-                lines: line as isize - 1,
-            };
             if together.errors.is_empty() {
                 if let Some(policy) = together.policy {
-                    items.extend(policy.items.into_iter().map(|mut item| {
-                        whole.item(&mut item);
-                        item
-                    }));
+                    placed.append(policy.items, &mut items);
                     i += 2;
                     continue;
                 }

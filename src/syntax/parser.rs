@@ -86,29 +86,45 @@ pub struct Parsed {
 /// and parsing resumes at the next declaration, so one run reports every
 /// syntax error and keeps every declaration that parsed.
 ///
-/// A policy without errors parses in one pass of the grammar; each error
-/// costs one more pass over the text after it.
+/// A policy without errors parses in one pass of the grammar; one with
+/// errors is parsed declaration by declaration, in time linear in its size.
 pub fn parse_recovering(text: &str) -> Parsed {
-    let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
-    if let Err(e) = limits {
-        return Parsed {
-            policy: None,
-            errors: vec![e],
-            broken: vec![Broken::new(text, Span::new(0, text.len()))],
-        };
+    if let Some(refused) = over_limits(text) {
+        return refused;
     }
     match run_pest_quiet(text) {
         Some(pairs) => {
-            let mut lower = Lower::new(text);
-            let (mut items, mut failed) = (Vec::new(), Vec::new());
-            lower.items(pairs, &mut items, &mut failed);
+            let (items, errors, failed) = lower_all(text, pairs);
             let broken = failed.into_iter().map(|s| Broken::new(text, s)).collect();
-            finish(items, lower.errors, broken)
+            finish(items, errors, broken)
         }
         // Declaration by declaration: each parsed on its own, so the work
         // stays linear in the text however many errors it has.
         None => super::incremental::Reparser::new().parse_within_limits(text, Vec::new()),
     }
+}
+
+/// The parse of a text over the size or nesting limit: its one error, no
+/// tree, and the whole text broken; `None` for a text within the limits.
+pub(super) fn over_limits(text: &str) -> Option<Parsed> {
+    let limits = super::limits::check_size(text).and_then(|()| super::depth::check_depth(text));
+    limits.err().map(|e| Parsed {
+        policy: None,
+        errors: vec![e],
+        broken: vec![Broken::new(text, Span::new(0, text.len()))],
+    })
+}
+
+/// Lowers every declaration the grammar parsed: the items, the lowering
+/// errors, and the spans of the declarations left out for them.
+fn lower_all(
+    text: &str,
+    pairs: pest::iterators::Pairs<'_, Rule>,
+) -> (Vec<Item>, Vec<ParseError>, Vec<Span>) {
+    let mut lower = Lower::new(text);
+    let (mut items, mut failed) = (Vec::new(), Vec::new());
+    lower.items(pairs, &mut items, &mut failed);
+    (items, lower.errors, failed)
 }
 
 /// The parse of a policy with its errors sorted and the rule limit checked.
@@ -211,11 +227,8 @@ pub(super) fn recover_in(text: &str) -> Parsed {
 /// The declarations of `text`, parsed on their own (spans from 0, lines
 /// from 1); `None` if any does not parse or lower.
 pub(super) fn parse_alone(text: &str) -> Option<Vec<Item>> {
-    let pairs = run_pest_quiet(text)?;
-    let mut lower = Lower::new(text);
-    let (mut items, mut failed) = (Vec::new(), Vec::new());
-    lower.items(pairs, &mut items, &mut failed);
-    (lower.errors.is_empty() && failed.is_empty()).then_some(items)
+    let (items, errors, failed) = lower_all(text, run_pest_quiet(text)?);
+    (errors.is_empty() && failed.is_empty()).then_some(items)
 }
 
 /// `text` with every byte before `pos` turned into a space: the grammar

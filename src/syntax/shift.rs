@@ -37,6 +37,14 @@ impl Shift {
         }
     }
 
+    /// Moves declarations and appends them to `to`.
+    pub fn append(self, items: Vec<Item>, to: &mut Vec<Item>) {
+        to.extend(items.into_iter().map(|mut item| {
+            self.item(&mut item);
+            item
+        }));
+    }
+
     /// Moves one declaration.
     pub fn item(self, item: &mut Item) {
         match item {

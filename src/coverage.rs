@@ -447,3 +447,83 @@ impl Observer for Counter<'_> {
         self.count(self.rules_from + index, value == Truth::True, false);
     }
 }
+
+/// Counts the coverage of `policy` over `readers` through the batch
+/// engine (`lq coverage`, the playground): every lead decided with the
+/// coverage observer, every unreadable one counted as `error`. `advanced`
+/// hears how many records were read, for a progress bar.
+pub fn count(
+    policy: &Policy,
+    readers: Vec<crate::data::RecordReader<'_>>,
+    as_of: i32,
+    outcome: Option<&OutcomeSpec>,
+    advanced: &mut dyn FnMut(usize),
+) -> Result<Coverage, crate::data::DataError> {
+    let mut counting = Counting {
+        policy,
+        coverage: Coverage::new(policy),
+        outcome,
+        advanced,
+    };
+    match crate::batch::Batch::new(policy, as_of).run(readers, &mut counting) {
+        Ok(_) => Ok(counting.coverage),
+        Err(crate::batch::Failed::Data(e)) => Err(e),
+        Err(crate::batch::Failed::Sink(never)) => match never {},
+    }
+}
+
+/// The batch sink of [`count`]: counts each lead as it is decided.
+struct Counting<'p, 'a> {
+    policy: &'p Policy,
+    coverage: Coverage,
+    outcome: Option<&'p OutcomeSpec>,
+    advanced: &'a mut dyn FnMut(usize),
+}
+
+impl Counting<'_, '_> {
+    /// What the carried outcome column says (unknown without one).
+    fn known(&self, carried: &[String]) -> Known {
+        let spec = self.outcome?;
+        spec.read(carried.first().map_or("", String::as_str))
+    }
+}
+
+impl crate::batch::Sink for Counting<'_, '_> {
+    type Error = std::convert::Infallible;
+
+    fn decide(
+        &mut self,
+        _: &crate::compile::Compiled,
+        record: crate::batch::Record<'_>,
+        as_of: i32,
+        decision: &mut Decision,
+    ) {
+        let known = self.known(record.carried);
+        self.coverage
+            .decide(self.policy, record.values, as_of, decision, known);
+    }
+
+    #[inline]
+    fn advanced(&mut self, records: usize) {
+        (self.advanced)(records);
+    }
+
+    fn decided(
+        &mut self,
+        _: crate::batch::Record<'_>,
+        _: &Decision,
+    ) -> Result<crate::batch::Flow, Self::Error> {
+        Ok(crate::batch::Flow::Go)
+    }
+
+    /// Unreadable records are the `error` class.
+    fn unreadable(
+        &mut self,
+        _: crate::data::RecordError,
+        carried: &[String],
+    ) -> Result<crate::batch::Flow, Self::Error> {
+        let known = self.known(carried);
+        self.coverage.unreadable(known);
+        Ok(crate::batch::Flow::Go)
+    }
+}

@@ -43,6 +43,8 @@ pub mod lsp;
 mod policy;
 pub mod printable;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod sql;
 pub mod syntax;

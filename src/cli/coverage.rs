@@ -3,12 +3,8 @@
 //! counted; with `--outcome`, how well each converts and how well the
 //! scores rank the leads that did.
 
-use lq::batch::{Batch, Failed, Flow, Record, Sink};
-use lq::compile::Compiled;
 use lq::coverage::Coverage;
-use lq::data::RecordError;
-use lq::eval::Decision;
-use lq::insight::{Known, OutcomeSpec};
+use lq::insight::OutcomeSpec;
 use lq::Policy;
 
 use super::common::{load_checked, parse_outcome};
@@ -81,67 +77,17 @@ pub fn run(args: Args, style: &Style) -> Exit {
     Exit::Success
 }
 
-/// Counts coverage of `policy` over `readers` through the batch engine.
+/// Counts coverage of `policy` over `readers`, with a progress bar.
 pub fn count(
     policy: &Policy,
     readers: Vec<lq::data::RecordReader<'_>>,
     as_of: i32,
     outcome: Option<&OutcomeSpec>,
-    progress: Progress,
+    mut progress: Progress,
 ) -> Result<Coverage, lq::data::DataError> {
-    let mut counting = Counting {
-        policy,
-        coverage: Coverage::new(policy),
-        outcome,
-        progress,
-    };
-    match Batch::new(policy, as_of).run(readers, &mut counting) {
-        Ok(_) => {}
-        Err(Failed::Data(e)) => return Err(e),
-        Err(Failed::Sink(never)) => match never {},
-    }
-    counting.progress.finish();
-    Ok(counting.coverage)
-}
-
-/// The batch sink of `lq coverage`: counts each lead as it is decided.
-struct Counting<'p> {
-    policy: &'p Policy,
-    coverage: Coverage,
-    outcome: Option<&'p OutcomeSpec>,
-    progress: Progress,
-}
-
-impl Counting<'_> {
-    /// What the carried outcome column says (unknown without one).
-    fn known(&self, carried: &[String]) -> Known {
-        let spec = self.outcome?;
-        spec.read(carried.first().map_or("", String::as_str))
-    }
-}
-
-impl Sink for Counting<'_> {
-    type Error = std::convert::Infallible;
-
-    fn decide(&mut self, _: &Compiled, record: Record<'_>, as_of: i32, decision: &mut Decision) {
-        let known = self.known(record.carried);
-        self.coverage
-            .decide(self.policy, record.values, as_of, decision, known);
-    }
-
-    #[inline]
-    fn advanced(&mut self, records: usize) {
-        self.progress.records(records);
-    }
-
-    fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
-        Ok(Flow::Go)
-    }
-
-    /// Unreadable records are the `error` class.
-    fn unreadable(&mut self, _: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
-        let known = self.known(carried);
-        self.coverage.unreadable(known);
-        Ok(Flow::Go)
-    }
+    let coverage = lq::coverage::count(policy, readers, as_of, outcome, &mut |n| {
+        progress.records(n)
+    });
+    progress.finish();
+    coverage
 }

@@ -4,11 +4,9 @@
 
 use std::io::{BufWriter, Write};
 
-use lq::batch::{Batch, Failed, Flow, Record, Sink};
-use lq::data::{DataError, ReadOptions, RecordError, RecordReader};
-use lq::eval::outcome::key_of;
-use lq::eval::{decide_into, Datum, Decision};
-use lq::insight::diff::{Diff, Verdict};
+use lq::batch::Failed;
+use lq::data::{DataError, ReadOptions, RecordReader};
+use lq::insight::diff::Diff;
 use lq::insight::moved::MovedWriter;
 use lq::insight::OutcomeSpec;
 use lq::Policy;
@@ -152,30 +150,21 @@ fn open_moved(path: &str) -> std::io::Result<(AtomicFile, MovedWriter<BufWriter<
     Ok((file, writer))
 }
 
-/// Runs OLD over `readers` through the batch engine and NEW on each
-/// record as it is read; the diff, and the `--moved` writer back.
+/// Runs OLD and NEW over `readers` with a progress bar; the diff, and the
+/// `--moved` writer back.
 pub fn compare<'p, W: Write>(
-    (old, new): (&'p Policy, &'p Policy),
+    policies: (&'p Policy, &'p Policy),
     readers: Vec<RecordReader<'p>>,
     as_of: i32,
     outcome: Option<&'p OutcomeSpec>,
     moved: Option<MovedWriter<W>>,
-    progress: Progress,
+    mut progress: Progress,
 ) -> Result<(Diff<'p>, Option<MovedWriter<W>>), Failed<std::io::Error>> {
-    let mut sink = Diffing {
-        diff: Diff::new(old, new),
-        new,
-        as_of,
-        outcome,
-        new_decision: Decision::default(),
-        new_read: false,
-        new_key: serde_json::Value::Null,
-        moved,
-        progress,
-    };
-    Batch::new(old, as_of).run(readers, &mut sink)?;
-    sink.progress.finish();
-    Ok((sink.diff, sink.moved))
+    let compared = lq::insight::diff::compare(policies, readers, as_of, outcome, moved, &mut |n| {
+        progress.records(n)
+    });
+    progress.finish();
+    compared
 }
 
 /// Opens every input once, read for OLD and for NEW: a column either
@@ -203,83 +192,3 @@ pub fn open_both<'p>(
     Ok(readers)
 }
 
-/// The batch sink of `lq diff`: OLD decides through the engine, NEW on the
-/// same record as it is read.
-struct Diffing<'p, W: Write> {
-    diff: Diff<'p>,
-    new: &'p Policy,
-    as_of: i32,
-    outcome: Option<&'p OutcomeSpec>,
-    /// NEW's verdict on the record being compared.
-    new_decision: Decision,
-    new_read: bool,
-    /// NEW's key of the record (the row when NEW has none), for `--moved`.
-    new_key: serde_json::Value,
-    moved: Option<MovedWriter<W>>,
-    progress: Progress,
-}
-
-impl<W: Write> Diffing<'_, W> {
-    fn compare(&mut self, row: usize, old: Verdict<'_>, carried: &[String]) -> std::io::Result<()> {
-        let known = self
-            .outcome
-            .and_then(|spec| spec.read(carried.first().map_or("", String::as_str)));
-        let new = if self.new_read {
-            Verdict::Decided(&self.new_decision)
-        } else {
-            Verdict::Unreadable
-        };
-        if self.diff.add(old, new, known) {
-            if let Some(moved) = self.moved.as_mut() {
-                let (old, new) = self.diff.describe(old, new);
-                let key = match &self.new_key {
-                    serde_json::Value::Null => serde_json::Value::from(row),
-                    key => key.clone(),
-                };
-                moved.write(row, &key, &old, &new)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<W: Write> Sink for Diffing<'_, W> {
-    type Error = std::io::Error;
-
-    fn other(&mut self, _row: usize, read: Result<&[Datum], &RecordError>) {
-        match read {
-            Ok(values) => {
-                decide_into(
-                    &self.new.compiled,
-                    values,
-                    self.as_of,
-                    &mut self.new_decision,
-                );
-                self.new_read = true;
-                if self.moved.is_some() {
-                    self.new_key = key_of(self.new.checked(), values)
-                        .map_or(serde_json::Value::Null, |(_, v)| v);
-                }
-            }
-            Err(e) => {
-                self.new_read = false;
-                self.new_key = e.key.clone().unwrap_or(serde_json::Value::Null);
-            }
-        }
-    }
-
-    #[inline]
-    fn advanced(&mut self, records: usize) {
-        self.progress.records(records);
-    }
-
-    fn decided(&mut self, record: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
-        self.compare(record.row, Verdict::Decided(d), record.carried)?;
-        Ok(Flow::Go)
-    }
-
-    fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
-        self.compare(e.row, Verdict::Unreadable, carried)?;
-        Ok(Flow::Go)
-    }
-}

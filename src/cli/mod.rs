@@ -17,6 +17,8 @@ mod generate;
 mod input;
 #[cfg(feature = "lsp")]
 mod lsp;
+#[cfg(feature = "serve")]
+mod serve;
 mod progress;
 mod render;
 mod repl;
@@ -88,6 +90,9 @@ enum Command {
     /// Run the language server for editors, over stdin and stdout.
     #[cfg(feature = "lsp")]
     Lsp(lsp::Args),
+    /// Serve policies over HTTP: decisions, reload, metrics, a playground.
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 /// Runs the command line.
@@ -125,6 +130,8 @@ pub fn run() -> ExitCode {
         Command::Generate(args) => generate::run(args, &style),
         #[cfg(feature = "lsp")]
         Command::Lsp(args) => lsp::run(args, &style),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args, &style),
     };
     out::flush();
     exit.into()

@@ -19,6 +19,7 @@ pub enum ColorChoice {
 }
 
 /// How to print diagnostics.
+#[derive(Clone, Copy, Debug)]
 pub struct Style {
     color: bool,
     width: usize,

@@ -85,6 +85,9 @@ pub struct RecordReader<'p> {
     missing: Vec<String>,
     /// A second policy's reading of each record ([`RecordReader::also`]).
     other: Option<Box<Other<'p>>>,
+    /// The last JSON record as it was given, when kept
+    /// ([`RecordReader::keep_json`]).
+    last_json: Option<Option<serde_json::Value>>,
 }
 
 /// A second policy's reading of the records (`lq diff` reads the data
@@ -308,7 +311,22 @@ impl<'p> RecordReader<'p> {
             required: None,
             missing,
             other: None,
+            last_json: None,
         })
+    }
+
+    /// Keeps each NDJSON or JSON record as it was given, for
+    /// [`RecordReader::last_json`] (a service's decision log records the
+    /// input of every decision).
+    pub fn keep_json(&mut self) {
+        self.last_json = Some(None);
+    }
+
+    /// The last NDJSON or JSON record read, as given, when
+    /// [`RecordReader::keep_json`] was asked for; `None` when it was not
+    /// JSON (a line too long or not valid JSON).
+    pub fn last_json(&self) -> Option<&serde_json::Value> {
+        self.last_json.as_ref().and_then(Option::as_ref)
     }
 
     /// Carries raw columns through, by name (`lq eval --keep`): after each
@@ -559,6 +577,9 @@ impl<'p> RecordReader<'p> {
 
     fn json_record(&mut self, value: Result<serde_json::Value, String>) -> ReadResult {
         self.row += 1;
+        if let Some(last) = &mut self.last_json {
+            *last = value.as_ref().ok().cloned();
+        }
         self.carried
             .read_json(value.as_ref().ok().and_then(|v| v.as_object()));
         let object = match value {
@@ -588,6 +609,9 @@ impl Iterator for RecordReader<'_> {
                     Ok(Line::Text(line)) => line,
                     Ok(Line::Broken(problem)) => {
                         self.row += 1;
+                        if let Some(last) = &mut self.last_json {
+                            *last = None;
+                        }
                         self.carried.empty();
                         let e = RecordError::one(self.row, problem);
                         self.other_fails(&e);

@@ -13,7 +13,13 @@ use super::classes::STATUS_CLASSES;
 use super::{percent, Class, Known, OutcomeSpec, Split};
 use crate::data::table::Table;
 use crate::eval::Decision;
+use crate::batch::{Batch, Failed, Flow, Record, Sink};
+use crate::data::{RecordError, RecordReader};
+use crate::eval::outcome::key_of;
+use crate::eval::{decide_into, Datum};
+use crate::insight::moved::MovedWriter;
 use crate::Policy;
+use std::io::Write;
 
 /// One side's verdict on a record.
 #[derive(Clone, Copy, Debug)]
@@ -395,5 +401,111 @@ impl<'p> Diff<'p> {
             self.rule_changed, self.route_changed, self.score_changed
         ));
         out
+    }
+}
+
+/// Runs OLD over `readers` through the batch engine and NEW on each
+/// record as it is read; the diff, and the `--moved` writer back.
+pub fn compare<'p, 'a, W: Write>(
+    (old, new): (&'p Policy, &'p Policy),
+    readers: Vec<RecordReader<'p>>,
+    as_of: i32,
+    outcome: Option<&'p OutcomeSpec>,
+    moved: Option<MovedWriter<W>>,
+    advanced: &mut dyn FnMut(usize),
+) -> Result<(Diff<'p>, Option<MovedWriter<W>>), Failed<std::io::Error>> {
+    let mut sink = Diffing {
+        diff: Diff::new(old, new),
+        new,
+        as_of,
+        outcome,
+        new_decision: Decision::default(),
+        new_read: false,
+        new_key: serde_json::Value::Null,
+        moved,
+        advanced,
+    };
+    Batch::new(old, as_of).run(readers, &mut sink)?;
+    Ok((sink.diff, sink.moved))
+}
+
+/// The batch sink of [`compare`] (`lq diff`): OLD decides through the engine, NEW on the
+/// same record as it is read.
+struct Diffing<'p, 'a, W: Write> {
+    diff: Diff<'p>,
+    new: &'p Policy,
+    as_of: i32,
+    outcome: Option<&'p OutcomeSpec>,
+    /// NEW's verdict on the record being compared.
+    new_decision: Decision,
+    new_read: bool,
+    /// NEW's key of the record (the row when NEW has none), for `--moved`.
+    new_key: serde_json::Value,
+    moved: Option<MovedWriter<W>>,
+    advanced: &'a mut dyn FnMut(usize),
+}
+
+impl<W: Write> Diffing<'_, '_, W> {
+    fn compare(&mut self, row: usize, old: Verdict<'_>, carried: &[String]) -> std::io::Result<()> {
+        let known = self
+            .outcome
+            .and_then(|spec| spec.read(carried.first().map_or("", String::as_str)));
+        let new = if self.new_read {
+            Verdict::Decided(&self.new_decision)
+        } else {
+            Verdict::Unreadable
+        };
+        if self.diff.add(old, new, known) {
+            if let Some(moved) = self.moved.as_mut() {
+                let (old, new) = self.diff.describe(old, new);
+                let key = match &self.new_key {
+                    serde_json::Value::Null => serde_json::Value::from(row),
+                    key => key.clone(),
+                };
+                moved.write(row, &key, &old, &new)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for Diffing<'_, '_, W> {
+    type Error = std::io::Error;
+
+    fn other(&mut self, _row: usize, read: Result<&[Datum], &RecordError>) {
+        match read {
+            Ok(values) => {
+                decide_into(
+                    &self.new.compiled,
+                    values,
+                    self.as_of,
+                    &mut self.new_decision,
+                );
+                self.new_read = true;
+                if self.moved.is_some() {
+                    self.new_key = key_of(self.new.checked(), values)
+                        .map_or(serde_json::Value::Null, |(_, v)| v);
+                }
+            }
+            Err(e) => {
+                self.new_read = false;
+                self.new_key = e.key.clone().unwrap_or(serde_json::Value::Null);
+            }
+        }
+    }
+
+    #[inline]
+    fn advanced(&mut self, records: usize) {
+        (self.advanced)(records);
+    }
+
+    fn decided(&mut self, record: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
+        self.compare(record.row, Verdict::Decided(d), record.carried)?;
+        Ok(Flow::Go)
+    }
+
+    fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
+        self.compare(e.row, Verdict::Unreadable, carried)?;
+        Ok(Flow::Go)
     }
 }

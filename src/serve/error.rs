@@ -1,0 +1,102 @@
+//! Why `lq serve` cannot start (or stopped): each a diagnostic with a code
+//! and help. Bad requests are not errors of the server; they are answered
+//! with a status and a JSON body ([`super::reply`]).
+
+use std::net::SocketAddr;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::{Error as PolicyError, Source};
+
+/// A reason the server cannot start or go on.
+#[derive(Debug, Error, Diagnostic)]
+pub enum ServeError {
+    /// A policy file cannot be read.
+    #[error("cannot read {file}: {source}")]
+    #[diagnostic(
+        code(lq::serve::read),
+        help("check that the policy file exists and is readable")
+    )]
+    Read {
+        /// The file.
+        file: String,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// A policy does not check: its diagnostics (printed by the caller).
+    #[error("the policy {} has {} error{}", text.name, errors.len(), if errors.len() == 1 { "" } else { "s" })]
+    #[diagnostic(
+        code(lq::serve::policy),
+        help("fix the errors (`lq check` shows them too); lq serves only policies that check")
+    )]
+    Policy {
+        /// The errors.
+        errors: Vec<PolicyError>,
+        /// The text they point into.
+        text: Source,
+    },
+    /// Two policies would have the same name in the URLs.
+    #[error("two policies are named `{name}`")]
+    #[diagnostic(
+        code(lq::serve::duplicate_name),
+        help("name one explicitly: `lq serve other={name}.lq`, served at /v1/policies/other/decide")
+    )]
+    DuplicateName {
+        /// The name.
+        name: String,
+    },
+    /// A policy name that cannot be part of a URL.
+    #[error("`{name}` cannot be a policy's name in a URL")]
+    #[diagnostic(
+        code(lq::serve::bad_name),
+        help("use letters, digits, `-` and `_`: `lq serve inbound=path/to/policy.lq`")
+    )]
+    BadName {
+        /// The name.
+        name: String,
+    },
+    /// The token file cannot be read or is empty.
+    #[error("cannot use the token file {file}: {reason}")]
+    #[diagnostic(
+        code(lq::serve::token),
+        help("put the bearer token on the file's first line, e.g. `openssl rand -hex 32 > token`")
+    )]
+    Token {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// The decision log cannot be opened.
+    #[error("cannot open the decision log {file}: {source}")]
+    #[diagnostic(
+        code(lq::serve::log),
+        help("check that the folder exists and is writable, or leave out --decision-log")
+    )]
+    Log {
+        /// The file.
+        file: String,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// The address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    #[diagnostic(
+        code(lq::serve::bind),
+        help("another program may hold the port: pick another with --addr 127.0.0.1:PORT (port 0 picks a free one)")
+    )]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("the server stopped: {source}")]
+    #[diagnostic(code(lq::serve::io), help("this is an error of the system; try again"))]
+    Serve {
+        /// The reason.
+        source: std::io::Error,
+    },
+}

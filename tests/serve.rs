@@ -20,14 +20,46 @@ const INBOUND: &str = "examples/inbound-saas.lq";
 /// of cell text).
 fn example_sets(dir: &std::path::Path) -> Vec<(String, String, String)> {
     let sets = [
-        ("inbound-saas", "examples/inbound-saas.lq", "examples/data/inbound-leads.csv"),
-        ("inbound-saas", "examples/inbound-saas.lq", "examples/data/inbound-leads-messy.csv"),
-        ("inbound-saas", "examples/inbound-saas.lq", "examples/data/inbound-history.csv"),
-        ("bant", "examples/bant.lq", "examples/data/bant-leads.ndjson"),
-        ("pardot-grades", "examples/pardot-grades.lq", "examples/data/profiles.csv"),
-        ("fit-engagement-matrix", "examples/fit-engagement-matrix.lq", "examples/data/hubspot-contacts.csv"),
-        ("gates-and-routing", "examples/gates-and-routing.lq", "examples/data/web-leads.ndjson"),
-        ("bank-telemarketing", "examples/bank-telemarketing.lq", "examples/data/bank-sample.csv"),
+        (
+            "inbound-saas",
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-leads.csv",
+        ),
+        (
+            "inbound-saas",
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-leads-messy.csv",
+        ),
+        (
+            "inbound-saas",
+            "examples/inbound-saas.lq",
+            "examples/data/inbound-history.csv",
+        ),
+        (
+            "bant",
+            "examples/bant.lq",
+            "examples/data/bant-leads.ndjson",
+        ),
+        (
+            "pardot-grades",
+            "examples/pardot-grades.lq",
+            "examples/data/profiles.csv",
+        ),
+        (
+            "fit-engagement-matrix",
+            "examples/fit-engagement-matrix.lq",
+            "examples/data/hubspot-contacts.csv",
+        ),
+        (
+            "gates-and-routing",
+            "examples/gates-and-routing.lq",
+            "examples/data/web-leads.ndjson",
+        ),
+        (
+            "bank-telemarketing",
+            "examples/bank-telemarketing.lq",
+            "examples/data/bank-sample.csv",
+        ),
     ];
     sets.iter()
         .enumerate()
@@ -85,7 +117,10 @@ fn decide_and_batch_equal_eval_lead_for_lead() {
                         .iter()
                         .map(|r| {
                             let r = r.as_str().expect("a reason");
-                            r.split_once(", ").or_else(|| r.split_once(' ')).map_or(r, |(_, m)| m).to_string()
+                            r.split_once(", ")
+                                .or_else(|| r.split_once(' '))
+                                .map_or(r, |(_, m)| m)
+                                .to_string()
                         })
                         .collect()
                 };
@@ -98,7 +133,10 @@ fn decide_and_batch_equal_eval_lead_for_lead() {
             compared += 1;
         }
         // The whole file as one NDJSON batch, and as one JSON array.
-        let batch = server.post(&format!("/v1/policies/{name}/decide/batch?as_of={AS_OF}"), &text);
+        let batch = server.post(
+            &format!("/v1/policies/{name}/decide/batch?as_of={AS_OF}"),
+            &text,
+        );
         assert_eq!(batch.status, 200, "{}", batch.body);
         assert_eq!(batch.content_type, "application/x-ndjson");
         let got: Vec<Value> = batch
@@ -113,7 +151,10 @@ fn decide_and_batch_equal_eval_lead_for_lead() {
             .collect();
         if array.iter().all(Value::is_object) {
             let body = serde_json::to_string(&array).expect("JSON");
-            let a = server.post(&format!("/v1/policies/{name}/decide/batch?as_of={AS_OF}"), &body);
+            let a = server.post(
+                &format!("/v1/policies/{name}/decide/batch?as_of={AS_OF}"),
+                &body,
+            );
             assert_eq!(a.status, 200, "{}", a.body);
             assert_eq!(a.content_type, "application/json");
             let got: Vec<Value> = serde_json::from_str::<Vec<Value>>(&a.body)
@@ -140,18 +181,55 @@ fn a_batch_keeps_order_and_answers_bad_records_with_error_outcomes() {
         student,
     ]
     .join("\n");
-    let a = server.post(&format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"), &body);
+    let a = server.post(
+        &format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"),
+        &body,
+    );
     assert_eq!(a.status, 200, "{}", a.body);
-    let lines: Vec<Value> = a.body.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
-    let rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().expect("row")).collect();
+    let lines: Vec<Value> = a
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let rows: Vec<u64> = lines
+        .iter()
+        .map(|l| l["row"].as_u64().expect("row"))
+        .collect();
     assert_eq!(rows, [1, 2, 3, 4, 5]);
-    let statuses: Vec<&str> = lines.iter().map(|l| l["status"].as_str().expect("status")).collect();
-    assert_eq!(statuses, ["qualified", "error", "error", "error", "disqualified"]);
-    assert!(lines[1]["reasons"][0].as_str().expect("reason").contains("invalid JSON"), "{}", lines[1]);
-    assert!(lines[2]["reasons"][0].as_str().expect("reason").contains("found an array"), "{}", lines[2]);
-    assert_eq!(lines[3]["id"], json!(4), "the key of an unreadable lead is kept");
+    let statuses: Vec<&str> = lines
+        .iter()
+        .map(|l| l["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["qualified", "error", "error", "error", "disqualified"]
+    );
+    assert!(
+        lines[1]["reasons"][0]
+            .as_str()
+            .expect("reason")
+            .contains("invalid JSON"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2]["reasons"][0]
+            .as_str()
+            .expect("reason")
+            .contains("found an array"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3]["id"],
+        json!(4),
+        "the key of an unreadable lead is kept"
+    );
     // Each decision has its own id.
-    let mut ids: Vec<&str> = lines.iter().map(|l| l["decision_id"].as_str().expect("id")).collect();
+    let mut ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["decision_id"].as_str().expect("id"))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 5);
@@ -169,7 +247,10 @@ fn a_batch_keeps_order_and_answers_bad_records_with_error_outcomes() {
     assert_eq!(array.status, 400, "{}", array.body);
     assert_eq!(array.json()["error"]["code"], "malformed_batch");
     let empty_array = server.post("/v1/policies/inbound-saas/decide/batch", "[]");
-    assert_eq!((empty_array.status, empty_array.body.as_str()), (200, "[]\n"));
+    assert_eq!(
+        (empty_array.status, empty_array.body.as_str()),
+        (200, "[]\n")
+    );
 }
 
 #[test]
@@ -177,37 +258,80 @@ fn every_error_status_has_a_json_body_with_a_message() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let token = dir.path().join("token");
     std::fs::write(&token, "s3cret-token\n").expect("written");
-    let server = Server::start(&[
-        INBOUND,
-        "--max-body",
-        "1KiB",
-        "--max-batch-body",
-        "4KiB",
-    ]);
+    let server = Server::start(&[INBOUND, "--max-body", "1KiB", "--max-batch-body", "4KiB"]);
     let decide = "/v1/policies/inbound-saas/decide";
     let big = format!("{{\"x\": \"{}\"}}", "a".repeat(2000));
     let cases = [
-        ("malformed JSON", 400, "malformed_json", server.post(decide, "{\"id\": ")),
-        ("not an object", 400, "not_an_object", server.post(decide, "[1]")),
-        ("unknown policy", 404, "unknown_policy", server.post("/v1/policies/inbound/decide", "{}")),
+        (
+            "malformed JSON",
+            400,
+            "malformed_json",
+            server.post(decide, "{\"id\": "),
+        ),
+        (
+            "not an object",
+            400,
+            "not_an_object",
+            server.post(decide, "[1]"),
+        ),
+        (
+            "unknown policy",
+            404,
+            "unknown_policy",
+            server.post("/v1/policies/inbound/decide", "{}"),
+        ),
         ("unknown route", 404, "no_route", server.get("/v2/nothing")),
         ("wrong method", 405, "wrong_method", server.get(decide)),
-        ("over the limit", 413, "body_too_large", server.post(decide, &big)),
-        ("batch over its limit", 413, "body_too_large", server.post(&format!("{decide}/batch"), &"{}\n".repeat(3000))),
-        ("unreadable lead", 422, "unreadable_lead", server.post(decide, "{\"id\": 1}")),
-        ("bad date", 400, "bad_query", server.post(&format!("{decide}?as_of=yesterday"), "{}")),
-        ("unknown parameter", 400, "bad_query", server.post(&format!("{decide}?explian=true"), "{}")),
+        (
+            "over the limit",
+            413,
+            "body_too_large",
+            server.post(decide, &big),
+        ),
+        (
+            "batch over its limit",
+            413,
+            "body_too_large",
+            server.post(&format!("{decide}/batch"), &"{}\n".repeat(3000)),
+        ),
+        (
+            "unreadable lead",
+            422,
+            "unreadable_lead",
+            server.post(decide, "{\"id\": 1}"),
+        ),
+        (
+            "bad date",
+            400,
+            "bad_query",
+            server.post(&format!("{decide}?as_of=yesterday"), "{}"),
+        ),
+        (
+            "unknown parameter",
+            400,
+            "bad_query",
+            server.post(&format!("{decide}?explian=true"), "{}"),
+        ),
     ];
     for (what, status, code, a) in &cases {
         assert_eq!(a.status, *status, "{what}: {}", a.body);
         assert!(a.content_type.starts_with("application/json"), "{what}");
         let v = a.json();
         assert_eq!(v["error"]["code"], *code, "{what}");
-        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {}", a.body);
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: {}",
+            a.body
+        );
     }
     // Did-you-mean on an unknown policy, and the unreadable lead's outcome.
     let unknown = server.post("/v1/policies/inbound-sass/decide", "{}").json();
-    assert!(unknown["error"]["help"].as_str().expect("help").contains("did you mean `inbound-saas`"));
+    assert!(unknown["error"]["help"]
+        .as_str()
+        .expect("help")
+        .contains("did you mean `inbound-saas`"));
     let unreadable = server.post(decide, "{\"id\": 1}").json();
     assert_eq!(unreadable["outcome"]["status"], "error");
     assert_eq!(unreadable["outcome"]["id"], 1);
@@ -220,9 +344,15 @@ fn every_error_status_has_a_json_body_with_a_message() {
     let guarded = Server::start(&[INBOUND, "--token-file", &token.to_string_lossy()]);
     let lead = r#"{"id": 1, "email": "a@b.co", "role": "VP", "employees": 200, "budget": 25000, "country": "US", "industry": "SaaS", "demo_requested": false, "Total Visits": 0, "last_activity": "2026-11-01"}"#;
     let none = guarded.post(decide, lead);
-    assert_eq!((none.status, none.json()["error"]["code"].clone()), (401, json!("no_token")));
+    assert_eq!(
+        (none.status, none.json()["error"]["code"].clone()),
+        (401, json!("no_token"))
+    );
     let wrong = guarded.post_with(decide, lead, &[("authorization", "Bearer nope")]);
-    assert_eq!((wrong.status, wrong.json()["error"]["code"].clone()), (401, json!("bad_token")));
+    assert_eq!(
+        (wrong.status, wrong.json()["error"]["code"].clone()),
+        (401, json!("bad_token"))
+    );
     let right = guarded.post_with(decide, lead, &[("authorization", "Bearer s3cret-token")]);
     assert_eq!(right.status, 200, "{}", right.body);
     assert_eq!(guarded.get("/health").status, 200, "health needs no token");
@@ -250,16 +380,29 @@ fn the_service_endpoints_list_policies_and_count_decisions() {
     assert!(inbound["loaded_at"].as_str().expect("time").ends_with('Z'));
     assert_eq!(inbound["reload_error"], Value::Null);
     let fields = inbound["schema"]["fields"].as_array().expect("fields");
-    assert!(fields.iter().any(|f| f["name"] == "budget" && f["type"] == "money" && f["optional"] == true), "{fields:?}");
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "budget" && f["type"] == "money" && f["optional"] == true),
+        "{fields:?}"
+    );
     assert!(fields.iter().any(|f| f["name"] == "id" && f["key"] == true));
     assert_eq!(inbound["schema"]["tiers"], json!(["A", "B", "C"]));
 
     // Decisions counted by class; the explain trace on request.
     let data = csv_as_ndjson("examples/data/inbound-leads.csv");
-    let a = server.post(&format!("/v1/policies/inbound/decide/batch?as_of={AS_OF}"), &data);
+    let a = server.post(
+        &format!("/v1/policies/inbound/decide/batch?as_of={AS_OF}"),
+        &data,
+    );
     assert_eq!(a.status, 200);
     let first = data.lines().next().expect("a lead");
-    let explained = server.post(&format!("/v1/policies/inbound/decide?as_of={AS_OF}&explain=true"), first).json();
+    let explained = server
+        .post(
+            &format!("/v1/policies/inbound/decide?as_of={AS_OF}&explain=true"),
+            first,
+        )
+        .json();
     assert!(explained["explain"]["rules"].is_array(), "{explained}");
     // The HubSpot webhook shape: properties, each maybe {"value": ...}.
     let lead: Value = serde_json::from_str(first).expect("JSON");
@@ -270,24 +413,49 @@ fn the_service_endpoints_list_policies_and_count_decisions() {
         .map(|(k, v)| (k.clone(), json!({"value": v})))
         .collect();
     let hubspot = json!({"objectId": 1, "properties": wrapped}).to_string();
-    let via_hubspot = server.post(&format!("/v1/policies/inbound/decide?as_of={AS_OF}"), &hubspot).json();
-    let plain = server.post(&format!("/v1/policies/inbound/decide?as_of={AS_OF}"), first).json();
-    assert_eq!(without_service_fields(via_hubspot), without_service_fields(plain));
+    let via_hubspot = server
+        .post(
+            &format!("/v1/policies/inbound/decide?as_of={AS_OF}"),
+            &hubspot,
+        )
+        .json();
+    let plain = server
+        .post(&format!("/v1/policies/inbound/decide?as_of={AS_OF}"), first)
+        .json();
+    assert_eq!(
+        without_service_fields(via_hubspot),
+        without_service_fields(plain)
+    );
 
     let metrics = server.get("/metrics");
     assert_eq!(metrics.status, 200);
     let m = &metrics.body;
-    assert!(m.contains("lq_decisions_total{policy=\"inbound\",class=\"A\"} "), "{m}");
-    assert!(m.contains("lq_decisions_total{policy=\"inbound\",class=\"disqualified\"} 3"), "{m}");
-    assert!(m.contains("lq_http_requests_total{endpoint=\"batch\",status=\"200\"} 1"), "{m}");
-    assert!(m.contains("lq_http_request_duration_seconds_bucket{le="), "{m}");
+    assert!(
+        m.contains("lq_decisions_total{policy=\"inbound\",class=\"A\"} "),
+        "{m}"
+    );
+    assert!(
+        m.contains("lq_decisions_total{policy=\"inbound\",class=\"disqualified\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains("lq_http_requests_total{endpoint=\"batch\",status=\"200\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("lq_http_request_duration_seconds_bucket{le="),
+        "{m}"
+    );
     assert!(m.contains("# TYPE lq_policy_reloads counter"), "{m}");
     assert!(m.ends_with("# EOF\n"), "{m}");
 }
 
 fn sha_of(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[test]
@@ -306,27 +474,53 @@ fn the_decision_log_records_every_decision_and_rotates() {
     ]);
     let data = csv_as_ndjson("examples/data/inbound-history.csv");
     let first = data.lines().next().expect("a lead");
-    let one = server.post(&format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"), first).json();
-    let batch = server.post(&format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"), &data);
+    let one = server
+        .post(
+            &format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"),
+            first,
+        )
+        .json();
+    let batch = server.post(
+        &format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"),
+        &data,
+    );
     assert_eq!(batch.status, 200);
     server.signal("TERM");
     assert_eq!(server.wait(Duration::from_secs(20)), Some(0));
     // The current file and two rotated ones, none over the size.
     let mut lines = Vec::new();
-    for path in [format!("{log_arg}.2"), format!("{log_arg}.1"), log_arg.clone()] {
+    for path in [
+        format!("{log_arg}.2"),
+        format!("{log_arg}.1"),
+        log_arg.clone(),
+    ] {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(text.len() <= 16 << 10, "{path} is {} bytes", text.len());
-        lines.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).expect("a log line")));
+        lines.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).expect("a log line")),
+        );
     }
-    assert!(!std::path::Path::new(&format!("{log_arg}.3")).exists(), "only two are kept");
+    assert!(
+        !std::path::Path::new(&format!("{log_arg}.3")).exists(),
+        "only two are kept"
+    );
     // The newest lines are all there: the last of the batch is the last line.
     let last = lines.last().expect("a line");
-    let batch_last: Value = serde_json::from_str(batch.body.lines().last().expect("a line")).expect("JSON");
+    let batch_last: Value =
+        serde_json::from_str(batch.body.lines().last().expect("a line")).expect("JSON");
     assert_eq!(last["outcome"], batch_last);
     assert_eq!(last["decision_id"], batch_last["decision_id"]);
     let every: Vec<&Value> = lines.iter().collect();
     for entry in &every {
-        for field in ["decision_id", "time", "policy", "sha256", "input", "outcome"] {
+        for field in [
+            "decision_id",
+            "time",
+            "policy",
+            "sha256",
+            "input",
+            "outcome",
+        ] {
             assert!(entry.get(field).is_some(), "{field} missing in {entry}");
         }
         assert_eq!(entry["policy"], "inbound-saas");
@@ -335,18 +529,41 @@ fn the_decision_log_records_every_decision_and_rotates() {
     // Without rotation: every decision, in order, with its input.
     let plain_log = dir.path().join("all.ndjson");
     let mut server = Server::start(&[INBOUND, "--decision-log", &plain_log.to_string_lossy()]);
-    let one_again = server.post(&format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"), first).json();
-    let batch = server.post(&format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"), &data);
+    let one_again = server
+        .post(
+            &format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"),
+            first,
+        )
+        .json();
+    let batch = server.post(
+        &format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"),
+        &data,
+    );
     server.signal("TERM");
     assert_eq!(server.wait(Duration::from_secs(20)), Some(0));
     let text = std::fs::read_to_string(&plain_log).expect("the log");
-    let entries: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let entries: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
     assert_eq!(entries.len(), 1 + data.lines().count());
-    assert_eq!(entries[0]["input"], serde_json::from_str::<Value>(first).expect("JSON"));
+    assert_eq!(
+        entries[0]["input"],
+        serde_json::from_str::<Value>(first).expect("JSON")
+    );
     assert_eq!(entries[0]["outcome"], one_again);
-    for (entry, (line, input)) in entries[1..].iter().zip(batch.body.lines().zip(data.lines())) {
-        assert_eq!(entry["outcome"], serde_json::from_str::<Value>(line).expect("JSON"));
-        assert_eq!(entry["input"], serde_json::from_str::<Value>(input).expect("JSON"));
+    for (entry, (line, input)) in entries[1..]
+        .iter()
+        .zip(batch.body.lines().zip(data.lines()))
+    {
+        assert_eq!(
+            entry["outcome"],
+            serde_json::from_str::<Value>(line).expect("JSON")
+        );
+        assert_eq!(
+            entry["input"],
+            serde_json::from_str::<Value>(input).expect("JSON")
+        );
     }
     assert_ne!(one["decision_id"], one_again["decision_id"]);
 }
@@ -355,14 +572,23 @@ fn the_decision_log_records_every_decision_and_rotates() {
 fn a_full_disk_stops_the_log_and_says_so_on_ready_but_decisions_go_on() {
     let server = Server::start(&[INBOUND, "--decision-log", "/dev/full"]);
     let data = csv_as_ndjson("examples/data/inbound-history.csv");
-    let a = server.post(&format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"), &data);
+    let a = server.post(
+        &format!("/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"),
+        &data,
+    );
     assert_eq!(a.status, 200);
     let ready = server.until("/ready", |a| a.status == 503);
     let body = ready.json();
     assert_eq!(body["ready"], false);
     let problem = body["problems"][0].as_str().expect("a problem");
-    assert!(problem.contains("decision log") && problem.contains("No space left"), "{problem}");
-    let after = server.post(&format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"), data.lines().next().expect("a lead"));
+    assert!(
+        problem.contains("decision log") && problem.contains("no space left on the device"),
+        "{problem}"
+    );
+    let after = server.post(
+        &format!("/v1/policies/inbound-saas/decide?as_of={AS_OF}"),
+        data.lines().next().expect("a lead"),
+    );
     assert_eq!(after.status, 200, "decisions go on: {}", after.body);
     let metrics = server.get("/metrics").body;
     assert!(metrics.contains("lq_decision_log_failed 1"), "{metrics}");
@@ -399,21 +625,44 @@ fn hot_reload_swaps_a_good_policy_and_keeps_serving_through_a_broken_one() {
     let good = edited(&original);
     std::fs::write(&path, &good).expect("written");
     let sha1 = sha_of(good.as_bytes());
-    server.until("/v1/policies", |a| a.json()["policies"][0]["sha256"] == json!(sha1));
+    server.until("/v1/policies", |a| {
+        a.json()["policies"][0]["sha256"] == json!(sha1)
+    });
     if let Some(lead) = &lead {
         let a = server.post(&decide, lead).json();
-        assert_eq!((a["tier"].clone(), a["sha256"].clone()), (json!("B"), json!(sha1)));
+        assert_eq!(
+            (a["tier"].clone(), a["sha256"].clone()),
+            (json!("B"), json!(sha1))
+        );
     }
-    assert!(server.stderr().contains(&format!("reloaded inbound (sha256 {sha1})")), "{}", server.stderr());
+    assert!(
+        server
+            .stderr()
+            .contains(&format!("reloaded inbound (sha256 {sha1})")),
+        "{}",
+        server.stderr()
+    );
 
     // A broken edit: the good version goes on; /ready and the listing say why.
     std::fs::write(&path, good.replace("tiers A > B > C", "tiers A > B >")).expect("written");
     let ready = server.until("/ready", |a| a.json()["status"] == "degraded");
-    assert_eq!(ready.status, 200, "a failed reload degrades, it does not stop the service");
+    assert_eq!(
+        ready.status, 200,
+        "a failed reload degrades, it does not stop the service"
+    );
     let failure = &ready.json()["policies"][0]["reload_error"];
-    assert!(failure["message"].as_str().expect("message").contains(&format!("still serving sha256 {sha1}")), "{failure}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .expect("message")
+            .contains(&format!("still serving sha256 {sha1}")),
+        "{failure}"
+    );
     let diagnostic = &failure["diagnostics"][0];
-    assert!(diagnostic["line"].as_u64().is_some() && diagnostic["code"].is_string(), "{failure}");
+    assert!(
+        diagnostic["line"].as_u64().is_some() && diagnostic["code"].is_string(),
+        "{failure}"
+    );
     assert_eq!(server.get("/ready?strict=true").status, 503);
     let listed = server.get("/v1/policies").json();
     assert_eq!(listed["policies"][0]["sha256"], json!(sha1));
@@ -423,15 +672,25 @@ fn hot_reload_swaps_a_good_policy_and_keeps_serving_through_a_broken_one() {
         assert_eq!(a.status, 200);
         assert_eq!(a.json()["sha256"], json!(sha1));
     }
-    assert!(server.stderr().contains("inbound was not reloaded"), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("inbound was not reloaded"),
+        "{}",
+        server.stderr()
+    );
 
     // Fixed again: back to ready, the failure gone.
     std::fs::write(&path, &original).expect("written");
     let ready = server.until("/ready", |a| a.json()["status"] == "ready");
     assert_eq!(ready.json()["policies"][0]["sha256"], json!(sha0));
     let metrics = server.get("/metrics").body;
-    assert!(metrics.contains("lq_policy_reloads_total{policy=\"inbound\",result=\"ok\"} 2"), "{metrics}");
-    assert!(metrics.contains("lq_policy_reloads_total{policy=\"inbound\",result=\"failed\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("lq_policy_reloads_total{policy=\"inbound\",result=\"ok\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("lq_policy_reloads_total{policy=\"inbound\",result=\"failed\"} 1"),
+        "{metrics}"
+    );
 }
 
 /// What eval decides for one NDJSON lead under `policy`'s text.
@@ -455,15 +714,24 @@ fn sighup_reloads_when_files_are_not_watched() {
     std::fs::write(&path, &good).expect("written");
     std::thread::sleep(Duration::from_millis(700));
     let listed = server.get("/v1/policies").json();
-    assert_eq!(listed["policies"][0]["sha256"], json!(sha_of(original.as_bytes())), "not watched");
+    assert_eq!(
+        listed["policies"][0]["sha256"],
+        json!(sha_of(original.as_bytes())),
+        "not watched"
+    );
     server.signal("HUP");
-    server.until("/v1/policies", |a| a.json()["policies"][0]["sha256"] == json!(sha_of(good.as_bytes())));
+    server.until("/v1/policies", |a| {
+        a.json()["policies"][0]["sha256"] == json!(sha_of(good.as_bytes()))
+    });
     // A missing file on SIGHUP: the old version stays, the failure shows.
     std::fs::remove_file(&path).expect("removed");
     server.signal("HUP");
     let ready = server.until("/ready", |a| a.json()["status"] == "degraded");
     let message = ready.json()["policies"][0]["reload_error"]["message"].clone();
-    assert!(message.as_str().expect("message").contains("cannot read"), "{message}");
+    assert!(
+        message.as_str().expect("message").contains("cannot read"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -482,7 +750,9 @@ fn shutdown_finishes_the_batch_in_flight_and_flushes_the_log() {
             .build()
             .into();
         let mut response = agent
-            .post(&format!("{base}/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"))
+            .post(&format!(
+                "{base}/v1/policies/inbound-saas/decide/batch?as_of={AS_OF}"
+            ))
             .send(data.as_str())
             .expect("answered");
         let mut reader = response.body_mut().with_config().limit(1 << 30).reader();
@@ -500,9 +770,17 @@ fn shutdown_finishes_the_batch_in_flight_and_flushes_the_log() {
     let body = reader.join().expect("the reader");
     assert_eq!(body.lines().count(), 40_000, "the batch in flight finished");
     assert_eq!(server.wait(Duration::from_secs(60)), Some(0));
-    assert!(server.stderr().contains("lq serve: stopped"), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("lq serve: stopped"),
+        "{}",
+        server.stderr()
+    );
     let logged = std::fs::read_to_string(&log).expect("the log");
-    assert_eq!(logged.lines().count(), 40_000, "every decision logged before exit");
+    assert_eq!(
+        logged.lines().count(),
+        40_000,
+        "every decision logged before exit"
+    );
 }
 
 #[test]
@@ -525,7 +803,10 @@ fn a_client_that_goes_away_mid_batch_does_not_stop_the_server() {
     }
     assert_eq!(server.get("/health").status, 200);
     let lead = csv_as_ndjson("examples/data/inbound-leads.csv");
-    let a = server.post("/v1/policies/inbound-saas/decide", lead.lines().next().expect("a lead"));
+    let a = server.post(
+        "/v1/policies/inbound-saas/decide",
+        lead.lines().next().expect("a lead"),
+    );
     assert_eq!(a.status, 200);
     assert!(!server.stderr().contains("panicked"));
 }
@@ -545,7 +826,9 @@ fn the_playground_endpoints_answer_as_the_commands_do() {
     // Check: a typo is a diagnostic with a code, a place and help.
     let typo = text.replacen("role in [VP", "role in [Vp", 1);
     assert_ne!(typo, text);
-    let checked = server.post("/v1/playground/check", &json!({"policy": typo}).to_string()).json();
+    let checked = server
+        .post("/v1/playground/check", &json!({"policy": typo}).to_string())
+        .json();
     assert_eq!(checked["errors"], 1, "{checked}");
     let d = &checked["diagnostics"][0];
     assert_eq!(d["code"], "lq::unknown_variant", "{d}");
@@ -560,39 +843,87 @@ fn the_playground_endpoints_answer_as_the_commands_do() {
     let want = eval_lines(INBOUND, "examples/data/inbound-leads.csv", AS_OF);
     assert_eq!(evaluated["outcomes"], Value::Array(want.clone()));
     assert_eq!(evaluated["total"], 9);
-    let a = evaluated["classes"].as_array().expect("classes").iter().find(|c| c["class"] == "A").expect("A");
-    assert_eq!(a["leads"], json!(want.iter().filter(|o| o["tier"] == "A").count()));
+    let a = evaluated["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .find(|c| c["class"] == "A")
+        .expect("A");
+    assert_eq!(
+        a["leads"],
+        json!(want.iter().filter(|o| o["tier"] == "A").count())
+    );
 
     // Explain: the trace and lq explain's text.
     let request = json!({"policy": text, "leads": leads, "row": 2, "as_of": AS_OF}).to_string();
     let explained = server.post("/v1/playground/explain", &request).json();
     assert_eq!(explained["outcome"]["status"], "disqualified");
-    assert!(explained["text"].as_str().expect("text").contains("student"), "{explained}");
+    assert!(
+        explained["text"]
+            .as_str()
+            .expect("text")
+            .contains("student"),
+        "{explained}"
+    );
 
     // Coverage and diff, with the outcome column.
     let history = std::fs::read_to_string("examples/data/inbound-history.csv").expect("history");
-    let request = json!({"policy": text, "leads": history, "outcome": "converted", "as_of": AS_OF}).to_string();
+    let request = json!({"policy": text, "leads": history, "outcome": "converted", "as_of": AS_OF})
+        .to_string();
     let coverage = server.post("/v1/playground/coverage", &request).json();
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_lq"))
-        .args(["coverage", INBOUND, "examples/data/inbound-history.csv", "--outcome", "converted", "--format", "json", "--as-of", AS_OF])
+        .args([
+            "coverage",
+            INBOUND,
+            "examples/data/inbound-history.csv",
+            "--outcome",
+            "converted",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+        ])
         .output()
         .expect("lq coverage");
     let cli: Value = serde_json::from_slice(&cli.stdout).expect("JSON");
     assert_eq!(coverage, cli);
-    assert!(coverage["scores"][0]["deciles"][9]["cumulative_gain"].is_number(), "{}", coverage["scores"]);
+    assert!(
+        coverage["scores"][0]["deciles"][9]["cumulative_gain"].is_number(),
+        "{}",
+        coverage["scores"]
+    );
     let request = json!({"old": text, "policy": edited(&text), "leads": history, "outcome": "converted", "as_of": AS_OF}).to_string();
     let diff = server.post("/v1/playground/diff", &request).json();
     assert!(diff["changed"].as_u64().expect("changed") > 0, "{diff}");
-    assert!(diff["moves"].as_array().expect("moves").iter().any(|m| m["from"] == "unmatched" || m["to"] == "B"), "{diff}");
+    assert!(
+        diff["moves"]
+            .as_array()
+            .expect("moves")
+            .iter()
+            .any(|m| m["from"] == "unmatched" || m["to"] == "B"),
+        "{diff}"
+    );
 
     // A broken policy is 422 with its diagnostics; bad leads say why.
-    let broken = server.post("/v1/playground/evaluate", &json!({"policy": typo, "leads": leads}).to_string());
+    let broken = server.post(
+        "/v1/playground/evaluate",
+        &json!({"policy": typo, "leads": leads}).to_string(),
+    );
     assert_eq!(broken.status, 422);
-    assert_eq!(broken.json()["diagnostics"][0]["code"], "lq::unknown_variant");
-    let bad = server.post("/v1/playground/evaluate", &json!({"policy": text, "leads": "name\nx\n"}).to_string());
+    assert_eq!(
+        broken.json()["diagnostics"][0]["code"],
+        "lq::unknown_variant"
+    );
+    let bad = server.post(
+        "/v1/playground/evaluate",
+        &json!({"policy": text, "leads": "name\nx\n"}).to_string(),
+    );
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.json()["error"]["code"], "leads_unreadable");
-    let missing = server.post("/v1/playground/evaluate", &json!({"policy": text}).to_string());
+    let missing = server.post(
+        "/v1/playground/evaluate",
+        &json!({"policy": text}).to_string(),
+    );
     assert_eq!(missing.status, 400);
 }
 

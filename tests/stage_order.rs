@@ -31,7 +31,7 @@ const STAGES: &[(&str, &[&str])] = &[
             "policy", "error", "lib",
         ],
     ),
-    ("editor", &["ide", "lsp"]),
+    ("services", &["ide", "lsp", "serve"]),
     ("cli", &["cli", "main"]),
 ];
 

@@ -191,4 +191,3 @@ pub fn open_both<'p>(
     }
     Ok(readers)
 }
-

@@ -17,12 +17,12 @@ mod generate;
 mod input;
 #[cfg(feature = "lsp")]
 mod lsp;
-#[cfg(feature = "serve")]
-mod serve;
 mod progress;
 mod render;
 mod repl;
 mod schema;
+#[cfg(feature = "serve")]
+mod serve;
 mod sweep;
 mod test;
 

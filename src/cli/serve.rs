@@ -97,7 +97,10 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 for e in &errors {
                     style.eprint(e, Some(&text));
                 }
-                errln!("error: lq serves only policies that check; fix {} and start again", text.name);
+                errln!(
+                    "error: lq serves only policies that check; fix {} and start again",
+                    text.name
+                );
                 return Exit::Failure;
             }
             Err(e) => {
@@ -207,20 +210,21 @@ fn config(args: &Args) -> Result<Config, ServeError> {
         }
         config.token = Some(token);
     }
-    config.decision_log = args.decision_log.as_ref().map(|path| lq::serve::log::LogConfig {
-        path: path.clone(),
-        max_bytes: args.decision_log_max_size as u64,
-        keep: args.decision_log_keep,
-    });
+    config.decision_log = args
+        .decision_log
+        .as_ref()
+        .map(|path| lq::serve::log::LogConfig {
+            path: path.clone(),
+            max_bytes: args.decision_log_max_size as u64,
+            keep: args.decision_log_keep,
+        });
     Ok(config)
 }
 
 /// `1MiB`, `512KiB`, `64M`, `1000` (bytes).
 fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: usize = digits
         .parse()
@@ -230,7 +234,11 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{text}` is not a size; write e.g. 1MiB, 512KiB or 1000")),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size; write e.g. 1MiB, 512KiB or 1000"
+            ))
+        }
     };
     match n.checked_mul(scale) {
         Some(0) => Err("a size must be more than 0".into()),

@@ -116,17 +116,9 @@ pub enum DataError {
 impl DataError {
     /// An I/O failure on `path`, described in words.
     pub fn io(path: &str, error: &std::io::Error) -> DataError {
-        use std::io::ErrorKind;
-        let reason = match error.kind() {
-            ErrorKind::NotFound => "no such file".to_string(),
-            ErrorKind::PermissionDenied => "permission denied".to_string(),
-            ErrorKind::IsADirectory => "it is a directory".to_string(),
-            ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-            _ => error.to_string(),
-        };
         DataError::Io {
             path: path.to_string(),
-            reason,
+            reason: Self::read_reason(error),
         }
     }
 
@@ -135,6 +127,18 @@ impl DataError {
         DataError::Write {
             path: path.to_string(),
             reason: Self::write_reason(error),
+        }
+    }
+
+    /// Why a read failed, in words.
+    pub fn read_reason(error: &std::io::Error) -> String {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::NotFound => "no such file".to_string(),
+            ErrorKind::PermissionDenied => "permission denied".to_string(),
+            ErrorKind::IsADirectory => "it is a directory".to_string(),
+            ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => error.to_string(),
         }
     }
 

@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 
 use super::classes::STATUS_CLASSES;
 use super::{percent, Class, Known, OutcomeSpec, Split};
-use crate::data::table::Table;
-use crate::eval::Decision;
 use crate::batch::{Batch, Failed, Flow, Record, Sink};
+use crate::data::table::Table;
 use crate::data::{RecordError, RecordReader};
 use crate::eval::outcome::key_of;
+use crate::eval::Decision;
 use crate::eval::{decide_into, Datum};
 use crate::insight::moved::MovedWriter;
 use crate::Policy;
@@ -406,7 +406,7 @@ impl<'p> Diff<'p> {
 
 /// Runs OLD over `readers` through the batch engine and NEW on each
 /// record as it is read; the diff, and the `--moved` writer back.
-pub fn compare<'p, 'a, W: Write>(
+pub fn compare<'p, W: Write>(
     (old, new): (&'p Policy, &'p Policy),
     readers: Vec<RecordReader<'p>>,
     as_of: i32,

@@ -33,10 +33,11 @@ pub struct DecideQuery {
 }
 
 impl DecideQuery {
-    fn parse(query: Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<Self, ApiError> {
-        let Query(pairs) = query.map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text())
-        })?;
+    fn parse(
+        query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ) -> Result<Self, ApiError> {
+        let Query(pairs) = query
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
         let mut parsed = DecideQuery {
             explain: false,
             as_of: crate::date::today(),
@@ -96,14 +97,22 @@ fn slot<'s>(state: &'s State, name: &str) -> Result<&'s Slot, ApiError> {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_policy",
-            format!("no policy named `{}` is served", crate::printable::escape(name)),
+            format!(
+                "no policy named `{}` is served",
+                crate::printable::escape(name)
+            ),
         )
         .help(help)
     })
 }
 
 /// Times a handler and counts its answer.
-fn counted(state: &State, endpoint: &str, started: Instant, answer: Result<Response, ApiError>) -> Response {
+fn counted(
+    state: &State,
+    endpoint: &str,
+    started: Instant,
+    answer: Result<Response, ApiError>,
+) -> Response {
     let response = answer.unwrap_or_else(IntoResponse::into_response);
     state.metrics.request(
         endpoint,
@@ -210,7 +219,9 @@ fn unwrap_hubspot(served: &Served, body: Value) -> Value {
         .iter()
         .any(|f| f.column == "properties");
     match body {
-        Value::Object(mut map) if !reads_properties && map.get("properties").is_some_and(Value::is_object) => {
+        Value::Object(mut map)
+            if !reads_properties && map.get("properties").is_some_and(Value::is_object) =>
+        {
             let Some(Value::Object(properties)) = map.remove("properties") else {
                 return Value::Object(map);
             };
@@ -370,20 +381,22 @@ impl Batch {
             InputFormat::Ndjson
         };
         let input: Box<dyn std::io::BufRead + Send> = Box::new(Cursor::new(body.bytes.clone()));
-        let mut reader = match RecordReader::new(policy.checked(), input, format, "the request body") {
-            Ok(reader) => reader,
-            Err(e) => {
-                let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
-                let mut error = ApiError::new(StatusCode::BAD_REQUEST, "malformed_batch", e.to_string());
-                if let Some(help) = help {
-                    error = error.help(help);
+        let mut reader =
+            match RecordReader::new(policy.checked(), input, format, "the request body") {
+                Ok(reader) => reader,
+                Err(e) => {
+                    let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
+                    let mut error =
+                        ApiError::new(StatusCode::BAD_REQUEST, "malformed_batch", e.to_string());
+                    if let Some(help) = help {
+                        error = error.help(help);
+                    }
+                    let _ = opened.send(Err(error.help(
+                        "send a JSON array of lead objects, or one lead object per line (NDJSON)",
+                    )));
+                    return;
                 }
-                let _ = opened.send(Err(error.help(
-                    "send a JSON array of lead objects, or one lead object per line (NDJSON)",
-                )));
-                return;
-            }
-        };
+            };
         let logging = self.state.log.is_some();
         if logging {
             reader.keep_json();
@@ -411,7 +424,8 @@ impl Batch {
                 Ok(Err(e)) => Outcome::error(policy.checked(), e.row, e.key.clone(), e.messages()),
                 Err(e) => {
                     // Not a record's fault: the body itself cannot be read on.
-                    let error = ApiError::new(StatusCode::BAD_REQUEST, "malformed_batch", e.to_string());
+                    let error =
+                        ApiError::new(StatusCode::BAD_REQUEST, "malformed_batch", e.to_string());
                     out.extend_from_slice(&serde_json::to_vec(&error.body()).unwrap_or_default());
                     out.push(b'\n');
                     break;

@@ -13,7 +13,7 @@ use crate::{Error as PolicyError, Source};
 #[derive(Debug, Error, Diagnostic)]
 pub enum ServeError {
     /// A policy file cannot be read.
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {file}: {reason}")]
     #[diagnostic(
         code(lq::serve::read),
         help("check that the policy file exists and is readable")
@@ -21,8 +21,8 @@ pub enum ServeError {
     Read {
         /// The file.
         file: String,
-        /// The reason.
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
     /// A policy does not check: its diagnostics (printed by the caller).
     #[error("the policy {} has {} error{}", text.name, errors.len(), if errors.len() == 1 { "" } else { "s" })]
@@ -40,11 +40,13 @@ pub enum ServeError {
     #[error("two policies are named `{name}`")]
     #[diagnostic(
         code(lq::serve::duplicate_name),
-        help("name one explicitly: `lq serve other={name}.lq`, served at /v1/policies/other/decide")
+        help("name one explicitly: `lq serve other={path}`, served at /v1/policies/other/decide")
     )]
     DuplicateName {
         /// The name.
         name: String,
+        /// The second file with that name.
+        path: String,
     },
     /// A policy name that cannot be part of a URL.
     #[error("`{name}` cannot be a policy's name in a URL")]
@@ -69,7 +71,7 @@ pub enum ServeError {
         reason: String,
     },
     /// The decision log cannot be opened.
-    #[error("cannot open the decision log {file}: {source}")]
+    #[error("cannot open the decision log {file}: {reason}")]
     #[diagnostic(
         code(lq::serve::log),
         help("check that the folder exists and is writable, or leave out --decision-log")
@@ -77,11 +79,11 @@ pub enum ServeError {
     Log {
         /// The file.
         file: String,
-        /// The reason.
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
     /// The address cannot be listened on.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {reason}")]
     #[diagnostic(
         code(lq::serve::bind),
         help("another program may hold the port: pick another with --addr 127.0.0.1:PORT (port 0 picks a free one)")
@@ -89,14 +91,30 @@ pub enum ServeError {
     Bind {
         /// The address.
         addr: SocketAddr,
-        /// The reason.
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
     /// Serving failed.
-    #[error("the server stopped: {source}")]
+    #[error("the server stopped: {reason}")]
     #[diagnostic(code(lq::serve::io), help("this is an error of the system; try again"))]
     Serve {
-        /// The reason.
-        source: std::io::Error,
+        /// Why, in words.
+        reason: String,
     },
+}
+
+impl ServeError {
+    /// The address cannot be listened on, in words.
+    pub fn bind(addr: SocketAddr, error: &std::io::Error) -> ServeError {
+        use std::io::ErrorKind;
+        let reason = match error.kind() {
+            ErrorKind::AddrInUse => "the address is in use".to_string(),
+            ErrorKind::AddrNotAvailable => "this machine has no such address".to_string(),
+            ErrorKind::PermissionDenied => {
+                "permission denied (ports below 1024 need privileges)".to_string()
+            }
+            _ => error.to_string(),
+        };
+        ServeError::Bind { addr, reason }
+    }
 }

@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use super::error::ServeError;
 use super::metrics::Metrics;
 use super::registry::lock;
+use crate::data::DataError;
 
 /// How the decision log is written.
 #[derive(Clone, Debug)]
@@ -45,12 +46,13 @@ pub struct DecisionLog {
 impl DecisionLog {
     /// Opens (creates or appends to) the file and starts the writer.
     pub fn open(config: LogConfig, metrics: Arc<Metrics>) -> Result<DecisionLog, ServeError> {
-        let file = open_append(&config.path).map_err(|source| ServeError::Log {
+        let file = open_append(&config.path).map_err(|e| ServeError::Log {
             file: config.path.display().to_string(),
-            source,
+            reason: DataError::write_reason(&e),
         })?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let (queue, rx) = tokio::sync::mpsc::channel(4096);
+        let config_path = config.path.display().to_string();
         let failed = Arc::new(Mutex::new(None));
         let mut writer = Writer {
             config,
@@ -62,9 +64,9 @@ impl DecisionLog {
         let handle = std::thread::Builder::new()
             .name("lq-decision-log".into())
             .spawn(move || writer.run(rx))
-            .map_err(|source| ServeError::Log {
-                file: "(the log's thread)".into(),
-                source,
+            .map_err(|e| ServeError::Log {
+                file: config_path,
+                reason: format!("cannot start its thread: {e}"),
             })?;
         Ok(DecisionLog {
             queue,
@@ -132,14 +134,12 @@ impl Writer {
         if self.size + lines.len() as u64 <= self.config.max_bytes {
             return self.write_lines(lines, count);
         }
-        let mut written = 0;
-        for line in lines.split_inclusive(|&b| b == b'\n') {
+        for (written, line) in (0u64..).zip(lines.split_inclusive(|&b| b == b'\n')) {
             if self.out.is_none() {
-                self.metrics.log_dropped(count - written);
+                self.metrics.log_dropped(count.saturating_sub(written));
                 return;
             }
             self.write_lines(line, 1);
-            written += 1;
         }
     }
 
@@ -147,7 +147,13 @@ impl Writer {
     fn write_lines(&mut self, lines: &[u8], count: u64) {
         if self.size > 0 && self.size + lines.len() as u64 > self.config.max_bytes {
             if let Err(e) = self.rotate() {
-                self.fail(&format!("cannot rotate the decision log: {e}"), count);
+                self.fail(
+                    &format!(
+                        "cannot rotate the decision log: {}",
+                        DataError::write_reason(&e)
+                    ),
+                    count,
+                );
                 return;
             }
         }
@@ -160,14 +166,26 @@ impl Writer {
                 self.size += lines.len() as u64;
                 self.metrics.logged(count);
             }
-            Err(e) => self.fail(&format!("cannot write the decision log: {e}"), count),
+            Err(e) => self.fail(
+                &format!(
+                    "cannot write the decision log: {}",
+                    DataError::write_reason(&e)
+                ),
+                count,
+            ),
         }
     }
 
     fn flush(&mut self) {
         if let Some(out) = self.out.as_mut() {
             if let Err(e) = out.flush() {
-                self.fail(&format!("cannot write the decision log: {e}"), 0);
+                self.fail(
+                    &format!(
+                        "cannot write the decision log: {}",
+                        DataError::write_reason(&e)
+                    ),
+                    0,
+                );
             }
         }
     }

@@ -177,12 +177,12 @@ impl Metrics {
     /// the first reload or unreadable lead.
     pub fn policy(&self, policy: &str) {
         for result in ["ok", "failed"] {
-            self.reloads.get_or_create(&ReloadLabels {
+            let _ = self.reloads.get_or_create(&ReloadLabels {
                 policy: policy.to_string(),
                 result: result.to_string(),
             });
         }
-        self.unreadable.get_or_create(&PolicyLabels {
+        let _ = self.unreadable.get_or_create(&PolicyLabels {
             policy: policy.to_string(),
         });
     }

@@ -118,10 +118,7 @@ impl Server {
         };
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .map_err(|source| ServeError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+            .map_err(|e| ServeError::bind(config.addr, &e))?;
         let kib = (config.max_inflight_bytes / 1024).max(1);
         let state = Arc::new(State {
             registry,
@@ -177,7 +174,9 @@ impl Server {
             let log = log.clone();
             let _ = tokio::task::spawn_blocking(move || log.close()).await;
         }
-        served.map_err(|source| ServeError::Serve { source })
+        served.map_err(|e| ServeError::Serve {
+            reason: e.to_string(),
+        })
     }
 }
 

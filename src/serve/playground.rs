@@ -39,7 +39,10 @@ const STYLE: &str = include_str!("../../web/dist/playground.css");
 /// The page, its script and style, and the endpoints.
 pub fn routes() -> Router<Arc<State>> {
     Router::new()
-        .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/playground.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
@@ -178,7 +181,10 @@ fn diagnostics_json(errors: &[crate::Error], source: &Source) -> Vec<Value> {
     let text = &source.text;
     let utf16 = |byte: usize| -> usize {
         let byte = byte.min(text.len());
-        let byte = (0..=byte).rev().find(|&b| text.is_char_boundary(b)).unwrap_or(0);
+        let byte = (0..=byte)
+            .rev()
+            .find(|&b| text.is_char_boundary(b))
+            .unwrap_or(0);
         text[..byte].encode_utf16().count()
     };
     errors
@@ -222,7 +228,10 @@ fn policy(request: &Value, field: &str) -> Result<Policy, ApiError> {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "policy_errors",
-            format!("the policy has {errors} error{}", if errors == 1 { "" } else { "s" }),
+            format!(
+                "the policy has {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            ),
         )
         .help("fix the underlined errors first")
         .with("diagnostics", Value::Array(diagnostics))
@@ -252,7 +261,11 @@ fn leads_format(request: &Value, leads: &str) -> Result<InputFormat, ApiError> {
 /// A data problem (a CSV header without a column the schema reads) as 422.
 fn data_error(e: DataError) -> ApiError {
     let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
-    let error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "leads_unreadable", e.to_string());
+    let error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "leads_unreadable",
+        e.to_string(),
+    );
     match help {
         Some(help) => error.help(help),
         None => error,

@@ -149,18 +149,19 @@ impl Slot {
         let mut seen = lock(&self.seen);
         // Unchanged stamps are trusted only once the file is old enough
         // that a second write could not share its modification time.
-        let settled = stamp.is_some_and(|(modified, _)| {
-            modified.elapsed().is_ok_and(|age| age.as_secs() >= 2)
-        });
+        let settled = stamp
+            .is_some_and(|(modified, _)| modified.elapsed().is_ok_and(|age| age.as_secs() >= 2));
         if !force && settled && stamp == seen.0 {
             return;
         }
         let file = self.path.display().to_string();
         let text = match std::fs::read(&self.path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                format!("{file} is not UTF-8 text; save it as UTF-8")
-            }),
-            Err(e) => Err(format!("cannot read {file}: {e}")),
+            Ok(bytes) => String::from_utf8(bytes)
+                .map_err(|_| format!("{file} is not UTF-8 text; save it as UTF-8")),
+            Err(e) => Err(format!(
+                "cannot read {file}: {}",
+                crate::data::DataError::read_reason(&e)
+            )),
         };
         let text = match text {
             Ok(text) => text,
@@ -249,16 +250,22 @@ impl Registry {
         let mut slots: Vec<Slot> = Vec::with_capacity(policies.len());
         for (name, path) in policies {
             if slots.iter().any(|s| &s.name == name) {
-                return Err(ServeError::DuplicateName { name: name.clone() });
+                return Err(ServeError::DuplicateName {
+                    name: name.clone(),
+                    path: path.display().to_string(),
+                });
             }
             let file = path.display().to_string();
             let stamp = stamp(path);
-            let text = std::fs::read_to_string(path).map_err(|source| ServeError::Read {
+            let text = std::fs::read_to_string(path).map_err(|e| ServeError::Read {
                 file: file.clone(),
-                source,
+                reason: crate::data::DataError::read_reason(&e),
             })?;
-            let served = Served::load(name, &file, text)
-                .map_err(|(errors, source)| ServeError::Policy { errors, text: source })?;
+            let served =
+                Served::load(name, &file, text).map_err(|(errors, source)| ServeError::Policy {
+                    errors,
+                    text: source,
+                })?;
             slots.push(Slot {
                 name: name.clone(),
                 path: path.clone(),

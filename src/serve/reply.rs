@@ -176,21 +176,19 @@ pub async fn read_body(
                 "the server is shutting down",
             )
         })?;
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|e| {
-            let over = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if over {
-                too_large()
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "body_unreadable",
-                    format!("the body could not be read: {e}"),
-                )
-            }
-        })?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let over = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if over {
+            too_large()
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                format!("the body could not be read: {e}"),
+            )
+        }
+    })?;
     Ok(Limited { bytes, _room: room })
 }
 

@@ -742,6 +742,7 @@ fn shutdown_finishes_the_batch_in_flight_and_flushes_the_log() {
     let one = csv_as_ndjson("examples/data/inbound-history.csv");
     let data = one.repeat(100); // 40,000 leads
     let base = server.base.clone();
+    let (started, streaming) = std::sync::mpsc::channel();
     // Read the answer slowly, so SIGTERM comes while it streams.
     let reader = std::thread::spawn(move || {
         use std::io::Read;
@@ -758,6 +759,7 @@ fn shutdown_finishes_the_batch_in_flight_and_flushes_the_log() {
         let mut reader = response.body_mut().with_config().limit(1 << 30).reader();
         let mut first = [0u8; 1024];
         reader.read_exact(&mut first).expect("the first bytes");
+        started.send(()).expect("the test waits");
         std::thread::sleep(Duration::from_millis(500));
         let mut rest = Vec::new();
         reader.read_to_end(&mut rest).expect("the rest");
@@ -765,7 +767,9 @@ fn shutdown_finishes_the_batch_in_flight_and_flushes_the_log() {
         all.extend(rest);
         String::from_utf8(all).expect("text")
     });
-    std::thread::sleep(Duration::from_millis(300));
+    streaming
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the answer starts");
     server.signal("TERM");
     let body = reader.join().expect("the reader");
     assert_eq!(body.lines().count(), 40_000, "the batch in flight finished");
@@ -932,4 +936,73 @@ fn without_the_flag_there_is_no_playground() {
     let server = Server::start(&[INBOUND]);
     assert_eq!(server.get("/").status, 404);
     assert_eq!(server.post("/v1/playground/check", "{}").status, 404);
+}
+
+/// The `$ curl` examples of docs/serve.md, run against a real server: each
+/// answer equals the JSON shown (pretty-printed there), ids, hashes and
+/// times aside.
+#[test]
+fn the_examples_in_docs_serve_md_answer_as_shown() {
+    let server = Server::start(&[INBOUND]);
+    let doc = std::fs::read_to_string("docs/serve.md").expect("docs/serve.md");
+    let mut examples = 0;
+    let mut lines = doc.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```text" {
+            continue;
+        }
+        let mut block = Vec::new();
+        for l in lines.by_ref() {
+            if l.trim_start().starts_with("```") {
+                break;
+            }
+            block.push(l);
+        }
+        let Some(command) = block.first().and_then(|l| l.strip_prefix("$ curl ")) else {
+            continue;
+        };
+        let command = format!("curl {command}").replace("http://127.0.0.1:8080", &server.base);
+        let out = std::process::Command::new("bash")
+            .args(["-c", &command])
+            .output()
+            .expect("curl runs");
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = json_values(&String::from_utf8_lossy(&out.stdout));
+        let want = json_values(&block[1..].join("\n"));
+        assert!(
+            !want.is_empty(),
+            "docs/serve.md: no answer shown for {command}"
+        );
+        assert_eq!(got, want, "docs/serve.md: `{command}` answers otherwise");
+        examples += 1;
+    }
+    assert!(examples >= 4, "only {examples} curl examples found");
+}
+
+/// Every JSON value in `text`, without the fields that differ run to run.
+fn json_values(text: &str) -> Vec<Value> {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for key in ["decision_id", "sha256", "time", "loaded_at"] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .map(|v| {
+            let mut v = v.unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+            strip(&mut v);
+            v
+        })
+        .collect()
 }

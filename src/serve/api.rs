@@ -279,18 +279,21 @@ pub fn decision_line(served: &Served, outcome: &Outcome, id: &str) -> Vec<u8> {
     out
 }
 
-/// One decision log line (with its newline) into `out`.
+/// One decision log line (with its newline) into `out`, written field by
+/// field (the input is not copied into a JSON tree first).
 fn log_line(out: &mut Vec<u8>, served: &Served, id: &str, input: &Value, decision: &[u8]) {
-    let head = json!({
-        "decision_id": id,
-        "time": now(),
-        "policy": served.name,
-        "sha256": served.sha256,
-        "input": input,
-    });
-    let mut head = serde_json::to_vec(&head).unwrap_or_default();
-    head.pop();
-    out.extend_from_slice(&head);
+    out.extend_from_slice(b"{\"decision_id\":\"");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b"\",\"time\":\"");
+    out.extend_from_slice(now().as_bytes());
+    out.extend_from_slice(b"\",\"policy\":");
+    let _ = serde_json::to_writer(&mut *out, &served.name);
+    out.extend_from_slice(b",\"sha256\":\"");
+    out.extend_from_slice(served.sha256.as_bytes());
+    out.extend_from_slice(b"\",\"input\":");
+    if serde_json::to_writer(&mut *out, input).is_err() {
+        out.extend_from_slice(b"null");
+    }
     out.extend_from_slice(b",\"outcome\":");
     out.extend_from_slice(decision);
     out.extend_from_slice(b"}\n");

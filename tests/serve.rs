@@ -326,6 +326,10 @@ fn every_error_status_has_a_json_body_with_a_message() {
             a.body
         );
     }
+    // A chunked body (no length given) is cut off at the limit too.
+    let chunked = raw_chunked(&server.base, decide, &big);
+    assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
+    assert!(chunked.contains("\"body_too_large\""), "{chunked}");
     // Did-you-mean on an unknown policy, and the unreadable lead's outcome.
     let unknown = server.post("/v1/policies/inbound-sass/decide", "{}").json();
     assert!(unknown["error"]["help"]
@@ -1005,4 +1009,48 @@ fn json_values(text: &str) -> Vec<Value> {
             v
         })
         .collect()
+}
+
+/// POSTs `body` in one chunk of chunked transfer encoding (no
+/// Content-Length), and returns the raw answer.
+fn raw_chunked(base: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("written");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+#[test]
+fn the_playground_needs_the_token_when_one_is_set() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "pg-token\n").expect("written");
+    let server = Server::start(&[
+        INBOUND,
+        "--playground",
+        "--token-file",
+        &token.to_string_lossy(),
+    ]);
+    assert_eq!(
+        server.get("/").status,
+        200,
+        "the page itself holds nothing secret"
+    );
+    assert_eq!(server.get("/v1/playground/policy").status, 401);
+    assert_eq!(
+        server
+            .post("/v1/playground/check", "{\"policy\": \"\"}")
+            .status,
+        401
+    );
+    let auth = [("authorization", "Bearer pg-token")];
+    let checked = server.post_with("/v1/playground/check", "{\"policy\": \"tiers A\"}", &auth);
+    assert_eq!(checked.status, 200, "{}", checked.body);
 }

@@ -77,7 +77,10 @@ fn asset(content_type: &'static str, text: &'static str) -> Response {
 
 /// `GET /v1/playground/policy`: the first policy served, as the page
 /// starts from it (and diffs against it).
-async fn first_policy(Shared(state): Shared<Arc<State>>) -> Response {
+async fn first_policy(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
+    if let Err(e) = authorize(&state, &headers) {
+        return e.into_response();
+    }
     let Some(slot) = state.registry.slots().first() else {
         return ApiError::new(StatusCode::NOT_FOUND, "no_policy", "no policy is served")
             .into_response();

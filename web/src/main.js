@@ -355,7 +355,7 @@ $("reset").addEventListener("click", () => {
 });
 
 async function start() {
-  const response = await fetch("/v1/playground/policy");
+  const response = await fetch("/v1/playground/policy", { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const policy = await response.json();
   if (!response.ok) {
     setMessage(policy.error?.message ?? "the server has no policy");

@@ -599,7 +599,17 @@ fn a_full_disk_stops_the_log_and_says_so_on_ready_but_decisions_go_on() {
     assert!(!server.stderr().contains("panicked"));
 }
 
-/// The inbound policy with tier A's budget bar changed, so decisions move.
+/// A copy of the inbound policy in a temporary folder (kept while the
+/// first value lives): the folder, the file, and its text.
+fn inbound_copy() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("inbound.lq");
+    let original = std::fs::read_to_string(INBOUND).expect("policy");
+    std::fs::write(&path, &original).expect("written");
+    (dir, path, original)
+}
+
+/// The inbound policy with `otherwise tier C` made `otherwise tier B`, so decisions move.
 fn edited(text: &str) -> String {
     let edited = text.replacen("otherwise tier C", "otherwise tier B", 1);
     assert_ne!(edited, text, "the example still ends in `otherwise tier C`");
@@ -608,10 +618,7 @@ fn edited(text: &str) -> String {
 
 #[test]
 fn hot_reload_swaps_a_good_policy_and_keeps_serving_through_a_broken_one() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let path = dir.path().join("inbound.lq");
-    let original = std::fs::read_to_string(INBOUND).expect("policy");
-    std::fs::write(&path, &original).expect("written");
+    let (_dir, path, original) = inbound_copy();
     let server = Server::start(&[&path.to_string_lossy(), "--watch-every", "50ms"]);
     let sha0 = sha_of(original.as_bytes());
     let lead = csv_as_ndjson("examples/data/inbound-leads.csv")
@@ -709,10 +716,7 @@ fn eval_line(policy: &str, lead: &str) -> Value {
 
 #[test]
 fn sighup_reloads_when_files_are_not_watched() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let path = dir.path().join("inbound.lq");
-    let original = std::fs::read_to_string(INBOUND).expect("policy");
-    std::fs::write(&path, &original).expect("written");
+    let (_dir, path, original) = inbound_copy();
     let server = Server::start(&[&path.to_string_lossy(), "--no-watch"]);
     let good = edited(&original);
     std::fs::write(&path, &good).expect("written");

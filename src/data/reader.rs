@@ -999,7 +999,8 @@ fn csv_message(e: &csv::Error) -> String {
     }
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
+/// What a JSON value is, in words (`a number`, `an array`), for messages.
+pub fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use super::registry::{now, Served, Slot};
 use super::reply::{authorize, json_response, parse_json, read_body, ApiError, Limited};
 use super::State;
+use crate::data::reader::json_kind;
 use crate::data::{InputFormat, RecordReader};
 use crate::eval::{Outcome, Status};
 
@@ -158,7 +159,7 @@ async fn decide_one(
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "not_an_object",
-            format!("a lead is a JSON object, found {}", kind(&lead)),
+            format!("a lead is a JSON object, found {}", json_kind(&lead)),
         )
         .help(help));
     }
@@ -237,17 +238,6 @@ fn unwrap_hubspot(served: &Served, body: Value) -> Value {
             Value::Object(lead)
         }
         other => other,
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -388,12 +378,8 @@ impl Batch {
             match RecordReader::new(policy.checked(), input, format, "the request body") {
                 Ok(reader) => reader,
                 Err(e) => {
-                    let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
-                    let mut error =
+                    let error =
                         ApiError::new(StatusCode::BAD_REQUEST, "malformed_batch", e.to_string());
-                    if let Some(help) = help {
-                        error = error.help(help);
-                    }
                     let _ = opened.send(Err(error.help(
                         "send a JSON array of lead objects, or one lead object per line (NDJSON)",
                     )));

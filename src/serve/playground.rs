@@ -263,30 +263,16 @@ fn leads_format(request: &Value, leads: &str) -> Result<InputFormat, ApiError> {
 
 /// A data problem (a CSV header without a column the schema reads) as 422.
 fn data_error(e: DataError) -> ApiError {
-    let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
-    let error = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "leads_unreadable",
-        e.to_string(),
-    );
-    match help {
-        Some(help) => error.help(help),
-        None => error,
-    }
+    ApiError::from_diagnostic(StatusCode::UNPROCESSABLE_ENTITY, "leads_unreadable", &e)
 }
 
 /// The outcome spec in `outcome`, if given.
 fn outcome_spec(request: &Value) -> Result<Option<OutcomeSpec>, ApiError> {
     match request.get("outcome").and_then(Value::as_str) {
         None | Some("") => Ok(None),
-        Some(text) => OutcomeSpec::parse(text).map(Some).map_err(|e| {
-            let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
-            let error = ApiError::new(StatusCode::BAD_REQUEST, "bad_outcome", e.to_string());
-            match help {
-                Some(help) => error.help(help),
-                None => error,
-            }
-        }),
+        Some(text) => OutcomeSpec::parse(text)
+            .map(Some)
+            .map_err(|e| ApiError::from_diagnostic(StatusCode::BAD_REQUEST, "bad_outcome", &e)),
     }
 }
 

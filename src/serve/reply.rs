@@ -41,6 +41,20 @@ impl ApiError {
         }
     }
 
+    /// An error from a diagnostic of the library: its message, and its
+    /// help when it has one.
+    pub fn from_diagnostic(
+        status: StatusCode,
+        code: &'static str,
+        diagnostic: &dyn miette::Diagnostic,
+    ) -> ApiError {
+        let error = ApiError::new(status, code, diagnostic.to_string());
+        match diagnostic.help() {
+            Some(help) => error.help(help.to_string()),
+            None => error,
+        }
+    }
+
     /// With a help line.
     pub fn help(mut self, help: impl Into<String>) -> ApiError {
         self.help = Some(help.into());

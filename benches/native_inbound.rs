@@ -6,6 +6,10 @@
 //!
 //! With `id,tier,score`, only those columns are written, as `lq eval
 //! --columns id,tier,score` writes them.
+//!
+//! The decision itself is [`decide`], one lead at a time; [`decide_batch`]
+//! runs it over leads already parsed, for the in-memory benchmark
+//! (`benches/eval.rs` includes this file).
 
 use std::io::{BufWriter, Write};
 
@@ -55,6 +59,96 @@ fn boolean(b: &[u8]) -> Option<bool> {
     }
 }
 
+/// One lead, its fields parsed (what the decision reads).
+pub struct Lead<'a> {
+    pub id: i64,
+    pub email: &'a [u8],
+    /// The index of the role in the schema's order (CEO = 0 … Other = 8).
+    pub role: usize,
+    pub employees: i64,
+    pub budget: Option<f64>,
+    pub country: &'a [u8],
+    pub demo: bool,
+    pub visits: i64,
+    /// Days since 1970-01-01.
+    pub last: i64,
+}
+
+/// What the decision found for one lead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Decided {
+    pub student: bool,
+    pub embargo: bool,
+    pub fit: i64,
+    pub engagement: i64,
+    pub score: i64,
+    /// The deciding rule: 0 enterprise, 1 hot, 2 line 42, 3 otherwise
+    /// (meaningless when disqualified: student or embargo).
+    pub rule: u8,
+}
+
+/// The policy's decision for one lead, by hand.
+#[inline]
+pub fn decide(lead: &Lead<'_>, as_of: i64) -> Decided {
+    let Lead {
+        email,
+        role,
+        employees,
+        budget,
+        country,
+        demo,
+        visits,
+        last,
+        ..
+    } = *lead;
+    let executive = role <= 3;
+    let student = email.ends_with(b".edu") || role == 7;
+    let embargo = [&b"KP"[..], b"IR", b"SY", b"CU"].contains(&country);
+    let mut fit = 0;
+    if executive {
+        fit += 20;
+    }
+    if (50..=5000).contains(&employees) {
+        fit += 10;
+    }
+    if ![&b"US"[..], b"CA", b"GB", b"DE"].contains(&country) {
+        fit -= 15;
+    }
+    let mut engagement = 2 * visits;
+    if demo {
+        engagement += 5;
+    }
+    if last < as_of - 90 {
+        engagement -= 10;
+    }
+    let engagement = engagement.min(30);
+    let score = fit + engagement;
+    let rule = if budget.is_some_and(|b| b >= 10_000.0) && (role == 3 || role == 4) {
+        0
+    } else if score >= 40 {
+        1
+    } else if budget.is_some_and(|b| b >= 5_000.0) || (demo && visits >= 3) {
+        2
+    } else {
+        3
+    };
+    Decided {
+        student,
+        embargo,
+        fit,
+        engagement,
+        score,
+        rule,
+    }
+}
+
+/// The batch entry point: every lead's decision, in order, into `out`
+/// (for the in-memory benchmark, `benches/eval.rs`).
+pub fn decide_batch(leads: &[Lead<'_>], as_of: i64, out: &mut Vec<Decided>) {
+    out.clear();
+    out.extend(leads.iter().map(|lead| decide(lead, as_of)));
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let as_of = args
@@ -93,50 +187,34 @@ fn main() {
     ];
     while reader.read_byte_record(&mut record).expect("a record") {
         row += 1;
-        let id = int(&record[0]).expect("id");
-        let email = &record[1];
-        let role = roles.iter().position(|r| *r == &record[2]).expect("role");
-        let employees = int(&record[3]).expect("employees");
-        let budget = money(&record[4]);
-        let country = &record[5];
-        let demo = boolean(&record[7]).expect("demo_requested");
-        let visits = int(&record[8]).expect("visits");
-        let last = date(&record[9]).expect("last_activity");
-        let executive = role <= 3;
-        let student = email.ends_with(b".edu") || role == 7;
-        let embargo = [&b"KP"[..], b"IR", b"SY", b"CU"].contains(&country);
-        let mut fit = 0;
-        if executive {
-            fit += 20;
-        }
-        if (50..=5000).contains(&employees) {
-            fit += 10;
-        }
-        if ![&b"US"[..], b"CA", b"GB", b"DE"].contains(&country) {
-            fit -= 15;
-        }
-        let mut engagement = 2 * visits;
-        if demo {
-            engagement += 5;
-        }
-        if last < as_of - 90 {
-            engagement -= 10;
-        }
-        let engagement = engagement.min(30);
-        let score = fit + engagement;
+        let lead = Lead {
+            id: int(&record[0]).expect("id"),
+            email: &record[1],
+            role: roles.iter().position(|r| *r == &record[2]).expect("role"),
+            employees: int(&record[3]).expect("employees"),
+            budget: money(&record[4]),
+            country: &record[5],
+            demo: boolean(&record[7]).expect("demo_requested"),
+            visits: int(&record[8]).expect("visits"),
+            last: date(&record[9]).expect("last_activity"),
+        };
+        let Decided {
+            student,
+            embargo,
+            fit,
+            engagement,
+            score,
+            rule,
+        } = decide(&lead, as_of);
+        let id = lead.id;
         let mut line = itoa::Buffer::new();
         if narrow {
             out.write_all(line.format(id).as_bytes()).expect("write");
-            let tier: &[u8] = if student || embargo {
-                b",,"
-            } else if (budget.is_some_and(|b| b >= 10_000.0) && (role == 3 || role == 4))
-                || score >= 40
-            {
-                b",A,"
-            } else if budget.is_some_and(|b| b >= 5_000.0) || (demo && visits >= 3) {
-                b",B,"
-            } else {
-                b",C,"
+            let tier: &[u8] = match (student || embargo, rule) {
+                (true, _) => b",,",
+                (false, 0 | 1) => b",A,",
+                (false, 2) => b",B,",
+                (false, _) => b",C,",
             };
             out.write_all(tier).expect("write");
             out.write_all(line.format(score).as_bytes()).expect("write");
@@ -157,16 +235,12 @@ fn main() {
             .expect("write");
             continue;
         }
-        let (tier, route, rule) =
-            if budget.is_some_and(|b| b >= 10_000.0) && (role == 3 || role == 4) {
-                ("A", "enterprise-ae", "enterprise")
-            } else if score >= 40 {
-                ("A", "", "hot")
-            } else if budget.is_some_and(|b| b >= 5_000.0) || (demo && visits >= 3) {
-                ("B", "", "line 42")
-            } else {
-                ("C", "", "otherwise")
-            };
+        let (tier, route, rule) = match rule {
+            0 => ("A", "enterprise-ae", "enterprise"),
+            1 => ("A", "", "hot"),
+            2 => ("B", "", "line 42"),
+            _ => ("C", "", "otherwise"),
+        };
         writeln!(
             out,
             ",qualified,{tier},{score},{fit},{engagement},{route},{rule},"

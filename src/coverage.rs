@@ -491,6 +491,12 @@ impl Counting<'_, '_> {
 impl crate::batch::Sink for Counting<'_, '_> {
     type Error = std::convert::Infallible;
 
+    /// Coverage watches every step of every decision (an observer on the
+    /// row evaluator).
+    fn columnar(&self) -> bool {
+        false
+    }
+
     fn decide(
         &mut self,
         _: &crate::compile::Compiled,

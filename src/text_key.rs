@@ -16,6 +16,12 @@ pub struct TextKey {
 }
 
 impl TextKey {
+    /// Whether two keys are equal, computed without branches.
+    #[inline(always)]
+    pub fn same(&self, other: &TextKey) -> bool {
+        (self.head == other.head) & (self.tail == other.tail) & (self.len == other.len)
+    }
+
     /// The longest text that has a key.
     pub const MAX: usize = 16;
 
@@ -72,9 +78,30 @@ impl TextList {
     /// Whether `text` is one of the list.
     #[inline]
     pub fn contains(&self, text: &str) -> bool {
-        match TextKey::of(text.as_bytes()) {
+        self.contains_bytes(text.as_bytes())
+    }
+
+    /// Whether the text of `bytes`, whose key is `key` (computed once for
+    /// several lists), is one of the list.
+    #[inline]
+    pub fn contains_keyed(&self, key: Option<TextKey>, bytes: &[u8]) -> bool {
+        match key {
+            // Every key compared, without branches: a list tested over a
+            // batch would mispredict a search that stops at the first.
+            Some(key) => self
+                .keys
+                .iter()
+                .fold(false, |found, k| found | k.same(&key)),
+            None => self.long.iter().any(|l| l.as_bytes() == bytes),
+        }
+    }
+
+    /// Whether the text of `bytes` is one of the list.
+    #[inline]
+    pub fn contains_bytes(&self, bytes: &[u8]) -> bool {
+        match TextKey::of(bytes) {
             Some(key) => self.keys.contains(&key),
-            None => self.long.iter().any(|l| l == text),
+            None => self.long.iter().any(|l| l.as_bytes() == bytes),
         }
     }
 }
@@ -112,20 +139,36 @@ pub struct Affix {
     /// The text.
     pub text: String,
     key: Option<TextKey>,
+    /// For an affix of 1 to 8 bytes: the word whose top bytes it is, and
+    /// the mask of those bytes (a text's last eight bytes are compared
+    /// in one step).
+    end: Option<(u64, u64)>,
 }
 
 impl Affix {
     /// The affix `text`.
     pub fn new(text: String) -> Affix {
         let key = TextKey::of(text.as_bytes());
-        Affix { text, key }
+        let n = text.len();
+        let end = (1..=8).contains(&n).then(|| {
+            let mut word = [0u8; 8];
+            word[8 - n..].copy_from_slice(text.as_bytes());
+            (u64::from_le_bytes(word), u64::MAX << (8 * (8 - n)))
+        });
+        Affix { text, key, end }
     }
 
     /// Whether `text` starts with this.
     #[inline]
     pub fn starts(&self, text: &str) -> bool {
+        self.starts_bytes(text.as_bytes())
+    }
+
+    /// Whether the text of `bytes` starts with this.
+    #[inline]
+    pub fn starts_bytes(&self, bytes: &[u8]) -> bool {
         let n = self.text.len();
-        match (self.key, text.as_bytes().get(..n)) {
+        match (self.key, bytes.get(..n)) {
             (_, None) => false,
             (Some(key), Some(head)) => TextKey::of(head) == Some(key),
             (None, Some(head)) => head == self.text.as_bytes(),
@@ -135,7 +178,18 @@ impl Affix {
     /// Whether `text` ends with this.
     #[inline]
     pub fn ends(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
+        self.ends_bytes(text.as_bytes())
+    }
+
+    /// Whether the text of `bytes` ends with this.
+    #[inline]
+    pub fn ends_bytes(&self, bytes: &[u8]) -> bool {
+        if let (Some((word, keep)), Some(start)) = (self.end, bytes.len().checked_sub(8)) {
+            // The last eight bytes in one load.
+            let mut last = [0u8; 8];
+            last.copy_from_slice(&bytes[start..]);
+            return u64::from_le_bytes(last) & keep == word;
+        }
         let Some(start) = bytes.len().checked_sub(self.text.len()) else {
             return false;
         };
@@ -170,6 +224,35 @@ mod tests {
                 } else {
                     assert_eq!(ka.is_none(), a.len() > TextKey::MAX);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn affixes_agree_with_the_standard_library() {
+        let texts = [
+            "",
+            "a",
+            "u",
+            ".edu",
+            "x.edu",
+            "kim@uni.edu",
+            "kim@uni.edux",
+            "\u{e9}.edu",
+            "ab.edu.edu",
+            "abcdefgh",
+            "zabcdefgh",
+            "bcdefgh",
+        ];
+        for affix in ["u", ".edu", "du", "abcdefgh", "bcdefgh", "abcdefghi", "e"] {
+            let a = Affix::new(affix.to_string());
+            for t in texts {
+                assert_eq!(a.ends(t), t.ends_with(affix), "{t:?} ends with {affix:?}");
+                assert_eq!(
+                    a.starts(t),
+                    t.starts_with(affix),
+                    "{t:?} starts with {affix:?}"
+                );
             }
         }
     }

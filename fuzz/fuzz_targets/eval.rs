@@ -3,7 +3,8 @@
 //! falls back to an example), or, without one, a byte choosing an example
 //! and the records. Records are read as CSV or NDJSON; each that reads is
 //! decided twice (the same decision), traced (the trace agrees with the
-//! decision) and written as an outcome line and as an outcome.
+//! decision) and written as an outcome line and as an outcome; then all of
+//! them are decided by the columnar engine, which must agree.
 #![no_main]
 
 use std::borrow::Cow;
@@ -12,6 +13,7 @@ use std::io::Cursor;
 use libfuzzer_sys::fuzz_target;
 use lq::data::fast::DecisionWriter;
 use lq::data::reader::{InputFormat, ReadOptions, RecordReader};
+use lq::eval::columnar::{Columnar, Lanes};
 use lq::eval::{Decision, Outcome, Truth};
 use lq::{Policy, Source};
 
@@ -61,8 +63,10 @@ fuzz_target!(|data: &[u8]| {
     let mut values = Vec::new();
     let mut decision = Decision::default();
     let mut buffer = Vec::new();
+    let mut read = Vec::new();
     while let Some(Ok(item)) = records.next_into(&mut values) {
         let Ok(row) = item else { continue };
+        read.push(values.clone());
         policy.decide_into(&values, as_of, &mut decision);
         assert_eq!(decision, policy.decide(&values, as_of), "not deterministic");
         let trace = policy.trace(&values, as_of);
@@ -79,5 +83,19 @@ fuzz_target!(|data: &[u8]| {
         lines.write(&mut buffer, row, &values, &decision, plan, &[]);
         let outcome = Outcome::from_decision(plan, row, &values, &decision);
         assert_eq!(outcome.score, Some(decision.score));
+    }
+    // The columnar engine decides every record that read as the row
+    // evaluator does, in one batch and in batches of 3 (a partial word,
+    // buffers reused).
+    let engine = Columnar::new(plan);
+    let mut lanes = Lanes::default();
+    for size in [read.len().max(1), 3] {
+        for batch in read.chunks(size) {
+            engine.run(batch, as_of, &mut lanes);
+            for (lane, record) in batch.iter().enumerate() {
+                lanes.decision_into(lane, &mut decision);
+                assert_eq!(decision, policy.decide(record, as_of), "columnar and row differ");
+            }
+        }
     }
 });

@@ -40,6 +40,7 @@
 //! assert_eq!(tally.line(), "3 records: 2 qualified, 0 disqualified, 1 unmatched, 0 errors");
 //! ```
 
+mod lanes;
 pub mod parallel;
 mod tally;
 
@@ -47,6 +48,7 @@ pub use tally::Tally;
 
 use crate::compile::Compiled;
 use crate::data::{Columns, DataError, OutputFormat, RecordError, RecordReader};
+use crate::eval::columnar::Columnar;
 use crate::eval::{decide_into, Datum, Decision, Status};
 use crate::Policy;
 
@@ -85,8 +87,16 @@ pub trait Sink {
     /// Why the sink cannot go on (an output that cannot be written).
     type Error;
 
-    /// Decides one record into `decision`. The default is the quiet hot
-    /// path; a sink that watches the steps (coverage) decides with its own
+    /// Whether the engine may decide records a batch at a time, with the
+    /// columnar engine ([`crate::eval::columnar`]): the same decisions,
+    /// but [`Sink::decide`] is not called. A sink that overrides
+    /// [`Sink::decide`] (to watch the steps) returns `false`.
+    fn columnar(&self) -> bool {
+        true
+    }
+
+    /// Decides one record into `decision` (only when [`Sink::columnar`]
+    /// is `false`). The default is the quiet hot path; a sink that watches the steps (coverage) decides with its own
     /// [`crate::eval::Observer`] through [`crate::eval::decide_observed`],
     /// and may read the record's carried columns (its outcome).
     #[inline]
@@ -195,6 +205,8 @@ impl<'p> Batch<'p> {
         let mut row_offset = 0;
         let mut record = Vec::new();
         let mut decision = Decision::default();
+        let mut columnar = None;
+        let mut pending = lanes::Pending::default();
         // The lines the sink lets the workers format, when there are
         // workers: asked once, for every input.
         let lines = sink
@@ -223,6 +235,30 @@ impl<'p> Batch<'p> {
                 })?;
                 row_offset += ran.rows;
                 tally.workers = tally.workers.max(ran.workers);
+                continue;
+            }
+            if sink.columnar() {
+                let engine = columnar.get_or_insert_with(|| Columnar::new(plan));
+                let mut last_row = 0;
+                loop {
+                    let more = pending.fill(&mut reader);
+                    if more {
+                        last_row = pending.last_row().unwrap_or(last_row);
+                        let flow =
+                            pending.deliver(engine, self.as_of, row_offset, &mut tally, sink)?;
+                        if flow == Flow::Stop {
+                            tally.stopped = true;
+                            return Ok(tally);
+                        }
+                    }
+                    if let Some(e) = pending.failure() {
+                        return Err(Failed::Data(e));
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+                row_offset += last_row;
                 continue;
             }
             let mut last_row = 0;

@@ -1,7 +1,7 @@
 //! The batch engine on threads (`lq eval --threads N`): a pipeline that
 //! keeps input order. One thread
-//! reads raw CSV records in chunks; N workers convert, evaluate and format
-//! them into bytes; the caller writes the chunks back in order. Memory stays
+//! reads raw CSV records in chunks; N workers convert them, decide each
+//! chunk with the columnar engine and format the outcomes into bytes; the caller writes the chunks back in order. Memory stays
 //! bounded: at most a few chunks are in flight.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use crate::data::fast::DecisionWriter;
 use crate::data::writer::outcome_line;
 use crate::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
-use crate::eval::{decide_into, Decision, Outcome, Status};
+use crate::eval::columnar::{Columnar, Lanes};
+use crate::eval::{Datum, Decision, Outcome, Status};
 use crate::Policy;
 
 /// Records per chunk.
@@ -218,8 +219,13 @@ fn worker(
     let (format, as_of) = (*format, *as_of);
     let plan = &policy.compiled;
     let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson, columns);
-    let mut values = Vec::new();
-    let mut carried = Vec::new();
+    let engine = Columnar::new(plan);
+    let mut lanes = Lanes::default();
+    // The chunk's converted records (lane `i` is `rows[i]`), each raw
+    // record's carried columns, and each one's lane or error.
+    let mut rows: Vec<Vec<Datum>> = Vec::new();
+    let mut carried: Vec<Vec<String>> = Vec::new();
+    let mut read: Vec<Result<usize, crate::data::RecordError>> = Vec::new();
     let mut decision = Decision::default();
     loop {
         let next = match work.lock() {
@@ -237,24 +243,41 @@ fn worker(
             bytes: Vec::with_capacity(chunk.len * 64),
             statuses: Vec::with_capacity(chunk.len),
         });
-        for (i, raw) in chunk.raws[..chunk.len].iter().enumerate() {
+        let raws = &chunk.raws[..chunk.len];
+        carried.resize_with(raws.len().max(carried.len()), Vec::new);
+        read.clear();
+        let mut len = 0;
+        for (i, raw) in raws.iter().enumerate() {
             let row = first_row + i;
-            layout.carried_into(&raw.record, &mut carried);
+            layout.carried_into(&raw.record, &mut carried[i]);
+            if rows.len() == len {
+                rows.push(Vec::new());
+            }
             let converted = match &raw.malformed {
-                None => layout.convert(plan.policy_ref(), &raw.record, row, &mut values),
+                None => layout
+                    .convert(plan.policy_ref(), &raw.record, row, &mut rows[len])
+                    .map(|_| len),
                 Some(problem) => Err(crate::data::RecordError {
                     row,
                     key: None,
                     problems: vec![problem.clone()],
                 }),
             };
+            len += usize::from(converted.is_ok());
+            read.push(converted);
+        }
+        engine.run(&rows[..len], as_of, &mut lanes);
+        for (i, converted) in read.iter().enumerate() {
+            let row = first_row + i;
+            let carried = &carried[i];
             match converted {
-                Ok(_) => {
-                    decide_into(plan, &values, as_of, &mut decision);
+                Ok(lane) => {
+                    let values = &rows[*lane];
+                    lanes.decision_into(*lane, &mut decision);
                     statuses.push(super::status_of(plan, &decision));
-                    if !lines.write(&mut bytes, row, &values, &decision, plan, &carried) {
-                        let mut o = Outcome::from_decision(plan, row, &values, &decision);
-                        columns.carry_into(&mut o, &carried);
+                    if !lines.write(&mut bytes, row, values, &decision, plan, carried) {
+                        let mut o = Outcome::from_decision(plan, row, values, &decision);
+                        columns.carry_into(&mut o, carried);
                         let _ = outcome_line(format, columns, &o, &mut bytes);
                     }
                 }
@@ -262,7 +285,7 @@ fn worker(
                     statuses.push((Status::Error, None));
                     let mut o =
                         Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
-                    columns.carry_into(&mut o, &carried);
+                    columns.carry_into(&mut o, carried);
                     let _ = outcome_line(format, columns, &o, &mut bytes);
                 }
             }

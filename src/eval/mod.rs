@@ -1,6 +1,7 @@
 //! Stage 4, evaluation: the interpreter, the compiled conditions, and outcomes.
 
 pub mod closure;
+pub mod columnar;
 pub mod decide;
 pub mod interp;
 pub mod outcome;

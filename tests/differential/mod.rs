@@ -1,6 +1,6 @@
 //! What every SQL differential test shares: reading the same leads that
-//! `lq eval` reads, comparing an engine's rows with the interpreter's
-//! outcomes lead for lead, and a seeded generator of policies and of leads
+//! `lq eval` reads, comparing an engine's rows with the outcomes of both
+//! of lq's engines (row by row, and columnar) lead for lead, and a seeded generator of policies and of leads
 //! with missing values at every threshold.
 
 #![allow(dead_code)]
@@ -8,7 +8,8 @@
 use crate::support::{condition, Lcg};
 use lq::check::types::Type;
 use lq::data::{ReadOptions, RecordReader};
-use lq::eval::{Datum, Outcome};
+use lq::eval::columnar::{Columnar, Lanes};
+use lq::eval::{Datum, Decision, Outcome};
 use lq::sql::{compile_sql, Dialect};
 use lq::Policy;
 
@@ -65,19 +66,35 @@ pub fn compare(engine: &mut dyn Engine, policy: &Policy, records: &[Vec<Datum>],
         .iter()
         .map(|r| row_of(&policy.evaluate(1, r, as_of())))
         .collect();
+    // The columnar engine (what `lq eval` runs over files), over the same
+    // records as batches of up to 1,024.
+    let plan = &policy.compiled;
+    let columnar = Columnar::new(plan);
+    let mut lanes = Lanes::default();
+    let mut from_columnar = Vec::new();
+    for batch in records.chunks(1024) {
+        columnar.run(batch, as_of(), &mut lanes);
+        for (lane, record) in batch.iter().enumerate() {
+            let mut d = Decision::default();
+            lanes.decision_into(lane, &mut d);
+            from_columnar.push(row_of(&Outcome::from_decision(plan, 1, record, &d)));
+        }
+    }
     assert_eq!(from_sql.len(), from_lq.len(), "{what}");
-    let differing: Vec<_> = from_sql
-        .iter()
-        .zip(&from_lq)
-        .enumerate()
-        .filter(|(_, (s, l))| s != l)
-        .map(|(i, pair)| (i, &records[i], pair))
-        .take(3)
-        .collect();
-    assert!(
-        differing.is_empty(),
-        "{what}: (lead, record, (SQL, lq)) where they differ:\n{differing:#?}\n{sql}"
-    );
+    for (engine_name, from_lq) in [("row", &from_lq), ("columnar", &from_columnar)] {
+        let differing: Vec<_> = from_sql
+            .iter()
+            .zip(from_lq)
+            .enumerate()
+            .filter(|(_, (s, l))| s != l)
+            .map(|(i, pair)| (i, &records[i], pair))
+            .take(3)
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "{what}: (lead, record, (SQL, lq's {engine_name} engine)) where they differ:\n{differing:#?}\n{sql}"
+        );
+    }
 }
 
 /// An engine that loads a raw export: what the load step (`lq compile

@@ -1,0 +1,176 @@
+//! The batch engine's one-thread loop with the columnar engine: records
+//! are read a batch at a time (with what each sink needs of them: the
+//! carried columns, the second policy's reading), decided together by
+//! [`Columnar`], and handed to the sink one by one in input order, as
+//! the row loop hands them.
+
+use super::{status_of, Failed, Flow, Record, Sink, Tally};
+use crate::data::{RecordError, RecordReader};
+use crate::eval::columnar::{Columnar, Lanes};
+use crate::eval::{Datum, Decision, Status};
+
+/// Records per batch: enough that each condition's loop runs long, few
+/// enough that the batch's columns stay in the processor's cache.
+pub const BATCH: usize = 1024;
+
+/// One record of a batch, in input order.
+enum Item {
+    /// Read: its row within its input, and its lane in the batch.
+    Read { row: usize, lane: usize },
+    /// Unreadable (its row within its input).
+    Unreadable(RecordError),
+}
+
+/// The second policy's reading of an item ([`RecordReader::also`]).
+#[derive(Default)]
+struct Other {
+    values: Vec<Datum>,
+    read: Option<Result<(), RecordError>>,
+}
+
+/// A batch being filled, its buffers reused from batch to batch.
+#[derive(Default)]
+pub struct Pending {
+    items: Vec<Item>,
+    /// The read records; lane `i` is `rows[i]`, the first `len` in use.
+    rows: Vec<Vec<Datum>>,
+    len: usize,
+    /// Each item's carried columns.
+    carried: Vec<Vec<String>>,
+    /// Each item's second reading, when the reader reads for two policies.
+    others: Vec<Other>,
+    lanes: Lanes,
+    decision: Decision,
+    failure: Option<crate::data::DataError>,
+}
+
+/// Copies `from` into `to`, reusing its strings.
+fn copy_texts(to: &mut Vec<String>, from: &[String]) {
+    to.truncate(from.len());
+    for (t, f) in to.iter_mut().zip(from) {
+        t.clone_from(f);
+    }
+    to.extend(from[to.len()..].iter().cloned());
+}
+
+impl Pending {
+    /// Reads up to [`BATCH`] records of `reader`; `false` when it had
+    /// none left. Rows are as the reader numbers them. An input that
+    /// cannot be read ends the batch with the records before it; the
+    /// error is then [`Pending::failure`].
+    pub fn fill(&mut self, reader: &mut RecordReader<'_>) -> bool {
+        self.items.clear();
+        self.len = 0;
+        while self.items.len() < BATCH && self.failure.is_none() {
+            if self.rows.len() == self.len {
+                self.rows.push(Vec::new());
+            }
+            let Some(item) = reader.next_into(&mut self.rows[self.len]) else {
+                break;
+            };
+            let item = match item {
+                Err(e) => {
+                    self.failure = Some(e);
+                    break;
+                }
+                Ok(item) => item,
+            };
+            let item = match item {
+                Ok(row) => {
+                    self.len += 1;
+                    Item::Read {
+                        row,
+                        lane: self.len - 1,
+                    }
+                }
+                Err(e) => Item::Unreadable(e),
+            };
+            let at = self.items.len();
+            if self.carried.len() == at {
+                self.carried.push(Vec::new());
+            }
+            copy_texts(&mut self.carried[at], reader.carried());
+            if let Some(read) = reader.other() {
+                if self.others.len() == at {
+                    self.others.push(Other::default());
+                }
+                let other = &mut self.others[at];
+                other.read = Some(match read {
+                    Ok(values) => {
+                        other.values.clear();
+                        other.values.extend_from_slice(values);
+                        Ok(())
+                    }
+                    Err(e) => Err(e.clone()),
+                });
+            }
+            self.items.push(item);
+        }
+        !self.items.is_empty()
+    }
+
+    /// Why the input could not be read further, once (after the records
+    /// read before it were delivered).
+    pub fn failure(&mut self) -> Option<crate::data::DataError> {
+        self.failure.take()
+    }
+
+    /// The row within its input of the last record read.
+    pub fn last_row(&self) -> Option<usize> {
+        self.items.last().map(|item| match item {
+            Item::Read { row, .. } => *row,
+            Item::Unreadable(e) => e.row,
+        })
+    }
+
+    /// Decides the batch and hands every record to `sink` in order, rows
+    /// numbered from `row_offset`; `Ok(Flow::Stop)` if the sink stopped.
+    pub fn deliver<S: Sink>(
+        &mut self,
+        engine: &Columnar<'_>,
+        as_of: i32,
+        row_offset: usize,
+        tally: &mut Tally,
+        sink: &mut S,
+    ) -> Result<Flow, Failed<S::Error>> {
+        let plan = engine.plan();
+        engine.run(&self.rows[..self.len], as_of, &mut self.lanes);
+        for (at, item) in self.items.drain(..).enumerate() {
+            sink.advanced(1);
+            let carried = &self.carried[at];
+            let row = match &item {
+                Item::Read { row, .. } => row_offset + row,
+                Item::Unreadable(e) => row_offset + e.row,
+            };
+            if let Some(Other {
+                values,
+                read: Some(read),
+            }) = self.others.get(at)
+            {
+                sink.other(row, read.as_ref().map(|()| &values[..]));
+            }
+            let flow = match item {
+                Item::Read { lane, .. } => {
+                    self.lanes.decision_into(lane, &mut self.decision);
+                    let (status, tier) = status_of(plan, &self.decision);
+                    tally.add_indexed(status, tier);
+                    let record = Record {
+                        row,
+                        values: &self.rows[lane],
+                        carried,
+                    };
+                    sink.decided(record, &self.decision)
+                }
+                Item::Unreadable(mut e) => {
+                    e.row = row;
+                    tally.add_indexed(Status::Error, None);
+                    sink.unreadable(e, carried)
+                }
+            };
+            if flow.map_err(Failed::Sink)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Go)
+    }
+}

@@ -122,6 +122,26 @@ impl Policy {
     /// Parses, checks and compiles a policy, keeping every diagnostic.
     pub fn load(source: Source) -> Loaded {
         let parsed = parse_recovering(&source.text);
+        Policy::load_parsed(source, parsed)
+    }
+
+    /// [`Policy::load`] of a new version of a policy whose last version
+    /// was parsed by the same `reparser` (a REPL session, an editor):
+    /// only the declarations whose text changed are parsed again, and the
+    /// others are moved from `previous`, the tree of that last version.
+    /// Without it, or with another tree, everything is parsed again. The
+    /// result is [`Policy::load`]'s.
+    pub fn load_again(
+        source: Source,
+        reparser: &mut crate::syntax::Reparser,
+        previous: Option<ast::Policy>,
+    ) -> Loaded {
+        let parsed = reparser.parse(&source.text, previous);
+        Policy::load_parsed(source, parsed)
+    }
+
+    /// Checks and compiles a parsed policy.
+    fn load_parsed(source: Source, parsed: crate::syntax::Parsed) -> Loaded {
         let clean = parsed.errors.is_empty();
         // No tree at all: the text is over a size limit.
         let Some(ast) = parsed.policy else {
@@ -325,5 +345,45 @@ impl Policy {
     /// it arrives.
     pub fn decide_into(&self, record: &[Datum], as_of: i32, decision: &mut Decision) {
         crate::eval::decide_into(&self.compiled, record, as_of, decision);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loading versions of a policy through one reparser, each with the
+    /// tree of the last, gives what loading each afresh gives: the same
+    /// diagnostics and the same tree.
+    #[test]
+    fn loading_again_equals_loading_afresh() {
+        let base = include_str!("../examples/inbound-saas.lq");
+        let versions = [
+            base.to_string(),
+            format!("{base}\nlet keen = visits > 9\n"),
+            format!("{base}\nlet keen = visits > 9\nlet broken = visits >\n"),
+            base.replace("rule hot:", "rule hot:\n "),
+            base.replace("tiers A > B > C", "tiers A > B > C > D"),
+            base.to_string(),
+        ];
+        let mut reparser = crate::syntax::Reparser::new();
+        let mut last: Option<ast::Policy> = None;
+        for text in &versions {
+            let fresh = Policy::load(Source::new("p.lq", text.as_str()));
+            let again = Policy::load_again(
+                Source::new("p.lq", text.as_str()),
+                &mut reparser,
+                last.take(),
+            );
+            let messages = |l: &Loaded| -> Vec<String> {
+                l.diagnostics.iter().map(|d| format!("{d:?}")).collect()
+            };
+            assert_eq!(messages(&again), messages(&fresh), "{text}");
+            assert_eq!(
+                again.policy.as_ref().map(|p| format!("{:?}", p.ast)),
+                fresh.policy.as_ref().map(|p| format!("{:?}", p.ast))
+            );
+            last = again.policy.map(|p| p.ast);
+        }
     }
 }

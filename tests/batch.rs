@@ -1,6 +1,6 @@
 //! The batch engine as a library user drives it: rows numbered across
-//! inputs, every record counted, a sink that stops the run, a sink that
-//! decides with its own observer, and lines on worker threads equal, byte
+//! inputs and batches, every record counted, a sink that stops the run,
+//! an input that fails part way, a sink that decides with its own observer, and lines on worker threads equal, byte
 //! for byte, to lines written one record at a time.
 
 use lq::batch::{Batch, CountOnly, Failed, Flow, Lines, Record, Sink};
@@ -338,4 +338,59 @@ fn fast_lines_equal_general_lines_for_every_choice_of_columns() {
         }
     }
     assert_eq!(compared, 5 * 2 * 2 * 9);
+}
+
+/// An input that gives `good` bytes, then fails as a disk would.
+struct FailsAfter {
+    good: std::io::Cursor<Vec<u8>>,
+}
+
+impl std::io::Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match std::io::Read::read(&mut self.good, buf)? {
+            0 => Err(std::io::Error::other("the disk went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Records are decided a batch at a time: an input that fails part way
+/// through a batch still hands every record read before it to the sink,
+/// in order, and then the failure; rows stay numbered across batches.
+#[test]
+fn records_before_a_failed_read_are_delivered_across_batches() {
+    let policy = policy();
+    let mut csv = String::from("id,budget\n");
+    for i in 1..=2500 {
+        csv.push_str(&format!("{i},{}\n", (i % 3) * 6000));
+    }
+    let input = std::io::BufReader::with_capacity(
+        256,
+        FailsAfter {
+            good: std::io::Cursor::new(csv.into_bytes()),
+        },
+    );
+    let reader = RecordReader::new(policy.checked(), Box::new(input), InputFormat::Csv, "a.csv")
+        .expect("the header reads");
+    let mut log = Log::default();
+    let failed = Batch::new(&policy, AS_OF).run([reader], &mut log);
+    assert!(
+        matches!(failed, Err(Failed::Data(_))),
+        "the read failure is reported"
+    );
+    assert!(
+        log.seen.len() >= 2499,
+        "records before the failure: {}",
+        log.seen.len()
+    );
+    for (i, line) in log.seen.iter().enumerate() {
+        let row = i + 1;
+        let rule = match row % 3 {
+            _ if row == 13 => "None",
+            0 => "None",
+            1 => "Some(1)",
+            _ => "Some(0)",
+        };
+        assert_eq!(line, &format!("{row}:Int({row}):{rule}[]"));
+    }
 }

@@ -40,17 +40,37 @@ pub struct Pending {
     /// Each item's second reading, when the reader reads for two policies.
     others: Vec<Other>,
     lanes: Lanes,
+    /// The second policy's decisions, lane for item.
+    second: Lanes,
     decision: Decision,
     failure: Option<crate::data::DataError>,
 }
 
+impl AsRef<[Datum]> for Other {
+    fn as_ref(&self) -> &[Datum] {
+        &self.values
+    }
+}
+
+/// Copies `from` into `to`, reusing its elements' storage.
+trait CopyInto<T> {
+    fn clone_from_slice_or_extend(&mut self, from: &[T]);
+}
+
+impl<T: Clone> CopyInto<T> for Vec<T> {
+    fn clone_from_slice_or_extend(&mut self, from: &[T]) {
+        self.truncate(from.len());
+        for (t, f) in self.iter_mut().zip(from) {
+            t.clone_from(f);
+        }
+        let done = self.len();
+        self.extend(from[done..].iter().cloned());
+    }
+}
+
 /// Copies `from` into `to`, reusing its strings.
 fn copy_texts(to: &mut Vec<String>, from: &[String]) {
-    to.truncate(from.len());
-    for (t, f) in to.iter_mut().zip(from) {
-        t.clone_from(f);
-    }
-    to.extend(from[to.len()..].iter().cloned());
+    to.clone_from_slice_or_extend(from);
 }
 
 impl Pending {
@@ -97,8 +117,8 @@ impl Pending {
                 let other = &mut self.others[at];
                 other.read = Some(match read {
                     Ok(values) => {
-                        other.values.clear();
-                        other.values.extend_from_slice(values);
+                        // Reuses the texts' storage from the last batch.
+                        other.values.clone_from_slice_or_extend(values);
                         Ok(())
                     }
                     Err(e) => Err(e.clone()),
@@ -128,6 +148,7 @@ impl Pending {
     pub fn deliver<S: Sink>(
         &mut self,
         engine: &Columnar<'_>,
+        second: Option<&Columnar<'_>>,
         as_of: i32,
         row_offset: usize,
         tally: &mut Tally,
@@ -135,6 +156,12 @@ impl Pending {
     ) -> Result<Flow, Failed<S::Error>> {
         let plan = engine.plan();
         engine.run(&self.rows[..self.len], as_of, &mut self.lanes);
+        if let Some(second) = second {
+            // Every item's second reading, lane for item (those that did
+            // not read are decided on stale values, and not used).
+            let others = &self.others[..self.items.len().min(self.others.len())];
+            second.run(others, as_of, &mut self.second);
+        }
         for (at, item) in self.items.drain(..).enumerate() {
             sink.advanced(1);
             let carried = &self.carried[at];
@@ -148,6 +175,15 @@ impl Pending {
             }) = self.others.get(at)
             {
                 sink.other(row, read.as_ref().map(|()| &values[..]));
+                if second.is_some() {
+                    match read {
+                        Ok(()) => {
+                            self.second.decision_into(at, &mut self.decision);
+                            sink.other_decided(row, Ok((values, &self.decision)));
+                        }
+                        Err(e) => sink.other_decided(row, Err(e)),
+                    }
+                }
             }
             let flow = match item {
                 Item::Read { lane, .. } => {

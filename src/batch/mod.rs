@@ -1,9 +1,11 @@
 //! The batch engine: a policy over a stream of records, in input order,
 //! optionally on several threads, every record counted.
 //!
-//! Readers ([`crate::data::RecordReader`], any format) give the records;
-//! the one row evaluator ([`crate::eval::decide`](mod@crate::eval::decide)) decides each; a
-//! [`Sink`] receives each decided record and each unreadable one, in
+//! Readers ([`crate::data::RecordReader`], any format) give the records,
+//! a batch at a time; the columnar engine ([`crate::eval::columnar`])
+//! decides each batch (a sink that watches the steps has each record
+//! decided by the row evaluator, [`crate::eval::decide`](mod@crate::eval::decide),
+//! instead: [`Sink::columnar`]); a [`Sink`] receives each decided record and each unreadable one, in
 //! input order, with rows numbered across all inputs. The engine keeps the
 //! [`Tally`]. `lq eval`, `lq coverage`, the REPL's `:load` and a service
 //! that embeds lq all run through it; a sink that writes CSV or NDJSON
@@ -109,6 +111,11 @@ pub trait Sink {
     /// reads for two policies ([`RecordReader::also`]: `lq diff`).
     fn other(&mut self, _row: usize, _read: Result<&[Datum], &RecordError>) {}
 
+    /// With [`Batch::second`]: the second policy's reading of the record
+    /// about to be handed over, and its decision (the engine decides both
+    /// policies, a batch at a time); after [`Sink::other`].
+    fn other_decided(&mut self, _row: usize, _read: Result<(&[Datum], &Decision), &RecordError>) {}
+
     /// `records` more records were read (decided or not): for progress
     /// bars. Called per record on one thread, per chunk on workers.
     #[inline]
@@ -172,6 +179,9 @@ pub struct Batch<'p> {
     pub as_of: i32,
     /// Worker threads for sinks that take lines (1: all on this thread).
     pub threads: usize,
+    /// A second policy, decided on the readers' second reading
+    /// ([`RecordReader::also`]) for [`Sink::other_decided`].
+    pub second: Option<&'p Policy>,
 }
 
 impl<'p> Batch<'p> {
@@ -181,6 +191,16 @@ impl<'p> Batch<'p> {
             policy,
             as_of,
             threads: 1,
+            second: None,
+        }
+    }
+
+    /// The same batch deciding `policy` too, on the second reading of
+    /// readers that read for two policies (`lq diff`).
+    pub fn second(self, policy: &'p Policy) -> Batch<'p> {
+        Batch {
+            second: Some(policy),
+            ..self
         }
     }
 
@@ -238,14 +258,20 @@ impl<'p> Batch<'p> {
                 continue;
             }
             if sink.columnar() {
-                let engine = columnar.get_or_insert_with(|| Columnar::new(plan));
+                let engine = columnar.get_or_insert_with(|| {
+                    (
+                        Columnar::new(plan),
+                        self.second.map(|p| Columnar::new(&p.compiled)),
+                    )
+                });
                 let mut last_row = 0;
                 loop {
                     let more = pending.fill(&mut reader);
                     if more {
                         last_row = pending.last_row().unwrap_or(last_row);
-                        let flow =
-                            pending.deliver(engine, self.as_of, row_offset, &mut tally, sink)?;
+                        let (first, second) = (&engine.0, engine.1.as_ref());
+                        let flow = pending
+                            .deliver(first, second, self.as_of, row_offset, &mut tally, sink)?;
                         if flow == Flow::Stop {
                             tally.stopped = true;
                             return Ok(tally);
@@ -269,6 +295,7 @@ impl<'p> Batch<'p> {
                         last_row = row;
                         if let Some(read) = reader.other() {
                             sink.other(row_offset + row, read);
+                            self.decide_second(row_offset + row, read, &mut decision, sink);
                         }
                         let record = Record {
                             row: row_offset + row,
@@ -285,6 +312,7 @@ impl<'p> Batch<'p> {
                         e.row += row_offset;
                         if let Some(read) = reader.other() {
                             sink.other(e.row, read);
+                            self.decide_second(e.row, read, &mut decision, sink);
                         }
                         tally.add_indexed(Status::Error, None);
                         sink.unreadable(e, reader.carried())
@@ -298,6 +326,29 @@ impl<'p> Batch<'p> {
             row_offset += last_row;
         }
         Ok(tally)
+    }
+}
+
+impl Batch<'_> {
+    /// The row loop's [`Sink::other_decided`]: the second policy's
+    /// decision of a record's second reading.
+    fn decide_second<S: Sink>(
+        &self,
+        row: usize,
+        read: Result<&[Datum], &RecordError>,
+        decision: &mut Decision,
+        sink: &mut S,
+    ) {
+        let Some(second) = self.second else {
+            return;
+        };
+        match read {
+            Ok(values) => {
+                decide_into(&second.compiled, values, self.as_of, decision);
+                sink.other_decided(row, Ok((values, decision)));
+            }
+            Err(e) => sink.other_decided(row, Err(e)),
+        }
     }
 }
 

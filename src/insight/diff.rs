@@ -15,8 +15,8 @@ use crate::batch::{Batch, Failed, Flow, Record, Sink};
 use crate::data::table::Table;
 use crate::data::{RecordError, RecordReader};
 use crate::eval::outcome::key_of;
+use crate::eval::Datum;
 use crate::eval::Decision;
-use crate::eval::{decide_into, Datum};
 use crate::insight::moved::MovedWriter;
 use crate::Policy;
 use std::io::Write;
@@ -417,7 +417,6 @@ pub fn compare<'p, W: Write>(
     let mut sink = Diffing {
         diff: Diff::new(old, new),
         new,
-        as_of,
         outcome,
         new_decision: Decision::default(),
         new_read: false,
@@ -425,16 +424,15 @@ pub fn compare<'p, W: Write>(
         moved,
         advanced,
     };
-    Batch::new(old, as_of).run(readers, &mut sink)?;
+    Batch::new(old, as_of).second(new).run(readers, &mut sink)?;
     Ok((sink.diff, sink.moved))
 }
 
-/// The batch sink of [`compare`] (`lq diff`): OLD decides through the engine, NEW on the
-/// same record as it is read.
+/// The batch sink of [`compare`] (`lq diff`): the engine decides OLD, and
+/// NEW on the same record's second reading.
 struct Diffing<'p, 'a, W: Write> {
     diff: Diff<'p>,
     new: &'p Policy,
-    as_of: i32,
     outcome: Option<&'p OutcomeSpec>,
     /// NEW's verdict on the record being compared.
     new_decision: Decision,
@@ -472,15 +470,10 @@ impl<W: Write> Diffing<'_, '_, W> {
 impl<W: Write> Sink for Diffing<'_, '_, W> {
     type Error = std::io::Error;
 
-    fn other(&mut self, _row: usize, read: Result<&[Datum], &RecordError>) {
+    fn other_decided(&mut self, _row: usize, read: Result<(&[Datum], &Decision), &RecordError>) {
         match read {
-            Ok(values) => {
-                decide_into(
-                    &self.new.compiled,
-                    values,
-                    self.as_of,
-                    &mut self.new_decision,
-                );
+            Ok((values, decision)) => {
+                self.new_decision.clone_from(decision);
                 self.new_read = true;
                 if self.moved.is_some() {
                     self.new_key = key_of(self.new.checked(), values)

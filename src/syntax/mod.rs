@@ -6,6 +6,7 @@ pub mod error;
 mod expected;
 mod incremental;
 pub mod limits;
+mod parallel;
 pub mod parser;
 mod rule_names;
 mod shift;

@@ -86,11 +86,18 @@ pub struct Parsed {
 /// and parsing resumes at the next declaration, so one run reports every
 /// syntax error and keeps every declaration that parsed.
 ///
-/// A policy without errors parses in one pass of the grammar; one with
-/// errors is parsed declaration by declaration, in time linear in its size.
+/// A policy without errors parses in one pass of the grammar (a large one
+/// on several threads, declaration by declaration); one with errors is parsed
+/// declaration by declaration, in time linear in its size.
 pub fn parse_recovering(text: &str) -> Parsed {
     if let Some(refused) = over_limits(text) {
         return refused;
+    }
+    if text.len() >= super::parallel::PARALLEL_FROM {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if let Some(parsed) = super::parallel::parse_parallel(text, threads) {
+            return parsed;
+        }
     }
     match run_pest_quiet(text) {
         Some(pairs) => {

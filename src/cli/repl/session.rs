@@ -52,6 +52,12 @@ pub struct Session {
     /// The policy file's text as loaded, before anything was typed: what
     /// `:diff` compares the edited policy with.
     loaded: Option<String>,
+    /// Parses each typed declaration's new version of the policy again
+    /// only where its text changed.
+    reparser: lq::syntax::Reparser,
+    /// Whether the reparser's last parse is `policy`'s tree (it can move
+    /// that tree's declarations into the next version).
+    reparsed: bool,
 }
 
 const EMPTY: &str = "schema {}\n";
@@ -121,6 +127,8 @@ impl Session {
             lead_label: "an empty lead".into(),
             as_of,
             loaded: None,
+            reparser: lq::syntax::Reparser::new(),
+            reparsed: false,
         }
     }
 
@@ -223,6 +231,9 @@ impl Session {
 
     /// Installs a new policy, keeping the lead where the schema allows.
     fn replace(&mut self, policy: Policy) {
+        // Another parse made this tree (a file loaded); the next typed
+        // declaration parses everything.
+        self.reparsed = false;
         let fields: Vec<String> = policy
             .checked()
             .schema
@@ -318,7 +329,12 @@ impl Session {
         }
         let (new_text, at) = self.with_declaration(input, parsed.as_ref(), before);
         let name = self.path.clone().unwrap_or_else(|| "<repl>".to_string());
-        let loaded = Policy::load(Source::new(name, new_text.clone()));
+        let previous = self.reparsed.then(|| self.policy.ast.clone());
+        let loaded = Policy::load_again(
+            Source::new(name, new_text.clone()),
+            &mut self.reparser,
+            previous,
+        );
         let window = at..at + input.len();
         let mine = |d: &Error| lq::diagnostic::labels_within(d, &window);
         let typed = Source::new("<repl>", input);
@@ -341,6 +357,7 @@ impl Session {
                 self.text = new_text;
                 self.placeholder = self.placeholder && !input.starts_with("schema");
                 self.replace(policy);
+                self.reparsed = true;
                 Reply::Declared(Box::new(Declared {
                     note: Some(note),
                     diagnostics: warnings,
@@ -349,17 +366,21 @@ impl Session {
                     policy: loaded.source,
                 }))
             }
-            None => Reply::Declared(Box::new(Declared {
-                note: None,
-                diagnostics: loaded
-                    .diagnostics
-                    .into_iter()
-                    .filter(|d| !d.is_warning())
-                    .collect(),
-                typed,
-                at,
-                policy: loaded.source,
-            })),
+            None => {
+                // The reparser holds the rejected version now.
+                self.reparsed = false;
+                Reply::Declared(Box::new(Declared {
+                    note: None,
+                    diagnostics: loaded
+                        .diagnostics
+                        .into_iter()
+                        .filter(|d| !d.is_warning())
+                        .collect(),
+                    typed,
+                    at,
+                    policy: loaded.source,
+                }))
+            }
         }
     }
 

@@ -18,28 +18,15 @@ pub struct Column<T> {
     pub known: Vec<u64>,
 }
 
-/// A column of texts: their bytes one after another, and where each ends.
+/// A column of texts as keys ([`TextKey`]: a text of up to 16 bytes as
+/// two words and a length), made once per lead for every list test of
+/// the field. A longer text has no key; its test reads the record.
 #[derive(Clone, Debug, Default)]
 pub struct Texts {
-    /// Every text's bytes, in order (empty where unknown).
-    pub bytes: Vec<u8>,
-    /// Where each lead's text ends in `bytes`.
-    pub ends: Vec<usize>,
+    /// Each lead's key (`None` when unknown or longer than a key).
+    pub keys: Vec<Option<TextKey>>,
     /// The leads whose value is a text.
     pub known: Vec<u64>,
-    /// Each lead's text as a key (`None` when longer than a key), when a
-    /// list test reads the column ([`Wanted::keyed`]): made once for
-    /// every list.
-    pub keys: Vec<Option<TextKey>>,
-}
-
-impl Texts {
-    /// Lead `lane`'s text (empty when unknown).
-    #[inline(always)]
-    pub fn get(&self, lane: usize) -> &[u8] {
-        let start = if lane == 0 { 0 } else { self.ends[lane - 1] };
-        &self.bytes[start..self.ends[lane]]
-    }
 }
 
 /// Which columns a policy reads, by kind, each a schema slot; a
@@ -57,11 +44,8 @@ pub struct Wanted {
     pub bools: Vec<usize>,
     /// `int` slots read as `per` multipliers (missing counts as 0).
     pub counts: Vec<usize>,
-    /// `text` slots.
+    /// `text` slots tested against lists of texts.
     pub texts: Vec<usize>,
-    /// Whether each text column is tested against lists (its leads'
-    /// keys are made when it is decoded).
-    pub keyed: Vec<bool>,
 }
 
 impl Wanted {
@@ -130,8 +114,6 @@ impl Buffers {
         }
         self.counts.iter_mut().for_each(Vec::clear);
         for t in &mut self.texts {
-            t.bytes.clear();
-            t.ends.clear();
             t.known.clear();
             t.known.resize(words(n), 0);
             t.keys.clear();
@@ -178,21 +160,15 @@ impl Buffers {
                     _ => 0,
                 });
             }
-            for ((column, slot), keyed) in
-                self.texts.iter_mut().zip(&wanted.texts).zip(&wanted.keyed)
-            {
-                let text = match record.get(*slot) {
+            for (column, slot) in self.texts.iter_mut().zip(&wanted.texts) {
+                let key = match record.get(*slot) {
                     Some(Datum::Text(t)) => {
                         column.known[w] |= bit;
-                        t.as_bytes()
+                        TextKey::of(t.as_bytes())
                     }
-                    _ => b"",
+                    _ => None,
                 };
-                column.bytes.extend_from_slice(text);
-                column.ends.push(column.bytes.len());
-                if *keyed {
-                    column.keys.push(TextKey::of(text));
-                }
+                column.keys.push(key);
             }
         }
     }

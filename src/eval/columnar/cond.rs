@@ -26,9 +26,9 @@ pub enum Test {
     Bool(usize),
     /// A date column `before`/`after` N days ago (before: `true`).
     Ago(usize, bool, i64),
-    /// A text column in a list of constants (or not in it).
-    Texts(usize, bool, TextList),
-    /// A text column that starts (`true`) or ends with an affix.
+    /// A text column (and its slot) in a list of constants (or not in it).
+    Texts(usize, usize, bool, TextList),
+    /// A text slot that starts (`true`) or ends with an affix.
     Affix(usize, bool, Affix),
     /// A text or list slot that contains a text, lead by lead.
     Contains(usize, Affix),
@@ -82,17 +82,15 @@ impl Test {
                 op == DateOp::Before,
                 days,
             ),
-            Node::FieldInTexts(slot, negated, list) => {
-                let col = Wanted::index(&mut wanted.texts, *slot);
-                wanted.keyed.resize(wanted.texts.len(), false);
-                wanted.keyed[col] = true;
-                Test::Texts(col, *negated, list.clone())
-            }
+            Node::FieldInTexts(slot, negated, list) => Test::Texts(
+                Wanted::index(&mut wanted.texts, *slot),
+                *slot,
+                *negated,
+                list.clone(),
+            ),
             Node::FieldText(slot, TextOp::Contains, affix) => Test::Contains(*slot, affix.clone()),
             Node::FieldText(slot, op, affix) => {
-                let col = Wanted::index(&mut wanted.texts, *slot);
-                wanted.keyed.resize(wanted.texts.len(), false);
-                Test::Affix(col, *op == TextOp::StartsWith, affix.clone())
+                Test::Affix(*slot, *op == TextOp::StartsWith, affix.clone())
             }
             &Node::ScoreNum(block, op, c) => Test::Score(block, op, c),
             Node::And(l, r) => Test::And(
@@ -247,21 +245,34 @@ pub fn run<R: AsRef<[Datum]>>(
             }
             within(out, &column.known);
         }
-        Test::Texts(col, negated, list) => {
+        Test::Texts(col, slot, negated, list) => {
             let column = &columns.texts[*col];
+            let rows = input.rows;
             pack(&mut out.t, n, |i| {
-                list.contains_keyed(column.keys[i], column.get(i)) != *negated
+                let found = match column.keys[i] {
+                    Some(key) => list.contains_keyed(Some(key), b""),
+                    // Unknown (cleared below), or longer than a key.
+                    None => match rows[i].as_ref().get(*slot) {
+                        Some(Datum::Text(t)) => list.contains(t),
+                        _ => false,
+                    },
+                };
+                found != *negated
             });
             within(out, &column.known);
         }
-        Test::Affix(col, starts, affix) => {
-            let column = &columns.texts[*col];
+        Test::Affix(slot, starts, affix) => {
             if *starts {
-                pack(&mut out.t, n, |i| affix.starts_bytes(column.get(i)));
+                per_slot(out, input.rows, *slot, |d| match d {
+                    Datum::Text(t) => Some(affix.starts(t)),
+                    _ => None,
+                });
             } else {
-                pack(&mut out.t, n, |i| affix.ends_bytes(column.get(i)));
+                per_slot(out, input.rows, *slot, |d| match d {
+                    Datum::Text(t) => Some(affix.ends(t)),
+                    _ => None,
+                });
             }
-            within(out, &column.known);
         }
         Test::Contains(slot, affix) => per_slot(out, input.rows, *slot, |d| match d {
             Datum::Text(t) => Some(t.contains(affix.text.as_str())),

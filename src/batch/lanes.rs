@@ -13,6 +13,22 @@ use crate::eval::{Datum, Decision, Status};
 /// enough that the batch's columns stay in the processor's cache.
 pub const BATCH: usize = 1024;
 
+/// The most text a batch holds: a batch of large records (each may be up
+/// to the reader's record limit) ends early, so memory stays flat.
+pub const BATCH_BYTES: usize = 4 << 20;
+
+/// The bytes of text a record holds.
+fn text_bytes(values: &[Datum]) -> usize {
+    values
+        .iter()
+        .map(|d| match d {
+            Datum::Text(t) => t.len(),
+            Datum::List(items) => items.iter().map(String::len).sum(),
+            _ => 0,
+        })
+        .sum()
+}
+
 /// One record of a batch, in input order.
 enum Item {
     /// Read: its row within its input, and its lane in the batch.
@@ -81,7 +97,8 @@ impl Pending {
     pub fn fill(&mut self, reader: &mut RecordReader<'_>) -> bool {
         self.items.clear();
         self.len = 0;
-        while self.items.len() < BATCH && self.failure.is_none() {
+        let mut bytes = 0;
+        while self.items.len() < BATCH && bytes < BATCH_BYTES && self.failure.is_none() {
             if self.rows.len() == self.len {
                 self.rows.push(Vec::new());
             }
@@ -97,6 +114,7 @@ impl Pending {
             };
             let item = match item {
                 Ok(row) => {
+                    bytes += text_bytes(&self.rows[self.len]);
                     self.len += 1;
                     Item::Read {
                         row,
@@ -110,15 +128,18 @@ impl Pending {
                 self.carried.push(Vec::new());
             }
             copy_texts(&mut self.carried[at], reader.carried());
+            bytes += self.carried[at].iter().map(String::len).sum::<usize>();
+            if self.others.len() == at {
+                self.others.push(Other::default());
+            }
+            let other = &mut self.others[at];
+            other.read = None;
             if let Some(read) = reader.other() {
-                if self.others.len() == at {
-                    self.others.push(Other::default());
-                }
-                let other = &mut self.others[at];
                 other.read = Some(match read {
                     Ok(values) => {
                         // Reuses the texts' storage from the last batch.
                         other.values.clone_from_slice_or_extend(values);
+                        bytes += text_bytes(values);
                         Ok(())
                     }
                     Err(e) => Err(e.clone()),

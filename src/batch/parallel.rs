@@ -18,6 +18,10 @@ use crate::Policy;
 /// Records per chunk.
 const CHUNK: usize = 4096;
 
+/// The most CSV text a chunk holds: a chunk of large records ends early,
+/// so the few chunks in flight keep memory flat.
+const CHUNK_BYTES: usize = 4 << 20;
+
 /// One raw record, and why it is not valid CSV when it is not.
 #[derive(Default)]
 struct Raw {
@@ -178,7 +182,8 @@ fn read_chunks(
             len: 0,
         });
         chunk.len = 0;
-        while chunk.len < CHUNK {
+        let mut bytes = 0;
+        while chunk.len < CHUNK && bytes < CHUNK_BYTES {
             if chunk.raws.len() == chunk.len {
                 chunk.raws.push(Raw::default());
             }
@@ -188,6 +193,7 @@ fn read_chunks(
                 Some(Err(e)) => return Err(e),
                 Some(Ok(result)) => raw.malformed = result.err(),
             }
+            bytes += raw.record.as_slice().len();
             chunk.len += 1;
         }
         if chunk.len == 0 {

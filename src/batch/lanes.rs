@@ -68,27 +68,6 @@ impl AsRef<[Datum]> for Other {
     }
 }
 
-/// Copies `from` into `to`, reusing its elements' storage.
-trait CopyInto<T> {
-    fn clone_from_slice_or_extend(&mut self, from: &[T]);
-}
-
-impl<T: Clone> CopyInto<T> for Vec<T> {
-    fn clone_from_slice_or_extend(&mut self, from: &[T]) {
-        self.truncate(from.len());
-        for (t, f) in self.iter_mut().zip(from) {
-            t.clone_from(f);
-        }
-        let done = self.len();
-        self.extend(from[done..].iter().cloned());
-    }
-}
-
-/// Copies `from` into `to`, reusing its strings.
-fn copy_texts(to: &mut Vec<String>, from: &[String]) {
-    to.clone_from_slice_or_extend(from);
-}
-
 impl Pending {
     /// Reads up to [`BATCH`] records of `reader`; `false` when it had
     /// none left. Rows are as the reader numbers them. An input that
@@ -127,7 +106,8 @@ impl Pending {
             if self.carried.len() == at {
                 self.carried.push(Vec::new());
             }
-            copy_texts(&mut self.carried[at], reader.carried());
+            // `clone_into` reuses the strings of the last batch.
+            reader.carried().clone_into(&mut self.carried[at]);
             bytes += self.carried[at].iter().map(String::len).sum::<usize>();
             if self.others.len() == at {
                 self.others.push(Other::default());
@@ -138,7 +118,7 @@ impl Pending {
                 other.read = Some(match read {
                     Ok(values) => {
                         // Reuses the texts' storage from the last batch.
-                        other.values.clone_from_slice_or_extend(values);
+                        values.clone_into(&mut other.values);
                         bytes += text_bytes(values);
                         Ok(())
                     }

@@ -405,13 +405,6 @@ impl Lanes {
             .unwrap_or(0)
     }
 
-    /// How many leads disqualifier `index` held for (a popcount).
-    pub fn fired_count(&self, index: usize) -> usize {
-        self.fired
-            .get(index)
-            .map_or(0, |f| f.iter().map(|w| w.count_ones() as usize).sum())
-    }
-
     /// Lead `lane`'s decision, as the row evaluator gives it.
     pub fn decision_into(&self, lane: usize, d: &mut Decision) {
         d.disqualified_by.clear();

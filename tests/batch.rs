@@ -430,3 +430,196 @@ fn large_records_are_decided_in_order_across_short_batches() {
         assert_eq!(line, &format!("{row}:Int({row}):{rule}[]"));
     }
 }
+
+/// Writes every outcome line as `lq eval` does, one record at a time, or
+/// takes the lines the workers wrote.
+struct OutcomeLines {
+    plan: lq::compile::Compiled,
+    columns: Columns,
+    on_workers: bool,
+    out: Vec<u8>,
+}
+
+impl OutcomeLines {
+    fn line(&mut self, mut o: lq::eval::Outcome, carried: &[String]) {
+        self.columns.carry_into(&mut o, carried);
+        lq::data::writer::outcome_line(OutputFormat::Ndjson, &self.columns, &o, &mut self.out)
+            .expect("written");
+    }
+}
+
+impl Sink for OutcomeLines {
+    type Error = std::convert::Infallible;
+
+    fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
+        let o = lq::eval::Outcome::from_decision(&self.plan, r.row, r.values, d);
+        self.line(o, r.carried);
+        Ok(Flow::Go)
+    }
+
+    fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
+        let o =
+            lq::eval::Outcome::error(self.plan.policy_ref(), e.row, e.key.clone(), e.messages());
+        self.line(o, carried);
+        Ok(Flow::Go)
+    }
+
+    fn lines(&self) -> Option<Lines<'_>> {
+        self.on_workers.then_some(Lines {
+            format: OutputFormat::Ndjson,
+            columns: &self.columns,
+        })
+    }
+
+    fn write_lines(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.out.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// The kinds of CSV text a real export holds, good and broken: each piece
+/// is one stretch of a file (the `{}` is a lead's id).
+const PIECES: &[&[u8]] = &[
+    b"{},20000\n",
+    b"{},500\r\n",
+    b"{},\"12\n000\"\n",
+    b"{},\"2,000\"\r\n",
+    b"{},5\"00\n",
+    b"\n",
+    b"\r\n",
+    b"{}\n",
+    b"{},1,2\n",
+    b"{},\xff\xfe\n",
+    b"\x01lq-broken-record-0\n",
+    b"{},\"a \"\"quoted\"\" word\"\n",
+    b"{},12345678901234567890123456789012345678901234567890123456789012345678901234567890\n",
+    b"{},\"never closed\n",
+    b"{},7",
+];
+
+/// Evaluates `data` on one thread, record by record, and on `threads`
+/// workers handed blocks of at least `block` bytes: the NDJSON lines.
+fn one_and_many(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, Vec<u8>, usize) {
+    let policy = policy();
+    let run = |threads: usize| {
+        let mut columns = Columns::of(policy.checked());
+        columns.keep = vec!["budget".into()];
+        let mut sink = OutcomeLines {
+            plan: policy.compiled.clone(),
+            columns: columns.clone(),
+            on_workers: threads > 1,
+            out: Vec::new(),
+        };
+        let options = lq::data::ReadOptions {
+            delimiter: Some(b','),
+            max_record_bytes: 60,
+        };
+        let mut r = RecordReader::with_options(
+            policy.checked(),
+            Box::new(std::io::Cursor::new(data.to_vec())),
+            InputFormat::Csv,
+            "messy.csv",
+            options,
+        )
+        .expect("the header reads");
+        r.carry(&columns.keep).expect("the column is there");
+        let tally = Batch::new(&policy, AS_OF)
+            .threads(threads)
+            .block_bytes(block)
+            .run([r], &mut sink)
+            .expect("runs");
+        (sink.out, tally.total())
+    };
+    let (one, total) = run(1);
+    let (many, many_total) = run(threads);
+    assert_eq!(total, many_total, "the same records counted");
+    (one, many, total)
+}
+
+#[test]
+fn messy_csv_cut_into_blocks_reads_as_it_does_on_one_thread() {
+    let mut data = b"id,budget\r\n".to_vec();
+    for round in 0..40 {
+        for (i, piece) in PIECES.iter().enumerate().take(PIECES.len() - 2) {
+            let id = (round * 100 + i).to_string();
+            let text = String::from_utf8_lossy(piece).into_owned();
+            let bytes: Vec<u8> = if text.contains("{}") {
+                let at = piece.windows(2).position(|w| w == b"{}").unwrap_or(0);
+                [&piece[..at], id.as_bytes(), &piece[at + 2..]].concat()
+            } else {
+                piece.to_vec()
+            };
+            data.extend_from_slice(&bytes);
+        }
+    }
+    for block in [1, 7, 64, 1000, 1 << 20] {
+        let (one, many, total) = one_and_many(&data, 3, block);
+        assert!(total > 400, "{total} records");
+        let text = String::from_utf8_lossy(&one);
+        assert!(text.contains("not valid UTF-8"), "{text}");
+        assert!(text.contains("bytes"), "an oversized record: {text}");
+        assert!(
+            one == many,
+            "block {block}: the lines differ:\n{text}\n---\n{}",
+            String::from_utf8_lossy(&many)
+        );
+    }
+}
+
+mod blocks {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any file made of the pieces, cut into blocks of any size, reads
+        /// on 2 or 3 workers as it does record by record on one thread.
+        #[test]
+        fn any_file_cut_anywhere_reads_the_same(
+            pieces in proptest::collection::vec(0..PIECES.len(), 0..120),
+            crlf_header in any::<bool>(),
+            block in 1usize..300,
+            threads in 2usize..4,
+        ) {
+            let mut data = if crlf_header { b"id,budget\r\n".to_vec() } else { b"id,budget\n".to_vec() };
+            for (n, &p) in pieces.iter().enumerate() {
+                let piece = PIECES[p];
+                match piece.windows(2).position(|w| w == b"{}") {
+                    Some(at) => {
+                        data.extend_from_slice(&piece[..at]);
+                        data.extend_from_slice(n.to_string().as_bytes());
+                        data.extend_from_slice(&piece[at + 2..]);
+                    }
+                    None => data.extend_from_slice(piece),
+                }
+            }
+            let (one, many, _) = one_and_many(&data, threads, block);
+            prop_assert!(
+                one == many,
+                "{}\n---\n{}",
+                String::from_utf8_lossy(&one),
+                String::from_utf8_lossy(&many)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_broken_record_carries_empty_columns_not_its_marker() {
+    let policy = policy();
+    let mut csv = reader(&policy, "id,budget\n1,5\n\"2,oops\n3,7\n", "a.csv");
+    csv.carry(&["id".to_string()]).expect("the column is there");
+    let mut log = Log::default();
+    Batch::new(&policy, AS_OF)
+        .run([csv], &mut log)
+        .expect("runs");
+    assert_eq!(
+        log.seen,
+        [
+            "1:Int(1):None[\"1\"]",
+            "2:unreadable[\"\"]",
+            "3:Int(3):None[\"3\"]"
+        ]
+    );
+}

@@ -182,6 +182,9 @@ pub struct Batch<'p> {
     /// A second policy, decided on the readers' second reading
     /// ([`RecordReader::also`]) for [`Sink::other_decided`].
     pub second: Option<&'p Policy>,
+    /// The CSV text the reading thread hands each worker at a time
+    /// ([`parallel::BLOCK_BYTES`] unless set).
+    pub block_bytes: usize,
 }
 
 impl<'p> Batch<'p> {
@@ -192,6 +195,7 @@ impl<'p> Batch<'p> {
             as_of,
             threads: 1,
             second: None,
+            block_bytes: parallel::BLOCK_BYTES,
         }
     }
 
@@ -200,6 +204,15 @@ impl<'p> Batch<'p> {
     pub fn second(self, policy: &'p Policy) -> Batch<'p> {
         Batch {
             second: Some(policy),
+            ..self
+        }
+    }
+
+    /// The same batch handing workers blocks of at least `bytes` of CSV
+    /// text (smaller blocks: less memory in flight, more hand-overs).
+    pub fn block_bytes(self, bytes: usize) -> Batch<'p> {
+        Batch {
+            block_bytes: bytes.max(1),
             ..self
         }
     }
@@ -241,6 +254,7 @@ impl<'p> Batch<'p> {
                     format: *format,
                     columns,
                     as_of: self.as_of,
+                    block_bytes: self.block_bytes,
                 };
                 let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
                     for (status, tier) in &done.statuses {

@@ -1,39 +1,44 @@
 //! The batch engine on threads (`lq eval --threads N`): a pipeline that
-//! keeps input order. One thread
-//! reads raw CSV records in chunks; N workers convert them, decide each
-//! chunk with the columnar engine and format the outcomes into bytes; the caller writes the chunks back in order. Memory stays
-//! bounded: at most a few chunks are in flight.
+//! keeps input order. One thread cuts the CSV text into blocks of whole
+//! records: the record guard ([`crate::data::bounded::CsvGuard`]) already
+//! finds every record's end by the parser's quoting rules, with a scan
+//! that jumps from quote to quote, so cutting costs a fraction of parsing.
+//! N workers each parse their own block, take its first row number from
+//! the block before (known once that block is parsed, so the workers wait
+//! on each other only for a count), decide the records with the columnar
+//! engine and format the outcomes into bytes; the caller writes the blocks
+//! back in order. Memory stays bounded: at most a few blocks are in flight.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
+use crate::data::bounded::BlockProblems;
+use crate::data::error::RecordProblem;
 use crate::data::fast::DecisionWriter;
+use crate::data::reader::csv_message;
 use crate::data::writer::outcome_line;
 use crate::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
 use crate::eval::columnar::{Columnar, Lanes};
 use crate::eval::{Datum, Decision, Outcome, Status};
 use crate::Policy;
 
-/// Records per chunk.
-const CHUNK: usize = 4096;
+/// The CSV text a block holds at least (unless the input ends), by
+/// default: a block ends at the first record end past it.
+pub const BLOCK_BYTES: usize = 32 << 10;
 
-/// The most CSV text a chunk holds: a chunk of large records ends early,
-/// so the few chunks in flight keep memory flat.
-const CHUNK_BYTES: usize = 4 << 20;
-
-/// One raw record, and why it is not valid CSV when it is not.
+/// One parsed record, and why it is not a record when it is not.
 #[derive(Default)]
 struct Raw {
     record: csv::StringRecord,
-    malformed: Option<crate::data::error::RecordProblem>,
+    malformed: Option<RecordProblem>,
 }
 
-/// A chunk of raw records; `len` of them are in use (the rest are kept
-/// for their buffers).
-struct Chunk {
-    raws: Vec<Raw>,
-    len: usize,
+/// A block of whole CSV records, and the problems of the broken ones.
+#[derive(Default)]
+struct Block {
+    bytes: Vec<u8>,
+    problems: BlockProblems,
 }
 
 /// What a worker made of a chunk.
@@ -56,6 +61,8 @@ pub struct Setup<'a> {
     pub columns: &'a Columns,
     /// The evaluation date.
     pub as_of: i32,
+    /// The CSV text each block holds at least ([`BLOCK_BYTES`]).
+    pub block_bytes: usize,
 }
 
 /// What a parallel run did.
@@ -76,18 +83,18 @@ pub fn run<E>(
     row_offset: usize,
     mut sink: impl FnMut(&Done) -> Result<(), E>,
 ) -> Result<Ran, Failure<E>> {
-    let (work_tx, work_rx) = sync_channel::<(usize, usize, Chunk)>(threads * 2);
-    let (recycle_tx, recycle_rx) = sync_channel::<Chunk>(threads * 4);
+    let (work_tx, work_rx) = sync_channel::<(usize, Block)>(threads * 2);
+    let (recycle_tx, recycle_rx) = sync_channel::<Block>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
     // Written chunks go back to the workers, so their buffers are reused
     // rather than allocated (and faulted in) for every chunk.
     let (spent_tx, spent_rx) = sync_channel::<Done>(threads * 4);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let spent_rx = Arc::new(Mutex::new(spent_rx));
-    // `threads` workers, and a reader that mostly waits on the disk and the
-    // CSV parser.
+    let chain = RowChain::new(row_offset);
+    // `threads` workers, and a reader that mostly waits on the disk.
     let workers = threads.max(1);
-    std::thread::scope(|scope| {
+    let (ran, rows) = std::thread::scope(|scope| {
         // The system may refuse threads (a process or memory limit): go on
         // with those that started, and fail cleanly if none did.
         let mut started = 0;
@@ -96,8 +103,10 @@ pub fn run<E>(
             let done_tx = done_tx.clone();
             let recycle_tx = recycle_tx.clone();
             let spent_rx = Arc::clone(&spent_rx);
+            let chain = &chain;
             let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
-                worker(setup, &work_rx, &done_tx, &recycle_tx, &spent_rx)
+                let _abandon = Abandon(chain);
+                worker(setup, chain, &work_rx, &done_tx, &recycle_tx, &spent_rx)
             });
             if spawned.is_err() {
                 break;
@@ -107,13 +116,14 @@ pub fn run<E>(
         drop(done_tx);
         drop(recycle_tx);
         // Reads on another thread; writes here, in input order.
+        let block_bytes = setup.block_bytes.max(1);
         let reading = if started == 0 {
             None
         } else {
             std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
-                    let read = read_chunks(reader, row_offset, &recycle_rx, |chunk| {
-                        work_tx.send(chunk).is_ok()
+                    let read = read_blocks(reader, block_bytes, &recycle_rx, |block| {
+                        work_tx.send(block).is_ok()
                     });
                     drop(work_tx);
                     read
@@ -121,10 +131,13 @@ pub fn run<E>(
                 .ok()
         };
         let Some(reading) = reading else {
-            return Err(Failure::Data(DataError::io(
-                "the input",
-                &std::io::Error::other("the system refused to start a thread; try --threads 1"),
-            )));
+            return (
+                Err(Failure::Data(DataError::io(
+                    "the input",
+                    &std::io::Error::other("the system refused to start a thread; try --threads 1"),
+                ))),
+                None,
+            );
         };
         let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
         let mut next = 0;
@@ -151,12 +164,23 @@ pub fn run<E>(
                 &std::io::Error::other("the reader stopped"),
             ))
         });
-        let rows = read.map_err(Failure::Data)?;
-        written.map_err(Failure::Sink)?;
-        Ok(Ran {
-            rows,
-            workers: started,
-        })
+        let rows = chain.rows();
+        let ran = read.map_err(Failure::Data).and_then(|()| {
+            written.map_err(Failure::Sink)?;
+            Ok(started)
+        });
+        (ran, rows)
+    });
+    let workers = ran?;
+    let Some(rows) = rows else {
+        return Err(Failure::Data(DataError::io(
+            "the input",
+            &std::io::Error::other("a worker thread stopped; try --threads 1"),
+        )));
+    };
+    Ok(Ran {
+        rows: rows - row_offset,
+        workers,
     })
 }
 
@@ -169,50 +193,128 @@ pub enum Failure<E> {
     Sink(E),
 }
 
-fn read_chunks(
+/// The rows before each block, handed from block to block: a block's
+/// first row is known once every block before it has been parsed.
+struct RowChain {
+    state: Mutex<Chained>,
+    turn: Condvar,
+}
+
+struct Chained {
+    /// The block whose turn it is to count its records.
+    next: usize,
+    /// The rows counted so far (from the input's row offset).
+    rows: usize,
+    /// A worker stopped with its block uncounted: no later block can be.
+    broken: bool,
+}
+
+impl RowChain {
+    fn new(row_offset: usize) -> Self {
+        RowChain {
+            state: Mutex::new(Chained {
+                next: 0,
+                rows: row_offset,
+                broken: false,
+            }),
+            turn: Condvar::new(),
+        }
+    }
+
+    /// Counts block `seq`'s `records` after every block before it: the row
+    /// before its first record, or `None` when the chain is broken.
+    fn claim(&self, seq: usize, records: usize) -> Option<usize> {
+        let mut state = self.state.lock().ok()?;
+        while state.next != seq && !state.broken {
+            state = self.turn.wait(state).ok()?;
+        }
+        if state.broken {
+            return None;
+        }
+        let before = state.rows;
+        state.rows += records;
+        state.next += 1;
+        self.turn.notify_all();
+        Some(before)
+    }
+
+    /// The rows counted, `None` when a worker stopped mid-block.
+    fn rows(&self) -> Option<usize> {
+        let state = self.state.lock().ok()?;
+        (!state.broken).then_some(state.rows)
+    }
+}
+
+/// Breaks the chain when a worker panics, so the others stop waiting.
+struct Abandon<'a>(&'a RowChain);
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Ok(mut state) = self.0.state.lock() {
+                state.broken = true;
+            }
+            self.0.turn.notify_all();
+        }
+    }
+}
+
+fn read_blocks(
     reader: &mut RecordReader<'_>,
-    row_offset: usize,
-    recycled: &Receiver<Chunk>,
-    mut send: impl FnMut((usize, usize, Chunk)) -> bool,
-) -> Result<usize, DataError> {
-    let (mut seq, mut rows) = (0, 0);
+    block_bytes: usize,
+    recycled: &Receiver<Block>,
+    mut send: impl FnMut((usize, Block)) -> bool,
+) -> Result<(), DataError> {
+    let mut seq = 0;
     loop {
-        let mut chunk = recycled.try_recv().unwrap_or_else(|_| Chunk {
-            raws: Vec::with_capacity(CHUNK),
-            len: 0,
-        });
-        chunk.len = 0;
-        let mut bytes = 0;
-        while chunk.len < CHUNK && bytes < CHUNK_BYTES {
-            if chunk.raws.len() == chunk.len {
-                chunk.raws.push(Raw::default());
-            }
-            let raw = &mut chunk.raws[chunk.len];
-            match reader.next_raw(&mut raw.record) {
-                None => break,
-                Some(Err(e)) => return Err(e),
-                Some(Ok(result)) => raw.malformed = result.err(),
-            }
-            bytes += raw.record.as_slice().len();
-            chunk.len += 1;
+        let mut block = recycled.try_recv().unwrap_or_default();
+        reader.next_block(&mut block.bytes, block_bytes, &mut block.problems)?;
+        if block.bytes.is_empty() {
+            return Ok(());
         }
-        if chunk.len == 0 {
-            return Ok(rows);
-        }
-        let first_row = row_offset + rows + 1;
-        rows += chunk.len;
-        if !send((seq, first_row, chunk)) {
-            return Ok(rows);
+        if !send((seq, block)) {
+            return Ok(());
         }
         seq += 1;
     }
 }
 
+/// Parses a block's records into `raws` (their storage reused): how many.
+fn parse_block(block: &mut Block, delimiter: u8, raws: &mut Vec<Raw>) -> usize {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(block.bytes.as_slice());
+    let mut len = 0;
+    loop {
+        if raws.len() == len {
+            raws.push(Raw::default());
+        }
+        let raw = &mut raws[len];
+        let at = csv.position().byte();
+        match csv.read_record(&mut raw.record) {
+            Ok(true) => raw.malformed = block.problems.take(raw.record.iter()),
+            Ok(false) => return len,
+            Err(e) => {
+                raw.malformed = Some(RecordProblem::Malformed(csv_message(&e)));
+                // A failure that read nothing would come again for ever;
+                // a block in memory has none (no I/O), so this is a guard.
+                if csv.position().byte() == at {
+                    return len + 1;
+                }
+            }
+        }
+        len += 1;
+    }
+}
+
 fn worker(
     setup: &Setup<'_>,
-    work: &Mutex<Receiver<(usize, usize, Chunk)>>,
+    chain: &RowChain,
+    work: &Mutex<Receiver<(usize, Block)>>,
     done: &std::sync::mpsc::SyncSender<(usize, Done)>,
-    recycle: &std::sync::mpsc::SyncSender<Chunk>,
+    recycle: &std::sync::mpsc::SyncSender<Block>,
     spent: &Mutex<Receiver<Done>>,
 ) {
     let Setup {
@@ -221,14 +323,17 @@ fn worker(
         format,
         columns,
         as_of,
+        ..
     } = setup;
     let (format, as_of) = (*format, *as_of);
     let plan = &policy.compiled;
     let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson, columns);
     let engine = Columnar::new(plan);
     let mut lanes = Lanes::default();
-    // The chunk's converted records (lane `i` is `rows[i]`), each raw
-    // record's carried columns, and each one's lane or error.
+    // The block's parsed records; their converted values (lane `i` is
+    // `rows[i]`), each record's carried columns, and each one's lane or
+    // error.
+    let mut raws: Vec<Raw> = Vec::new();
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let mut carried: Vec<Vec<String>> = Vec::new();
     let mut read: Vec<Result<usize, crate::data::RecordError>> = Vec::new();
@@ -238,24 +343,32 @@ fn worker(
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok((seq, first_row, chunk)) = next else {
+        let Ok((seq, mut block)) = next else {
             return;
         };
+        let count = parse_block(&mut block, layout.delimiter(), &mut raws);
+        let _ = recycle.try_send(block);
+        let Some(before) = chain.claim(seq, count) else {
+            return;
+        };
+        let first_row = before + 1;
         let reused = spent.lock().ok().and_then(|rx| rx.try_recv().ok());
         let Done {
             mut bytes,
             mut statuses,
         } = reused.unwrap_or_else(|| Done {
-            bytes: Vec::with_capacity(chunk.len * 64),
-            statuses: Vec::with_capacity(chunk.len),
+            bytes: Vec::with_capacity(count * 64),
+            statuses: Vec::with_capacity(count),
         });
-        let raws = &chunk.raws[..chunk.len];
+        let raws = &raws[..count];
         carried.resize_with(raws.len().max(carried.len()), Vec::new);
         read.clear();
         let mut len = 0;
         for (i, raw) in raws.iter().enumerate() {
             let row = first_row + i;
-            layout.carried_into(&raw.record, &mut carried[i]);
+            // A broken record's text (its marker line) is not carried.
+            let whole = raw.malformed.is_none().then_some(&raw.record);
+            layout.carried_into(whole, &mut carried[i]);
             if rows.len() == len {
                 rows.push(Vec::new());
             }
@@ -296,7 +409,6 @@ fn worker(
                 }
             }
         }
-        let _ = recycle.try_send(chunk);
         if done.send((seq, Done { bytes, statuses })).is_err() {
             return;
         }

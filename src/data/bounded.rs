@@ -61,21 +61,63 @@ impl Broken {
         self.take_marked(cells)
     }
 
-    fn take_marked<'a>(&self, mut cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
-        let first = cells.next()?;
-        let seq = first.strip_prefix(MARKER)?;
-        if cells.next().is_some() {
+    fn take_marked<'a>(&self, cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+        let mut queue = self.0.problems.lock().ok()?;
+        let problem = take_front(&mut queue, cells);
+        self.0.queued.store(queue.len(), Ordering::Release);
+        problem
+    }
+
+    /// Moves the problems of the markers numbered below `seq` out, for a
+    /// block of records read past the CSV parser ([`CsvGuard::next_block`]).
+    fn drain_before(&self, seq: u64, into: &mut BlockProblems) {
+        into.0.clear();
+        let Ok(mut queue) = self.0.problems.lock() else {
+            return;
+        };
+        while queue.front().is_some_and(|(s, _)| *s < seq) {
+            if let Some(item) = queue.pop_front() {
+                into.0.push_back(item);
+            }
+        }
+        self.0.queued.store(queue.len(), Ordering::Release);
+    }
+}
+
+/// The problems of the broken records in one block of CSV text, in order:
+/// [`BlockProblems::take`] answers for the block's marker lines as
+/// [`Broken::take`] does for a whole input.
+#[derive(Debug, Default)]
+pub struct BlockProblems(VecDeque<(u64, RecordProblem)>);
+
+impl BlockProblems {
+    /// The problem of the broken record that `cells` stands for, when
+    /// `cells` is the marker line of the block's next broken record.
+    #[inline]
+    pub fn take<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+        if self.0.is_empty() {
             return None;
         }
-        let seq: u64 = seq.parse().ok()?;
-        let mut queue = self.0.problems.lock().ok()?;
-        if queue.front().is_some_and(|(s, _)| *s == seq) {
-            let problem = queue.pop_front().map(|(_, p)| p);
-            self.0.queued.store(queue.len(), Ordering::Release);
-            problem
-        } else {
-            None
-        }
+        take_front(&mut self.0, cells)
+    }
+}
+
+/// The first queued problem, when `cells` is its marker line; a marker of
+/// any other number (text in the data that looks like one) is only data.
+fn take_front<'a>(
+    queue: &mut VecDeque<(u64, RecordProblem)>,
+    mut cells: impl Iterator<Item = &'a str>,
+) -> Option<RecordProblem> {
+    let first = cells.next()?;
+    let seq = first.strip_prefix(MARKER)?;
+    if cells.next().is_some() {
+        return None;
+    }
+    let seq: u64 = seq.parse().ok()?;
+    if queue.front().is_some_and(|(s, _)| *s == seq) {
+        queue.pop_front().map(|(_, p)| p)
+    } else {
+        None
     }
 }
 
@@ -114,6 +156,12 @@ pub struct CsvGuard<R> {
     /// Discarding input up to the next line end (after an oversized line).
     skipping: bool,
     eof: bool,
+    /// Until the first record (the header) is handed out, only it is made
+    /// ready, so a parser that reads the header holds nothing past it.
+    first: bool,
+    /// A read failure found while filling a block that already held
+    /// records: reported by the next call.
+    failed: Option<io::Error>,
     seq: u64,
     broken: Broken,
 }
@@ -135,6 +183,8 @@ impl<R: BufRead> CsvGuard<R> {
             quote_at: 0,
             skipping: false,
             eof: false,
+            first: true,
+            failed: None,
             seq: 0,
             broken,
         }
@@ -144,6 +194,9 @@ impl<R: BufRead> CsvGuard<R> {
     fn scan_buffered(&mut self) {
         let d = self.delimiter;
         loop {
+            if self.first && self.ready > 0 {
+                return;
+            }
             if self.scan - self.ready > self.max_record {
                 self.oversized();
                 if self.skipping {
@@ -189,7 +242,13 @@ impl<R: BufRead> CsvGuard<R> {
                     // stretch they lie in does not.
                     let quote = memchr::memchr(b'"', rest).unwrap_or(rest.len());
                     if self.scan - self.ready + quote <= self.max_record {
-                        if let Some(last) = memchr::memrchr2(b'\n', b'\r', &rest[..quote]) {
+                        let stretch = &rest[..quote];
+                        let last = if self.first {
+                            memchr::memchr2(b'\n', b'\r', stretch)
+                        } else {
+                            memchr::memrchr2(b'\n', b'\r', stretch)
+                        };
+                        if let Some(last) = last {
                             self.scan += last + 1;
                             self.ready = self.scan;
                             self.state = State::FieldStart;
@@ -278,6 +337,10 @@ impl<R: BufRead> CsvGuard<R> {
             self.quote_at = self.quote_at.saturating_sub(self.given);
             self.given = 0;
         }
+        // What was read but held back behind the header.
+        if self.scan < self.end && !self.skipping {
+            self.scan_buffered();
+        }
         while self.ready == 0 && !self.eof {
             if self.skipping {
                 self.skip_line()?;
@@ -335,6 +398,7 @@ impl<R: BufRead> CsvGuard<R> {
     /// a quote still open ends its record with the line it opened on (what
     /// follows that line is read again, as records).
     fn finish(&mut self) {
+        self.first = false;
         while self.ready < self.end {
             if self.state == State::Quoted {
                 let end = self.end_of_quote_line().unwrap_or(self.end);
@@ -374,9 +438,53 @@ impl<R: BufRead> CsvGuard<R> {
     }
 }
 
+impl<R: BufRead> CsvGuard<R> {
+    /// Appends whole records to `block` until it holds at least `min`
+    /// bytes or the input ends, and puts the problems of the broken
+    /// records among them in `problems`: for reading on many threads, where
+    /// each block is parsed on its own (every block starts at a record's
+    /// start). Only for a guard whose parser has read nothing but the
+    /// header. An empty block is the end of the input. A read failure
+    /// after some records is reported by the next call, so no whole record
+    /// read before it is lost.
+    pub fn next_block(
+        &mut self,
+        block: &mut Vec<u8>,
+        min: usize,
+        problems: &mut BlockProblems,
+    ) -> io::Result<()> {
+        block.clear();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.first = false;
+        while block.len() < min {
+            if self.given == self.ready {
+                match self.produce() {
+                    Ok(()) => {}
+                    Err(e) if block.is_empty() => return Err(e),
+                    Err(e) => {
+                        self.failed = Some(e);
+                        break;
+                    }
+                }
+                if self.given == self.ready {
+                    break;
+                }
+            }
+            block.extend_from_slice(&self.buf[self.given..self.ready]);
+            self.given = self.ready;
+        }
+        // Every marker made so far lies in a block handed out by now.
+        self.broken.drain_before(self.seq, problems);
+        Ok(())
+    }
+}
+
 impl<R: BufRead> Read for CsvGuard<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.given == self.ready {
+            self.first = self.first && self.ready == 0;
             self.produce()?;
         }
         let n = (self.ready - self.given).min(out.len());
@@ -588,5 +696,39 @@ mod tests {
             Line::Broken(RecordProblem::TooLarge { limit: 50 })
         ));
         assert!(matches!(&lines[2], Line::Text(t) if t == "{\"a\":2}"));
+    }
+
+    #[test]
+    fn the_header_is_handed_out_alone_and_blocks_are_whole_records() {
+        let input = "a,b\n1,\"x\ny\"\r\n2,3\n\"open\n4,5\n6,7";
+        let mut guard = CsvGuard::new(input.as_bytes(), b',', 64, Broken::default());
+        let mut first = [0u8; 64];
+        let n = guard.read(&mut first).expect("reads");
+        assert_eq!(&first[..n], b"a,b\n", "only the header");
+        let mut blocks = Vec::new();
+        let mut problems = BlockProblems::default();
+        let mut block = Vec::new();
+        loop {
+            guard
+                .next_block(&mut block, 1, &mut problems)
+                .expect("reads");
+            if block.is_empty() {
+                break;
+            }
+            let text = String::from_utf8_lossy(&block).into_owned();
+            if text.starts_with(MARKER) {
+                assert_eq!(problems.0.len(), 1, "the block carries its problem");
+                let marker = text.lines().next().unwrap_or("");
+                assert!(problems.take(std::iter::once(marker)).is_some());
+            }
+            blocks.push(text);
+        }
+        // Each block is a stretch of whole records: the quoted line end
+        // stays inside its record, and the unclosed quote is broken off
+        // with the line it opened on, its problem handed on with it.
+        assert_eq!(
+            blocks,
+            ["1,\"x\ny\"\r\n2,3\n", &format!("{MARKER}0\n4,5\n6,7")]
+        );
     }
 }

@@ -162,7 +162,7 @@ fn scan_csv(
         delimiter,
         ..Default::default()
     };
-    let (mut reader, broken) = super::reader::open_csv(input, options);
+    let (mut reader, broken, _) = super::reader::open_csv(input, options);
     let headers = super::reader::read_headers(&mut reader, &broken, path)?;
     let mut columns: Vec<Column> = headers.iter().map(|h| Column::new(h)).collect();
     let mut record = csv::StringRecord::new();

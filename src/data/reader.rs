@@ -4,7 +4,9 @@
 
 use std::io::{BufRead, Read};
 
-use super::bounded::{BoundedLines, Broken, CsvGuard, Line, DEFAULT_MAX_RECORD_BYTES};
+use super::bounded::{
+    BlockProblems, BoundedLines, Broken, CsvGuard, Line, DEFAULT_MAX_RECORD_BYTES,
+};
 use super::convert::{convert_json, convert_text, convert_text_into, quick_convert};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
 use crate::check::tir::CheckedPolicy;
@@ -214,6 +216,7 @@ enum Source {
         width: usize,
         record: csv::StringRecord,
         broken: Broken,
+        delimiter: u8,
     },
     Ndjson(BoundedLines<Box<dyn BufRead + Send>>),
     Json(std::vec::IntoIter<serde_json::Value>),
@@ -269,7 +272,7 @@ impl<'p> RecordReader<'p> {
         let mut duplicates = Vec::new();
         let source = match format {
             InputFormat::Csv => {
-                let (mut reader, broken) = open_csv(input, options);
+                let (mut reader, broken, delimiter) = open_csv(input, options);
                 let headers = read_headers(&mut reader, &broken, path)?;
                 let reader = Box::new(reader);
                 let columns = if lenient {
@@ -293,6 +296,7 @@ impl<'p> RecordReader<'p> {
                     headers,
                     record: csv::StringRecord::new(),
                     broken,
+                    delimiter,
                 }
             }
             InputFormat::Ndjson => {
@@ -442,37 +446,43 @@ impl<'p> RecordReader<'p> {
     /// field), `None` for other formats, for a CSV input that lacks
     /// columns, and when reading for a second policy too.
     pub fn layout(&self) -> Option<CsvLayout> {
-        if !self.missing.is_empty() || self.other.is_some() {
+        if !self.missing.is_empty() || self.other.is_some() || self.row > 0 {
             return None;
         }
         match &self.source {
-            Source::Csv { columns, width, .. } => Some(CsvLayout {
+            Source::Csv {
+                columns,
+                width,
+                delimiter,
+                ..
+            } => Some(CsvLayout {
                 columns: columns.clone(),
                 width: *width,
                 carried: self.carried.columns.clone(),
+                delimiter: *delimiter,
             }),
             _ => None,
         }
     }
 
-    /// For parallel reading: the next CSV record, unconverted (`Err` with
-    /// the message for a record that is not valid CSV); `None` at the end.
-    pub fn next_raw(
+    /// For parallel reading: the next block of whole CSV records, at least
+    /// `min` bytes of text unless the input ends (an empty block is the
+    /// end), with the problems of the broken records in it. Only after
+    /// [`RecordReader::layout`] said yes, before any record is read.
+    pub fn next_block(
         &mut self,
-        into: &mut csv::StringRecord,
-    ) -> Option<Result<Result<(), RecordProblem>, DataError>> {
-        let Source::Csv { reader, broken, .. } = &mut self.source else {
-            return None;
+        block: &mut Vec<u8>,
+        min: usize,
+        problems: &mut BlockProblems,
+    ) -> Result<(), DataError> {
+        let Source::Csv { reader, .. } = &mut self.source else {
+            block.clear();
+            return Ok(());
         };
-        match reader.read_record(into) {
-            Ok(true) => Some(Ok(broken.take(into.iter()).map_or(Ok(()), Err))),
-            Ok(false) => None,
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Some(Err(DataError::io(
-                &self.path,
-                &std::io::Error::other(e.to_string()),
-            ))),
-            Err(e) => Some(Ok(Err(RecordProblem::Malformed(csv_message(&e))))),
-        }
+        reader
+            .get_mut()
+            .next_block(block, min, problems)
+            .map_err(|e| DataError::io(&self.path, &e))
     }
 
     /// The next record into `values` (its storage reused): its row, or
@@ -501,13 +511,15 @@ impl<'p> RecordReader<'p> {
         };
         match reader.read_record(record) {
             Ok(true) => {
-                self.carried.read_csv(record);
                 if let Some(problem) = broken.take(record.iter()) {
+                    // The marker line's text is not the record's.
+                    self.carried.empty();
                     self.row += 1;
                     let e = RecordError::one(self.row, problem);
                     self.other_fails(&e);
                     return Some(Ok(Err(e)));
                 }
+                self.carried.read_csv(record);
                 if record.len() != *width {
                     return Some(self.csv_failure(None).map(Err));
                 }
@@ -717,15 +729,21 @@ pub struct CsvLayout {
     width: usize,
     /// The carried columns ([`RecordReader::carry`]).
     carried: Vec<usize>,
+    delimiter: u8,
 }
 
 impl CsvLayout {
-    /// The text of each carried column of a raw record, into `out`.
-    pub fn carried_into(&self, record: &csv::StringRecord, out: &mut Vec<String>) {
-        set_texts(
-            out,
-            self.carried.iter().map(|&c| record.get(c).unwrap_or("")),
-        );
+    /// The delimiter of the CSV text.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// The text of each carried column of a raw record, into `out` (empty
+    /// text for each when `record` is `None`: a record that could not be
+    /// read).
+    pub fn carried_into(&self, record: Option<&csv::StringRecord>, out: &mut Vec<String>) {
+        let cell = |c: usize| record.and_then(|r| r.get(c)).unwrap_or("");
+        set_texts(out, self.carried.iter().map(|&c| cell(c)));
     }
 
     /// Converts a raw record numbered `row` into `values`.
@@ -863,7 +881,7 @@ fn match_columns(
 pub(crate) fn open_csv(
     mut input: Box<dyn BufRead + Send>,
     options: ReadOptions,
-) -> (GuardedCsv, Broken) {
+) -> (GuardedCsv, Broken, u8) {
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| detect_delimiter(&mut input));
@@ -873,7 +891,7 @@ pub(crate) fn open_csv(
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(guard);
-    (reader, broken)
+    (reader, broken, delimiter)
 }
 
 /// The header row, without a byte-order mark.
@@ -992,7 +1010,8 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn csv_message(e: &csv::Error) -> String {
+/// A record's CSV failure, as its error outcome words it.
+pub(crate) fn csv_message(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "it is not valid UTF-8 text".to_string(),
         _ => e.to_string(),

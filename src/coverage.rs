@@ -10,11 +10,14 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::eval::decide::{clamp_score, decide_observed, Decision, EntryFact, Observer};
+use crate::eval::columnar::mask::low_bits;
+use crate::eval::columnar::Lanes;
+use crate::eval::decide::{decide_observed, Decision};
+use crate::eval::items::Items;
 use crate::insight::scores::Ranks;
 use crate::insight::{bar, percent, times, Class, Classes, Known, OutcomeSpec, Split};
 use crate::source::{line_col, Span};
-use crate::value::{Datum, Env, Truth};
+use crate::value::Datum;
 use crate::Policy;
 
 /// What one disqualifier, entry or rule did over many leads.
@@ -118,21 +121,62 @@ impl Coverage {
         known: Known,
     ) {
         let plan = &policy.compiled;
-        let mut counter = Counter {
-            plan,
-            known,
-            entries_from: plan.disqualifiers.len(),
-            rules_from: self.items.len() - plan.rules.len(),
-            items: &mut self.items,
-            block_from: 0,
-            points: &mut self.points,
-        };
-        decide_observed(plan, record, as_of, decision, &mut counter);
-        self.classes.decided(plan, decision, known);
+        let items = &mut self.items;
+        let watch = &mut Items::new(plan, &mut self.points, |item, fired, decided| {
+            if let Some(c) = items.get_mut(item) {
+                c.fired += usize::from(fired);
+                c.decided += usize::from(decided);
+                if fired {
+                    c.outcomes.add(known);
+                }
+            }
+        });
+        decide_observed(plan, record, as_of, decision, watch);
+        self.decided(policy, decision, known);
+    }
+
+    /// Counts one lead's class, route and score; its items are counted
+    /// apart (by the row evaluator's steps, or a batch's masks).
+    fn decided(&mut self, policy: &Policy, decision: &Decision, known: Known) {
+        self.classes.decided(&policy.compiled, decision, known);
         if let Some(positive) = known {
             self.ranks.add(decision, positive);
         }
         self.leads += 1;
+    }
+
+    /// Counts the items of a batch decided by the columnar engine with
+    /// [`Lanes::watch`]: lane `i`'s outcome is `known[i]` (lanes past
+    /// `known` are not counted). Each count is a popcount of a mask.
+    pub fn add_lanes(&mut self, lanes: &Lanes, known: &[Known]) {
+        let n = known.len().min(lanes.len());
+        let words = n.div_ceil(64);
+        let (mut positive, mut negative) = (vec![0u64; words], vec![0u64; words]);
+        for (lane, k) in known.iter().take(n).enumerate() {
+            let bit = 1u64 << (lane % 64);
+            match k {
+                Some(true) => positive[lane / 64] |= bit,
+                Some(false) => negative[lane / 64] |= bit,
+                None => {}
+            }
+        }
+        let ones = |w: u64| w.count_ones() as usize;
+        for (item, counts) in self.items.iter_mut().enumerate() {
+            let Some((fired, decided)) = lanes.item(item) else {
+                break;
+            };
+            for w in 0..words {
+                let valid = low_bits(n - w * 64);
+                let f = fired.get(w).map_or(0, |f| f & valid);
+                let d = decided.get(w).map_or(0, |d| d & valid);
+                let (pos, neg) = (ones(f & positive[w]), ones(f & negative[w]));
+                counts.fired += ones(f);
+                counts.decided += ones(d);
+                counts.outcomes.positive += pos;
+                counts.outcomes.negative += neg;
+                counts.outcomes.unknown += ones(f) - pos - neg;
+            }
+        }
     }
 
     /// Counts a record that could not be read: the `error` class.
@@ -359,95 +403,6 @@ impl Coverage {
     }
 }
 
-/// The observer behind [`Coverage::add`]: counts each item as the
-/// evaluator reaches it (items are numbered disqualifiers first, then each
-/// block's entries, then the rules).
-struct Counter<'a> {
-    plan: &'a crate::compile::Compiled,
-    /// What happened to the lead.
-    known: Known,
-    items: &'a mut [Counts],
-    /// The number of the first entry item, and of the first rule item.
-    entries_from: usize,
-    rules_from: usize,
-    /// The number of the current block's first entry item.
-    block_from: usize,
-    /// The current block's points, entry by entry.
-    points: &'a mut Vec<i128>,
-}
-
-impl Counter<'_> {
-    fn count(&mut self, item: usize, fired: bool, decided: bool) {
-        if let Some(c) = self.items.get_mut(item) {
-            c.fired += usize::from(fired);
-            c.decided += usize::from(decided);
-            if fired {
-                c.outcomes.add(self.known);
-            }
-        }
-    }
-}
-
-impl Observer for Counter<'_> {
-    /// Shadowed rules count as fired (their condition held) though they
-    /// did not decide.
-    const ALL_RULES: bool = true;
-
-    fn disqualifier(&mut self, index: usize, value: Truth, _env: &Env<'_>) {
-        let fired = value == Truth::True;
-        self.count(index, fired, fired);
-    }
-
-    fn entry(
-        &mut self,
-        _block: usize,
-        entry: usize,
-        fact: EntryFact,
-        points: i128,
-        _env: &Env<'_>,
-    ) {
-        if entry == 0 {
-            self.points.clear();
-        }
-        self.points.push(points);
-        let fired = points != 0 || fact == EntryFact::When(Truth::True);
-        self.count(self.entries_from + self.block_from + entry, fired, false);
-    }
-
-    /// An entry decided when its block's total would differ without it.
-    fn block(&mut self, block: usize, _sum: i64, total: i64) {
-        let entries = self.plan.blocks.get(block).map_or(0, |b| b.entries.len());
-        if entries == 0 {
-            self.points.clear();
-        }
-        let exact = self.points.iter().fold(0i128, |a, p| a.saturating_add(*p));
-        for e in 0..self.points.len() {
-            let Some(b) = self.plan.blocks.get(block) else {
-                break;
-            };
-            let mut without = clamp_score(exact.saturating_sub(self.points[e]));
-            if let Some(cap) = b.cap {
-                without = without.min(cap);
-            }
-            if let Some(floor) = b.floor {
-                without = without.max(floor);
-            }
-            if without != total {
-                self.count(self.entries_from + self.block_from + e, false, true);
-            }
-        }
-        self.block_from += entries;
-    }
-
-    fn rule(&mut self, index: usize, value: Truth, decided: bool, _env: &Env<'_>) {
-        self.count(self.rules_from + index, value == Truth::True, decided);
-    }
-
-    fn untried_rule(&mut self, index: usize, value: Truth, _env: &Env<'_>) {
-        self.count(self.rules_from + index, value == Truth::True, false);
-    }
-}
-
 /// Counts the coverage of `policy` over `readers` through the batch
 /// engine (`lq coverage`, the playground): every lead decided with the
 /// coverage observer, every unreadable one counted as `error`. `advanced`
@@ -464,6 +419,7 @@ pub fn count(
         coverage: Coverage::new(policy),
         outcome,
         advanced,
+        known: Vec::new(),
     };
     match crate::batch::Batch::new(policy, as_of).run(readers, &mut counting) {
         Ok(_) => Ok(counting.coverage),
@@ -478,11 +434,13 @@ struct Counting<'p, 'a> {
     coverage: Coverage,
     outcome: Option<&'p OutcomeSpec>,
     advanced: &'a mut dyn FnMut(usize),
+    /// The outcome of each lead of the batch, lane by lane.
+    known: Vec<Known>,
 }
 
 impl Counting<'_, '_> {
     /// What the carried outcome column says (unknown without one).
-    fn known(&self, carried: &[String]) -> Known {
+    fn outcome_of(&self, carried: &[String]) -> Known {
         let spec = self.outcome?;
         spec.read(carried.first().map_or("", String::as_str))
     }
@@ -491,22 +449,14 @@ impl Counting<'_, '_> {
 impl crate::batch::Sink for Counting<'_, '_> {
     type Error = std::convert::Infallible;
 
-    /// Coverage watches every step of every decision (an observer on the
-    /// row evaluator).
-    fn columnar(&self) -> bool {
-        false
+    /// Coverage is counted from each batch's masks.
+    fn watches(&self) -> bool {
+        true
     }
 
-    fn decide(
-        &mut self,
-        _: &crate::compile::Compiled,
-        record: crate::batch::Record<'_>,
-        as_of: i32,
-        decision: &mut Decision,
-    ) {
-        let known = self.known(record.carried);
-        self.coverage
-            .decide(self.policy, record.values, as_of, decision, known);
+    fn lanes(&mut self, lanes: &Lanes) {
+        self.coverage.add_lanes(lanes, &self.known);
+        self.known.clear();
     }
 
     #[inline]
@@ -516,9 +466,12 @@ impl crate::batch::Sink for Counting<'_, '_> {
 
     fn decided(
         &mut self,
-        _: crate::batch::Record<'_>,
-        _: &Decision,
+        record: crate::batch::Record<'_>,
+        decision: &Decision,
     ) -> Result<crate::batch::Flow, Self::Error> {
+        let known = self.outcome_of(record.carried);
+        self.coverage.decided(self.policy, decision, known);
+        self.known.push(known);
         Ok(crate::batch::Flow::Go)
     }
 
@@ -528,7 +481,7 @@ impl crate::batch::Sink for Counting<'_, '_> {
         _: crate::data::RecordError,
         carried: &[String],
     ) -> Result<crate::batch::Flow, Self::Error> {
-        let known = self.known(carried);
+        let known = self.outcome_of(carried);
         self.coverage.unreadable(known);
         Ok(crate::batch::Flow::Go)
     }

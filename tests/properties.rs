@@ -15,6 +15,7 @@ mod support;
 
 use proptest::prelude::*;
 
+use lq::coverage::Coverage;
 use lq::eval::columnar::{Columnar, Lanes};
 use lq::eval::interp::{self, Env};
 use lq::eval::{Datum, Decision, Truth, Value};
@@ -68,6 +69,29 @@ fn agrees_with_reference(policy: &Policy, leads: &[Vec<Datum>]) -> Result<(), Te
             batched.push(d);
         }
     }
+    // Coverage counted from the batches' masks (the engine watching every
+    // item, every rule tried on every lead) equals coverage counted from
+    // the row evaluator's steps, outcome by outcome; and watching changes
+    // no decision.
+    let known = |i: usize| [Some(true), Some(false), None][i % 3];
+    let mut by_rows = Coverage::new(policy);
+    for (i, lead) in leads.iter().enumerate() {
+        by_rows.decide(policy, lead, AS_OF, &mut Decision::default(), known(i));
+    }
+    let mut by_masks = Coverage::new(policy);
+    let mut watched = Lanes::default();
+    watched.watch();
+    for (from, part) in [(0, &leads[..split]), (split, &leads[split..])] {
+        columnar.run(part, AS_OF, &mut watched);
+        let outcomes: Vec<_> = (from..from + part.len()).map(known).collect();
+        by_masks.add_lanes(&watched, &outcomes);
+        for lane in 0..part.len() {
+            let mut d = Decision::default();
+            watched.decision_into(lane, &mut d);
+            prop_assert_eq!(&d, &batched[from + lane], "watched lead {}", from + lane);
+        }
+    }
+    prop_assert_eq!(&by_masks.items, &by_rows.items, "coverage by masks");
     for (lane, (lead, batched)) in leads.iter().zip(&batched).enumerate() {
         let expected = reference::decide(checked, lead, AS_OF);
         let actual = policy.decide(lead, AS_OF);

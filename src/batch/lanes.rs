@@ -156,6 +156,9 @@ impl Pending {
         sink: &mut S,
     ) -> Result<Flow, Failed<S::Error>> {
         let plan = engine.plan();
+        if sink.watches() {
+            self.lanes.watch();
+        }
         engine.run(&self.rows[..self.len], as_of, &mut self.lanes);
         if let Some(second) = second {
             // Every item's second reading, lane for item (those that did
@@ -207,6 +210,9 @@ impl Pending {
             if flow.map_err(Failed::Sink)? == Flow::Stop {
                 return Ok(Flow::Stop);
             }
+        }
+        if sink.watches() {
+            sink.lanes(&self.lanes);
         }
         Ok(Flow::Go)
     }

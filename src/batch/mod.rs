@@ -3,10 +3,12 @@
 //!
 //! Readers ([`crate::data::RecordReader`], any format) give the records,
 //! a batch at a time; the columnar engine ([`crate::eval::columnar`])
-//! decides each batch (a sink that watches the steps has each record
-//! decided by the row evaluator, [`crate::eval::decide`](mod@crate::eval::decide),
-//! instead: [`Sink::columnar`]); a [`Sink`] receives each decided record and each unreadable one, in
-//! input order, with rows numbered across all inputs. The engine keeps the
+//! decides each batch, and for a sink that counts coverage keeps each
+//! part of the policy's masks ([`Sink::watches`]); a sink that must see
+//! every step has each record decided by the row evaluator,
+//! [`crate::eval::decide`](mod@crate::eval::decide), instead
+//! ([`Sink::columnar`]). A [`Sink`] receives each decided record and each
+//! unreadable one, in input order, with rows numbered across all inputs. The engine keeps the
 //! [`Tally`]. `lq eval`, `lq coverage`, the REPL's `:load` and a service
 //! that embeds lq all run through it; a sink that writes CSV or NDJSON
 //! lines (its [`Sink::lines`]) is fed on `threads` workers when a CSV input
@@ -50,7 +52,7 @@ pub use tally::Tally;
 
 use crate::compile::Compiled;
 use crate::data::{Columns, DataError, OutputFormat, RecordError, RecordReader};
-use crate::eval::columnar::Columnar;
+use crate::eval::columnar::{Columnar, Lanes};
 use crate::eval::{decide_into, Datum, Decision, Status};
 use crate::Policy;
 
@@ -98,9 +100,10 @@ pub trait Sink {
     }
 
     /// Decides one record into `decision` (only when [`Sink::columnar`]
-    /// is `false`). The default is the quiet hot path; a sink that watches the steps (coverage) decides with its own
-    /// [`crate::eval::Observer`] through [`crate::eval::decide_observed`],
-    /// and may read the record's carried columns (its outcome).
+    /// is `false`). The default is the quiet hot path; a sink that
+    /// watches the steps decides with its own [`crate::eval::Observer`]
+    /// through [`crate::eval::decide_observed`], and may read the record's
+    /// carried columns.
     #[inline]
     fn decide(&mut self, plan: &Compiled, record: Record<'_>, as_of: i32, decision: &mut Decision) {
         decide_into(plan, record.values, as_of, decision);
@@ -116,8 +119,22 @@ pub trait Sink {
     /// policies, a batch at a time); after [`Sink::other`].
     fn other_decided(&mut self, _row: usize, _read: Result<(&[Datum], &Decision), &RecordError>) {}
 
+    /// Whether the sink counts what each part of the policy did over the
+    /// leads (coverage): the columnar engine then keeps, for every
+    /// disqualifier, score entry and rule, the leads it fired on and those
+    /// it decided, and hands them over with [`Sink::lanes`].
+    fn watches(&self) -> bool {
+        false
+    }
+
+    /// Only when [`Sink::watches`]: after a batch's records were handed
+    /// over, the batch's lanes (the `i`-th record [`Sink::decided`]
+    /// received in the batch is lane `i`), with each item's masks
+    /// ([`Lanes::item`]).
+    fn lanes(&mut self, _lanes: &Lanes) {}
+
     /// `records` more records were read (decided or not): for progress
-    /// bars. Called per record on one thread, per chunk on workers.
+    /// bars. Called per record on one thread, per block on workers.
     #[inline]
     fn advanced(&mut self, _records: usize) {}
 

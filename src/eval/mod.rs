@@ -4,6 +4,7 @@ pub mod closure;
 pub mod columnar;
 pub mod decide;
 pub mod interp;
+pub mod items;
 pub mod outcome;
 pub mod trace;
 

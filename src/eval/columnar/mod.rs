@@ -16,10 +16,10 @@
 //! the language says.
 //!
 //! It is the engine of the batch runs over files (`lq eval`, `lq sweep`,
-//! `lq diff`'s first policy); the row evaluator stays for one lead at a
-//! time (services, traces, the REPL) and for watching the steps
-//! (coverage). The property tests hold the two to the reference
-//! interpreter.
+//! both policies of `lq diff`, and `lq coverage`, which counts each
+//! item's masks: [`Lanes::watch`]); the row evaluator stays for one lead
+//! at a time (services, traces, the REPL). The property tests hold the
+//! two to the reference interpreter.
 //!
 //! ```
 //! use lq::eval::columnar::{Columnar, Lanes};
@@ -42,8 +42,9 @@ use column::{Buffers, Wanted};
 use cond::{run, Input, Test};
 use mask::{lanes_of, low_bits, words, Mask};
 
-use super::decide::{decide_into, Decision};
+use super::decide::{clamp_score, decide_into, decide_observed, Decision};
 use super::interp::eval;
+use super::items::{bounded, item_count, Items};
 use crate::compile::plan::Node;
 use crate::compile::Compiled;
 use crate::value::{Datum, Env, Value};
@@ -105,6 +106,63 @@ pub struct Lanes {
     /// The leads still to be matched by a rule.
     remaining: Vec<u64>,
     decision: Decision,
+    /// What coverage counts, when asked for ([`Lanes::watch`]).
+    watched: Option<Box<Watched>>,
+}
+
+/// Each item's leads that fired and that it decided, in the numbering of
+/// [`crate::eval::items`], over a batch.
+#[derive(Clone, Debug, Default)]
+struct Watched {
+    fired: Vec<Vec<u64>>,
+    decided: Vec<Vec<u64>>,
+    /// The current block's points, entry by entry and lead by lead.
+    points: Vec<Vec<i64>>,
+    /// The row evaluator's scratch, for the leads it decides.
+    exact: Vec<i128>,
+}
+
+impl Watched {
+    /// Empty masks for `items` items over `n` leads.
+    fn reset(&mut self, items: usize, n: usize) {
+        for masks in [&mut self.fired, &mut self.decided] {
+            masks.resize_with(items, Vec::new);
+            for m in masks.iter_mut() {
+                m.clear();
+                m.resize(words(n), 0);
+            }
+        }
+    }
+
+    /// Sets item `item`'s fired and decided masks.
+    fn set(&mut self, item: usize, fired: &[u64], decided: &[u64]) {
+        self.fired[item].copy_from_slice(fired);
+        self.decided[item].copy_from_slice(decided);
+    }
+
+    /// Lead `lane` as the row evaluator watched it with
+    /// [`crate::eval::items::Items`].
+    fn redo(&mut self, plan: &Compiled, row: &[Datum], as_of: i32, lane: usize, d: &mut Decision) {
+        let (w, bit) = (lane / 64, 1u64 << (lane % 64));
+        for m in self.fired.iter_mut().chain(self.decided.iter_mut()) {
+            m[w] &= !bit;
+        }
+        let Watched {
+            fired,
+            decided,
+            exact,
+            ..
+        } = self;
+        let watch = &mut Items::new(plan, exact, |item, f, dec| {
+            if f {
+                fired[item][w] |= bit;
+            }
+            if dec {
+                decided[item][w] |= bit;
+            }
+        });
+        decide_observed(plan, row, as_of, d, watch);
+    }
 }
 
 /// A lead that no rule decided.
@@ -203,8 +261,12 @@ impl<'p> Columnar<'p> {
             rule,
             overflow,
             remaining,
+            watched,
             ..
         } = lanes;
+        if let Some(w) = watched.as_deref_mut() {
+            w.reset(item_count(self.plan), n);
+        }
         let before = Input {
             rows,
             columns,
@@ -216,9 +278,12 @@ impl<'p> Columnar<'p> {
         fired.resize_with(self.disqualifiers.len(), Vec::new);
         disqualified.clear();
         disqualified.resize(words(n), 0);
-        for (test, fired) in self.disqualifiers.iter().zip(fired.iter_mut()) {
+        for (i, (test, fired)) in self.disqualifiers.iter().zip(fired.iter_mut()).enumerate() {
             run(test, &before, mask, spare);
             fired.clone_from(&mask.t);
+            if let Some(w) = watched.as_deref_mut() {
+                w.set(i, &mask.t, &mask.t);
+            }
             for (d, t) in disqualified.iter_mut().zip(&mask.t) {
                 *d |= t;
             }
@@ -226,10 +291,16 @@ impl<'p> Columnar<'p> {
 
         // Every score block, entry by entry, then its cap and floor.
         blocks.resize_with(self.blocks.len(), Vec::new);
+        let mut item = self.disqualifiers.len();
         for (block, sum) in self.blocks.iter().zip(blocks.iter_mut()) {
             sum.clear();
             sum.resize(n, 0);
-            for entry in &block.entries {
+            for (e, entry) in block.entries.iter().enumerate() {
+                // Watching: the sum before this entry, to find its points.
+                if let Some(w) = watched.as_deref_mut() {
+                    w.points.resize_with(block.entries.len(), Vec::new);
+                    w.points[e].clone_from(sum);
+                }
                 match entry {
                     Entry::When(points, test) => {
                         run(test, &before, mask, spare);
@@ -257,7 +328,14 @@ impl<'p> Columnar<'p> {
                         }
                     }
                 }
+                if let Some(w) = watched.as_deref_mut() {
+                    watch_entry(w, (item + e, e), entry, &mask.t, sum);
+                }
             }
+            if let Some(w) = watched.as_deref_mut() {
+                watch_block(w, item, block, sum);
+            }
+            item += block.entries.len();
             if let Some(cap) = block.cap {
                 sum.iter_mut().for_each(|s| *s = (*s).min(cap));
             }
@@ -292,7 +370,10 @@ impl<'p> Columnar<'p> {
             scores: Some((blocks, score)),
         };
         for (index, test) in self.rules.iter().enumerate() {
-            if remaining.iter().all(|w| *w == 0) {
+            // Coverage wants every rule's truth for every lead (shadowed
+            // rules fired too); deciding needs the rules only while a lead
+            // is left.
+            if watched.is_none() && remaining.iter().all(|w| *w == 0) {
                 break;
             }
             let holds: &[u64] = match test {
@@ -300,12 +381,24 @@ impl<'p> Columnar<'p> {
                     run(test, &after, mask, spare);
                     &mask.t
                 }
-                None => &remaining.clone(),
+                None => {
+                    mask.t.clear();
+                    mask.t.extend((0..words(n)).map(|w| low_bits(n - w * 64)));
+                    &mask.t
+                }
             };
+            let mut took = watched.as_deref_mut().map(|w| {
+                let item = item + index;
+                w.fired[item].copy_from_slice(holds);
+                &mut w.decided[item]
+            });
             for (w, (left, t)) in remaining.iter_mut().zip(holds).enumerate() {
                 let decided = *left & t;
                 for lane in lanes_of(decided, w * 64) {
                     rule[lane] = index as u32;
+                }
+                if let Some(took) = took.as_deref_mut() {
+                    took[w] = decided;
                 }
                 *left &= !decided;
             }
@@ -317,9 +410,54 @@ impl<'p> Columnar<'p> {
             let slow: Vec<usize> = (0..n).filter(|i| lanes.overflow[*i]).collect();
             for lane in slow {
                 let mut d = std::mem::take(&mut lanes.decision);
-                decide_into(self.plan, rows[lane].as_ref(), as_of, &mut d);
+                match lanes.watched.as_deref_mut() {
+                    Some(w) => w.redo(self.plan, rows[lane].as_ref(), as_of, lane, &mut d),
+                    None => decide_into(self.plan, rows[lane].as_ref(), as_of, &mut d),
+                }
                 lanes.set(lane, &d);
                 lanes.decision = d;
+            }
+        }
+    }
+}
+
+/// Watching: entry `item` added `sum - points[e]` to each lead (saved in
+/// its points slot before it ran); it fired where that is not zero, or
+/// where its `when` held.
+fn watch_entry(
+    w: &mut Watched,
+    (item, e): (usize, usize),
+    entry: &Entry,
+    held: &[u64],
+    sum: &[i64],
+) {
+    let points = &mut w.points[e];
+    for (p, s) in points.iter_mut().zip(sum) {
+        *p = s.wrapping_sub(*p);
+    }
+    let fired = &mut w.fired[item];
+    if let Entry::When(..) = entry {
+        fired.copy_from_slice(held);
+    } else {
+        for (lane, p) in points.iter().enumerate() {
+            fired[lane / 64] |= u64::from(*p != 0) << (lane % 64);
+        }
+    }
+}
+
+/// Watching: each entry of a block decided a lead when the block's total
+/// (its sum `sum` before the cap and floor) would differ without it.
+fn watch_block(w: &mut Watched, first: usize, block: &Block, sum: &[i64]) {
+    for (e, points) in w.points.iter().take(block.entries.len()).enumerate() {
+        let decided = &mut w.decided[first + e];
+        for (lane, (p, s)) in points.iter().zip(sum).enumerate() {
+            if *p == 0 {
+                continue;
+            }
+            let total = bounded(*s, block.cap, block.floor);
+            let without = clamp_score(i128::from(*s) - i128::from(*p));
+            if bounded(without, block.cap, block.floor) != total {
+                decided[lane / 64] |= 1 << (lane % 64);
             }
         }
     }
@@ -403,6 +541,22 @@ impl Lanes {
             .and_then(|b| b.get(lane))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Keeps, from the next batch on, what coverage counts: for each
+    /// disqualifier, score entry and rule (numbered as in
+    /// [`crate::eval::items`]), the leads it fired on and those it decided
+    /// ([`Lanes::item`]). Every rule is then tried on every lead.
+    pub fn watch(&mut self) {
+        self.watched.get_or_insert_with(Box::default);
+    }
+
+    /// With [`Lanes::watch`]: item `item`'s leads that fired and that it
+    /// decided, as bit masks (lead `i` is bit `i % 64` of word `i / 64`);
+    /// `None` when not watching or past the last item.
+    pub fn item(&self, item: usize) -> Option<(&[u64], &[u64])> {
+        let w = self.watched.as_deref()?;
+        Some((w.fired.get(item)?, w.decided.get(item)?))
     }
 
     /// Lead `lane`'s decision, as the row evaluator gives it.

@@ -669,3 +669,78 @@ fn coverage_from_batch_masks_equals_coverage_from_the_steps() {
         assert!(by_masks.items.iter().any(|c| c.decided > 0));
     }
 }
+
+/// Records the second policy's decisions (`lq diff`'s NEW).
+#[derive(Default)]
+struct Seconds(Vec<String>);
+
+impl Sink for Seconds {
+    type Error = std::convert::Infallible;
+
+    fn other_decided(
+        &mut self,
+        row: usize,
+        read: Result<(&[lq::eval::Datum], &Decision), &RecordError>,
+    ) {
+        self.0.push(match read {
+            Ok((values, d)) => format!("{row}:{:?}:{:?}:{}", values[0], d.rule, d.score),
+            Err(e) => format!("{row}:unreadable:{}", e.row),
+        });
+    }
+
+    fn decided(&mut self, _: Record<'_>, _: &Decision) -> Result<Flow, Self::Error> {
+        Ok(Flow::Go)
+    }
+
+    fn unreadable(&mut self, _: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
+        Ok(Flow::Go)
+    }
+}
+
+/// A second policy that reads records as the first does (the same schema)
+/// is decided on the first reading, not a copy: the same decisions as its
+/// own run, also where a batch starts with an unreadable record.
+#[test]
+fn a_second_policy_reading_alike_decides_as_it_would_alone() {
+    let first = policy();
+    let second = Policy::from_source(
+        "p2.lq",
+        "schema { id: int key\n budget: money? }\ntiers A > B\n\
+         rule big: when budget >= 500 then tier A\notherwise tier B\n",
+    )
+    .expect("checks");
+    let mut csv = String::from("id,budget\nx,1\n");
+    for i in 0..2500 {
+        let budget = ["20000", "oops", "600", ""][i % 4];
+        csv.push_str(&format!("{i},{budget}\n"));
+    }
+    let csv: &'static str = Box::leak(csv.into_boxed_str());
+    let mut both = reader(&first, csv, "a.csv");
+    both.also(second.checked());
+    let mut seconds = Seconds::default();
+    Batch::new(&first, AS_OF)
+        .second(&second)
+        .run([both], &mut seconds)
+        .expect("runs");
+    let mut alone = Log::default();
+    Batch::new(&second, AS_OF)
+        .run([reader(&second, csv, "a.csv")], &mut alone)
+        .expect("runs");
+    assert_eq!(seconds.0.len(), 2501);
+    assert_eq!(alone.seen.len(), 2501);
+    for (s, a) in seconds.0.iter().zip(&alone.seen) {
+        let (s_row, rest) = s.split_once(':').unwrap_or_default();
+        let (a_row, a_rest) = a.split_once(':').unwrap_or_default();
+        assert_eq!(s_row, a_row);
+        if a_rest.starts_with("unreadable") {
+            assert!(rest.starts_with("unreadable"), "{s} against {a}");
+        } else {
+            let (value, rule) = a_rest.split_once(':').unwrap_or_default();
+            let rule = rule.trim_end_matches("[]");
+            assert!(
+                rest.starts_with(&format!("{value}:{rule}:")),
+                "{s} against {a}"
+            );
+        }
+    }
+}

@@ -42,6 +42,9 @@ enum Item {
 struct Other {
     values: Vec<Datum>,
     read: Option<Result<(), RecordError>>,
+    /// The second policy reads alike ([`RecordReader::other`]): its values
+    /// are the item's lane in the first reading.
+    alike: bool,
 }
 
 /// A batch being filled, its buffers reused from batch to batch.
@@ -114,9 +117,15 @@ impl Pending {
             }
             let other = &mut self.others[at];
             other.read = None;
+            other.alike = false;
             if let Some(read) = reader.other() {
                 other.read = Some(match read {
-                    Ok(values) => {
+                    // Read as the first policy read it: its lane's values.
+                    Ok(None) => {
+                        other.alike = true;
+                        Ok(())
+                    }
+                    Ok(Some(values)) => {
                         // Reuses the texts' storage from the last batch.
                         values.clone_into(&mut other.values);
                         bytes += text_bytes(values);
@@ -160,11 +169,19 @@ impl Pending {
             self.lanes.watch();
         }
         engine.run(&self.rows[..self.len], as_of, &mut self.lanes);
+        // Whether the second policy reads alike (a reader's readings are
+        // all alike or none is): then it decides the first reading's
+        // lanes, and no item's reading was copied.
+        let items = self.items.len().min(self.others.len());
+        let alike = self.others[..items].iter().any(|o| o.alike);
         if let Some(second) = second {
-            // Every item's second reading, lane for item (those that did
-            // not read are decided on stale values, and not used).
-            let others = &self.others[..self.items.len().min(self.others.len())];
-            second.run(others, as_of, &mut self.second);
+            if alike {
+                second.run(&self.rows[..self.len], as_of, &mut self.second);
+            } else {
+                // Every item's second reading, lane for item (those that
+                // did not read are decided on stale values, and not used).
+                second.run(&self.others[..items], as_of, &mut self.second);
+            }
         }
         for (at, item) in self.items.drain(..).enumerate() {
             sink.advanced(1);
@@ -176,13 +193,19 @@ impl Pending {
             if let Some(Other {
                 values,
                 read: Some(read),
+                alike,
             }) = self.others.get(at)
             {
-                sink.other(row, read.as_ref().map(|()| &values[..]));
+                // The second reading's values and lane.
+                let (values, lane) = match (&item, alike) {
+                    (Item::Read { lane, .. }, true) => (&self.rows[*lane][..], *lane),
+                    _ => (&values[..], at),
+                };
+                sink.other(row, read.as_ref().map(|()| values));
                 if second.is_some() {
                     match read {
                         Ok(()) => {
-                            self.second.decision_into(at, &mut self.decision);
+                            self.second.decision_into(lane, &mut self.decision);
                             sink.other_decided(row, Ok((values, &self.decision)));
                         }
                         Err(e) => sink.other_decided(row, Err(e)),

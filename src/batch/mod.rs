@@ -325,6 +325,7 @@ impl<'p> Batch<'p> {
                     Ok(row) => {
                         last_row = row;
                         if let Some(read) = reader.other() {
+                            let read = read.map(|values| values.unwrap_or(&record));
                             sink.other(row_offset + row, read);
                             self.decide_second(row_offset + row, read, &mut decision, sink);
                         }
@@ -342,6 +343,8 @@ impl<'p> Batch<'p> {
                         last_row = e.row;
                         e.row += row_offset;
                         if let Some(read) = reader.other() {
+                            // A reading alike failed as the first did.
+                            let read = read.map(|values| values.unwrap_or(&[]));
                             sink.other(e.row, read);
                             self.decide_second(e.row, read, &mut decision, sink);
                         }

@@ -102,6 +102,10 @@ struct Other<'p> {
     missing: Vec<String>,
     values: Vec<Datum>,
     read: Result<(), RecordError>,
+    /// It reads every record exactly as the first policy does (the same
+    /// schema and enums): its values are the first reading's, not made
+    /// again.
+    alike: bool,
 }
 
 impl Other<'_> {
@@ -371,23 +375,39 @@ impl<'p> RecordReader<'p> {
             Source::Csv { headers, .. } => columns_by_name(policy, headers),
             _ => (Vec::new(), Vec::new()),
         };
+        let alike = policy.schema == self.policy.schema && policy.enums == self.policy.enums;
         self.other = Some(Box::new(Other {
             policy,
             columns,
             missing,
             values: Vec::new(),
             read: Ok(()),
+            alike,
         }));
     }
 
     /// The second policy's reading of the record just read
-    /// ([`RecordReader::also`]).
-    pub fn other(&self) -> Option<Result<&[Datum], &RecordError>> {
+    /// ([`RecordReader::also`]): `Ok(None)` when it reads every record as
+    /// the first policy does (the same schema and enums), so its values
+    /// are the first reading's and were not made twice.
+    pub fn other(&self) -> Option<Result<Option<&[Datum]>, &RecordError>> {
         let other = self.other.as_ref()?;
         Some(match &other.read {
-            Ok(()) => Ok(&other.values),
+            Ok(()) if other.alike => Ok(None),
+            Ok(()) => Ok(Some(&other.values)),
             Err(e) => Err(e),
         })
+    }
+
+    /// After the first reading of a record: a second policy that reads
+    /// alike has the same result.
+    fn other_alike<T>(&mut self, first: &Result<T, RecordError>) {
+        if let Some(other) = self.other.as_mut().filter(|o| o.alike) {
+            other.read = match first {
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.clone()),
+            };
+        }
     }
 
     /// The record just read cannot be read at all: nor by the second
@@ -524,14 +544,17 @@ impl<'p> RecordReader<'p> {
                     return Some(self.csv_failure(None).map(Err));
                 }
                 self.row += 1;
-                if let Some(other) = &mut self.other {
+                if let Some(other) = self.other.as_mut().filter(|o| !o.alike) {
                     other.read_csv(record, self.row);
                 }
-                if !self.missing.is_empty() {
-                    return Some(Ok(Err(missing_columns(self.row, &self.missing))));
-                }
-                let cells = csv_cells(columns, record);
-                Some(Ok(convert_into(self.policy, self.row, cells, values)))
+                let read = if self.missing.is_empty() {
+                    let cells = csv_cells(columns, record);
+                    convert_into(self.policy, self.row, cells, values)
+                } else {
+                    Err(missing_columns(self.row, &self.missing))
+                };
+                self.other_alike(&read);
+                Some(Ok(read))
             }
             Ok(false) => None,
             Err(e) => {
@@ -603,10 +626,12 @@ impl<'p> RecordReader<'p> {
             )),
         }
         .inspect_err(|e| self.other_fails(e))?;
-        if let Some(other) = &mut self.other {
+        if let Some(other) = self.other.as_mut().filter(|o| !o.alike) {
             other.read_json(&object, self.row);
         }
-        convert_record(self.policy, self.row, object_cells(self.policy, &object))
+        let read = convert_record(self.policy, self.row, object_cells(self.policy, &object));
+        self.other_alike(&read);
+        read
     }
 }
 

@@ -147,3 +147,20 @@ fn the_witness_really_falls_through() {
         results[0].failures
     );
 }
+
+/// Entries whose points sum past an `i64` are summed as evaluation sums
+/// them, held within a score's range: the cap lint neither overflows nor
+/// calls a reachable cap unreachable.
+#[test]
+fn entries_summing_past_an_i64_do_not_break_the_cap_lint() {
+    let text = "schema { budget: money? }\ntiers A\n\
+        score fit up to 9000000000000000000 {\n  +9000000000000000000 when budget > 0\n  \
+        +9000000000000000000 when budget > 10\n}\n\
+        rule a: when fit >= 1 then tier A\n";
+    let policy = Policy::from_source("huge.lq", text).expect("the policy checks");
+    let warnings: Vec<String> = policy.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().all(|w| !w.contains("cap")),
+        "the cap is reachable: {warnings:?}"
+    );
+}

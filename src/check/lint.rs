@@ -82,12 +82,14 @@ impl Checker<'_> {
             .filter_map(|(block, ast)| {
                 let cap = block.cap?;
                 let unbounded = block.entries.iter().any(|e| e.per);
-                let max: i64 = block
+                // The most the entries can add, held within a score's
+                // range as evaluation holds it (points near the `i64`
+                // bounds must not overflow here).
+                let max = block
                     .entries
                     .iter()
                     .filter(|e| !e.per && e.points > 0)
-                    .map(|e| e.points)
-                    .sum();
+                    .fold(0i64, |sum, e| sum.saturating_add(e.points));
                 let max = max.max(block.floor.unwrap_or(i64::MIN));
                 (!unbounded && max < cap)
                     .then(|| (cap, max, ast.cap.as_ref().map_or(block.span, |c| c.span)))

@@ -60,3 +60,75 @@ pub fn as_of(bytes: &[u8]) -> i32 {
         _ => 20_000 + i32::from(n / 64),
     }
 }
+
+/// The NDJSON outcome lines of `policy` over the CSV `input`, as `lq eval`
+/// writes them: record by record on one thread, or formatted by `threads`
+/// workers that each parse their own blocks of at least `block` bytes.
+pub fn csv_lines(
+    policy: &Policy,
+    input: &[u8],
+    options: lq::data::ReadOptions,
+    threads: usize,
+    block: usize,
+) -> Option<Vec<u8>> {
+    use lq::batch::{Batch, Flow, Lines, Record, Sink};
+    use lq::data::{Columns, OutputFormat, RecordError};
+    use lq::eval::{Decision, Outcome};
+
+    struct Written<'p> {
+        policy: &'p Policy,
+        columns: Columns,
+        threads: usize,
+        out: Vec<u8>,
+    }
+    impl Written<'_> {
+        fn line(&mut self, o: &Outcome) {
+            lq::data::writer::outcome_line(OutputFormat::Ndjson, &self.columns, o, &mut self.out)
+                .expect("a line is written to memory");
+        }
+    }
+    impl Sink for Written<'_> {
+        type Error = std::convert::Infallible;
+        fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
+            let o = Outcome::from_decision(&self.policy.compiled, r.row, r.values, d);
+            self.line(&o);
+            Ok(Flow::Go)
+        }
+        fn unreadable(&mut self, e: RecordError, _: &[String]) -> Result<Flow, Self::Error> {
+            let checked = self.policy.checked();
+            let o = Outcome::error(checked, e.row, e.key.clone(), e.messages());
+            self.line(&o);
+            Ok(Flow::Go)
+        }
+        fn lines(&self) -> Option<Lines<'_>> {
+            (self.threads > 1).then_some(Lines {
+                format: OutputFormat::Ndjson,
+                columns: &self.columns,
+            })
+        }
+        fn write_lines(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+            self.out.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+    let reader = lq::data::RecordReader::with_options(
+        policy.checked(),
+        Box::new(std::io::Cursor::new(input.to_vec())),
+        lq::data::InputFormat::Csv,
+        "fuzz.csv",
+        options,
+    )
+    .ok()?;
+    let mut sink = Written {
+        policy,
+        columns: Columns::of(policy.checked()),
+        threads,
+        out: Vec::new(),
+    };
+    Batch::new(policy, 20_415)
+        .threads(threads)
+        .block_bytes(block)
+        .run([reader], &mut sink)
+        .ok()?;
+    Some(sink.out)
+}

@@ -25,14 +25,21 @@ impl TextKey {
     /// The longest text that has a key.
     pub const MAX: usize = 16;
 
+    /// The key's two words and its length, for columns of keys compared
+    /// word by word.
+    #[inline]
+    pub fn parts(&self) -> (u64, u64, u64) {
+        (self.head, self.tail, u64::from(self.len))
+    }
+
     /// The key of `bytes`, or `None` when it is longer than [`Self::MAX`].
     #[inline]
     pub fn of(bytes: &[u8]) -> Option<TextKey> {
         let n = bytes.len();
-        let word = |at: usize, width: usize| -> u64 {
-            let mut buf = [0u8; 8];
-            buf[..width].copy_from_slice(&bytes[at..at + width]);
-            u64::from_le_bytes(buf)
+        // Fixed-width loads (no call to `memcpy` for a variable width).
+        let four = |b: &[u8]| {
+            b.first_chunk::<4>()
+                .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
         };
         let (head, tail) = match n {
             0 => (0, 0),
@@ -40,8 +47,8 @@ impl TextKey {
                 u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
                 0,
             ),
-            4..=7 => (word(0, 4), word(n - 4, 4)),
-            8..=16 => (word(0, 8), word(n - 8, 8)),
+            4..=7 => (four(bytes), four(&bytes[n - 4..])),
+            8..=16 => (first_word(bytes), last_word(bytes)),
             _ => return None,
         };
         Some(TextKey {
@@ -73,6 +80,24 @@ impl TextList {
             }
         }
         list
+    }
+
+    /// The list's texts of 8 to 16 bytes, as keys.
+    pub fn middle_keys(&self) -> impl Iterator<Item = &TextKey> {
+        self.keys.iter().filter(|k| k.len as usize > SHORT)
+    }
+
+    /// The list's texts of up to 7 bytes, as [`short_word`]s.
+    pub fn short_words(&self) -> impl Iterator<Item = u64> + '_ {
+        self.keys
+            .iter()
+            .filter(|k| k.len as usize <= SHORT)
+            .map(|k| short_word_of(k.len, k.head, k.tail))
+    }
+
+    /// Whether some text of the list is too long for a key.
+    pub fn has_long(&self) -> bool {
+        !self.long.is_empty()
     }
 
     /// Whether `text` is one of the list.
@@ -143,6 +168,70 @@ pub struct Affix {
     /// the mask of those bytes (a text's last eight bytes are compared
     /// in one step).
     end: Option<(u64, u64)>,
+    /// For an affix of 1 to 8 bytes: the word whose low bytes it is, and
+    /// the mask of those bytes (for a text's first eight bytes).
+    start: Option<(u64, u64)>,
+}
+
+/// The longest text that is a [`short_word`].
+const SHORT: usize = 7;
+
+/// A text of up to 7 bytes as one word, its bytes and its length
+/// (identifying it exactly); `u64::MAX`, which is no such word, for a
+/// longer text.
+#[inline]
+pub fn short_word(bytes: &[u8]) -> u64 {
+    if bytes.len() > SHORT {
+        return u64::MAX;
+    }
+    first_word(bytes) | (bytes.len() as u64) << 56
+}
+
+/// The [`short_word`] of a key of up to 7 bytes, from its parts.
+fn short_word_of(len: u8, head: u64, tail: u64) -> u64 {
+    let n = usize::from(len);
+    let mut bytes = [0u8; SHORT];
+    match n {
+        0 => {}
+        1..=3 => {
+            // Bytes 0, n / 2 and n - 1 of the text: all of it.
+            bytes[0] = head as u8;
+            bytes[n / 2] = (head >> 8) as u8;
+            bytes[n - 1] = (head >> 16) as u8;
+        }
+        _ => {
+            bytes[..4].copy_from_slice(&(head as u32).to_le_bytes());
+            bytes[n - 4..n].copy_from_slice(&(tail as u32).to_le_bytes());
+        }
+    }
+    short_word(&bytes[..n])
+}
+
+/// The first eight bytes of `bytes` as a word (zero bytes after a shorter
+/// text), for [`Affix::start_word`].
+#[inline]
+pub fn first_word(bytes: &[u8]) -> u64 {
+    if let Some(word) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*word);
+    }
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * i))
+}
+
+/// The last eight bytes of `bytes` as a word (zero bytes before a shorter
+/// text), for [`Affix::end_word`].
+#[inline]
+pub fn last_word(bytes: &[u8]) -> u64 {
+    if let Some(word) = bytes.last_chunk::<8>() {
+        return u64::from_le_bytes(*word);
+    }
+    let skip = 8 - bytes.len();
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * (skip + i)))
 }
 
 impl Affix {
@@ -155,7 +244,31 @@ impl Affix {
             word[8 - n..].copy_from_slice(text.as_bytes());
             (u64::from_le_bytes(word), u64::MAX << (8 * (8 - n)))
         });
-        Affix { text, key, end }
+        let start = (1..=8).contains(&n).then(|| {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(text.as_bytes());
+            (u64::from_le_bytes(word), u64::MAX >> (8 * (8 - n)))
+        });
+        Affix {
+            text,
+            key,
+            end,
+            start,
+        }
+    }
+
+    /// For an affix of 1 to 8 bytes: a text of at least its length starts
+    /// with it when its [`first_word`] masked by the second word equals
+    /// the first.
+    pub fn start_word(&self) -> Option<(u64, u64)> {
+        self.start
+    }
+
+    /// For an affix of 1 to 8 bytes: a text of at least its length ends
+    /// with it when its [`last_word`] masked by the second word equals the
+    /// first.
+    pub fn end_word(&self) -> Option<(u64, u64)> {
+        self.end
     }
 
     /// Whether `text` starts with this.
@@ -228,6 +341,26 @@ mod tests {
         }
     }
 
+    /// A list's short words are its short texts' words, and two short
+    /// texts have the same word exactly when they are equal.
+    #[test]
+    fn short_words_identify_short_texts() {
+        let texts = [
+            "", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "ba", "\u{e9}", "a\0",
+        ];
+        let list = TextList::new(texts.iter().map(|t| t.to_string()).collect());
+        let words: Vec<u64> = list.short_words().collect();
+        let mine: Vec<u64> = texts.iter().map(|t| short_word(t.as_bytes())).collect();
+        assert_eq!(words, mine);
+        for a in texts {
+            for b in texts {
+                assert_eq!(short_word(a.as_bytes()) == short_word(b.as_bytes()), a == b);
+            }
+        }
+        assert_eq!(short_word(b"abcdefgh"), u64::MAX);
+        assert_eq!(list.middle_keys().count(), 0);
+    }
+
     #[test]
     fn affixes_agree_with_the_standard_library() {
         let texts = [
@@ -253,6 +386,17 @@ mod tests {
                     t.starts_with(affix),
                     "{t:?} starts with {affix:?}"
                 );
+                // The word forms, as the columnar engine tests them.
+                let long_enough = t.len() >= affix.len();
+                if let Some((word, keep)) = a.end_word() {
+                    let by_word = long_enough && last_word(t.as_bytes()) & keep == word;
+                    assert_eq!(by_word, t.ends_with(affix), "{t:?} ends with {affix:?}");
+                }
+                if let Some((word, keep)) = a.start_word() {
+                    let by_word = long_enough && first_word(t.as_bytes()) & keep == word;
+                    assert_eq!(by_word, t.starts_with(affix), "{t:?} starts {affix:?}");
+                }
+                assert_eq!(a.end_word().is_some(), (1..=8).contains(&affix.len()));
             }
         }
     }

@@ -70,7 +70,18 @@ pub fn num_expr() -> BoxedStrategy<String> {
 
 /// A test of one or more fields: every kind of condition the language has.
 pub fn atom() -> BoxedStrategy<String> {
-    let text = || pick(&["\"a\"", "\"b\"", "\"ab\"", "\"\"", "\"Ab\""]);
+    // Short constants, one past a word (9 bytes) and one past a key (17).
+    let text = || {
+        pick(&[
+            "\"a\"",
+            "\"b\"",
+            "\"ab\"",
+            "\"\"",
+            "\"Ab\"",
+            "\"b ab ab b\"",
+            "\"ab ab ab ab ab ab\"",
+        ])
+    };
     prop_oneof![
         3 => (num_expr(), pick(&["=", "!=", "<", "<=", ">", ">="]), num_expr())
             .prop_map(|(l, op, r)| format!("{l} {op} {r}")),
@@ -90,6 +101,8 @@ pub fn atom() -> BoxedStrategy<String> {
         1 => pick(&["b", "b = true", "b != false", "coalesce(b, false)", "not b"]),
         2 => (pick(&["t", "lower(t)", "trim(t)"]), pick(&["contains", "starts with", "ends with", "=", "!="]), text())
             .prop_map(|(t, op, s)| format!("{t} {op} {s}")),
+        2 => (pick(&["in", "not in"]), text(), text())
+            .prop_map(|(op, a, b)| format!("t {op} [{a}, {b}]")),
         1 => pick(&["t matches \"^a.?b$\"", "t matches \"(?i)ab\"", "trim(t) in [\"ab\", \"x\"]"]),
         2 => (text(), pick(&["g contains {}", "{} in g", "{} not in g"]))
             .prop_map(|(s, form)| form.replace("{}", &s)),
@@ -224,7 +237,20 @@ pub fn present() -> BoxedStrategy<Present> {
         proptest::sample::select(vec![0.0, 2.5, -1.5, 3.0, 7.25]),
         0u32..3,
         any::<bool>(),
-        proptest::sample::select(vec!["ab", "", "ba", "\u{a0}Ab\t", "a", "aXb", "AB", "Ωb"]),
+        proptest::sample::select(vec![
+            "ab",
+            "",
+            "ba",
+            "\u{a0}Ab\t",
+            "a",
+            "aXb",
+            "AB",
+            "Ωb",
+            "b ab ab b",
+            "ab ab ab ab ab ab",
+            "xb ab ab ab ab ab",
+            "ab ab ab ab ab ab ab",
+        ]),
         proptest::sample::select(vec![0, 3, 10, 25, 30, 40, -5]),
         proptest::sample::select(vec![
             list(&[]),

@@ -6,7 +6,7 @@
 //! records.
 
 use super::mask::words;
-use crate::text_key::TextKey;
+use crate::text_key::{first_word, last_word, short_word, TextKey};
 use crate::value::Datum;
 
 /// A column of values of one type, and which of them are known.
@@ -18,15 +18,69 @@ pub struct Column<T> {
     pub known: Vec<u64>,
 }
 
-/// A column of texts as keys ([`TextKey`]: a text of up to 16 bytes as
-/// two words and a length), made once per lead for every list test of
-/// the field. A longer text has no key; its test reads the record.
+/// A column of texts, word by word: each lead's [`TextKey`] (a text of
+/// up to 16 bytes as two words and a length) and its first and last eight
+/// bytes, so that list tests and short `starts with` / `ends with` tests
+/// compare machine words in loops that vectorise. A text longer than a
+/// key has its length but words that match no key; a list with such a
+/// long text reads the record for those leads.
 #[derive(Clone, Debug, Default)]
 pub struct Texts {
-    /// Each lead's key (`None` when unknown or longer than a key).
-    pub keys: Vec<Option<TextKey>>,
+    /// Each lead's [`short_word`] (`u64::MAX` when longer than 7 bytes).
+    pub short: Vec<u64>,
+    /// Each lead's key's first word (0 when unknown or longer than a key).
+    pub head: Vec<u64>,
+    /// Each lead's key's second word (0 when unknown or longer).
+    pub tail: Vec<u64>,
+    /// Each lead's length in bytes (0 when unknown).
+    pub len: Vec<u64>,
+    /// Each lead's [`first_word`].
+    pub first: Vec<u64>,
+    /// Each lead's [`last_word`].
+    pub last: Vec<u64>,
     /// The leads whose value is a text.
     pub known: Vec<u64>,
+}
+
+impl Texts {
+    /// Empties the column for `n` leads.
+    fn reset(&mut self, n: usize) {
+        for v in [
+            &mut self.short,
+            &mut self.head,
+            &mut self.tail,
+            &mut self.len,
+            &mut self.first,
+            &mut self.last,
+        ] {
+            v.clear();
+            v.reserve(n);
+        }
+        self.known.clear();
+        self.known.resize(words(n), 0);
+    }
+
+    /// Adds the next lead's text (`None` when it has none), in the forms
+    /// `uses` asks for ([`Wanted::text_uses`]).
+    #[inline]
+    fn push(&mut self, text: Option<&str>, uses: u8) {
+        let bytes = text.map_or(&b""[..], str::as_bytes);
+        self.len.push(bytes.len() as u64);
+        if uses & Wanted::SHORT != 0 {
+            self.short.push(short_word(bytes));
+        }
+        if uses & Wanted::KEYS != 0 {
+            let (head, tail, _) = TextKey::of(bytes).map_or((0, 0, 0), |k| k.parts());
+            self.head.push(head);
+            self.tail.push(tail);
+        }
+        if uses & Wanted::FIRST != 0 {
+            self.first.push(first_word(bytes));
+        }
+        if uses & Wanted::LAST != 0 {
+            self.last.push(last_word(bytes));
+        }
+    }
 }
 
 /// Which columns a policy reads, by kind, each a schema slot; a
@@ -44,11 +98,37 @@ pub struct Wanted {
     pub bools: Vec<usize>,
     /// `int` slots read as `per` multipliers (missing counts as 0).
     pub counts: Vec<usize>,
-    /// `text` slots tested against lists of texts.
+    /// `text` slots tested against lists of texts or short affixes.
     pub texts: Vec<usize>,
+    /// What each of [`Wanted::texts`] is tested with: a union of
+    /// [`Wanted::SHORT`], [`Wanted::KEYS`], [`Wanted::FIRST`] and
+    /// [`Wanted::LAST`].
+    pub text_uses: Vec<u8>,
 }
 
 impl Wanted {
+    /// A text column tested against lists with texts of 8 to 16 bytes:
+    /// [`Texts::head`], [`Texts::tail`] and [`Texts::len`] are filled.
+    pub const KEYS: u8 = 1;
+    /// A text column tested against lists: [`Texts::short`] and
+    /// [`Texts::len`] are filled.
+    pub const SHORT: u8 = 8;
+    /// A text column tested with `starts with`: [`Texts::first`] and
+    /// [`Texts::len`].
+    pub const FIRST: u8 = 2;
+    /// A text column tested with `ends with`: [`Texts::last`] and
+    /// [`Texts::len`].
+    pub const LAST: u8 = 4;
+
+    /// The index of the text column of `slot`, added if new, which is
+    /// also tested with `uses`.
+    pub fn text(&mut self, slot: usize, uses: u8) -> usize {
+        let i = Wanted::index(&mut self.texts, slot);
+        self.text_uses.resize(self.texts.len(), 0);
+        self.text_uses[i] |= uses;
+        i
+    }
+
     /// The index of `slot` in `list`, added if new.
     pub fn index(list: &mut Vec<usize>, slot: usize) -> usize {
         match list.iter().position(|s| *s == slot) {
@@ -113,11 +193,7 @@ impl Buffers {
             c.values.resize(words(n), 0);
         }
         self.counts.iter_mut().for_each(Vec::clear);
-        for t in &mut self.texts {
-            t.known.clear();
-            t.known.resize(words(n), 0);
-            t.keys.clear();
-        }
+        self.texts.iter_mut().for_each(|t| t.reset(n));
         for (i, row) in rows.iter().enumerate() {
             let record = row.as_ref();
             let (w, bit) = (i / 64, 1u64 << (i % 64));
@@ -160,15 +236,16 @@ impl Buffers {
                     _ => 0,
                 });
             }
-            for (column, slot) in self.texts.iter_mut().zip(&wanted.texts) {
-                let key = match record.get(*slot) {
+            let texts = self.texts.iter_mut().zip(&wanted.texts);
+            for ((column, slot), uses) in texts.zip(&wanted.text_uses) {
+                let text = match record.get(*slot) {
                     Some(Datum::Text(t)) => {
                         column.known[w] |= bit;
-                        TextKey::of(t.as_bytes())
+                        Some(t.as_str())
                     }
                     _ => None,
                 };
-                column.keys.push(key);
+                column.push(text, *uses);
             }
         }
     }

@@ -5,11 +5,11 @@
 //! run the row evaluator's closure lead by lead, with the same answers.
 
 use super::column::{Buffers, Wanted};
-use super::mask::{pack, Mask};
+use super::mask::{pack, pack_each, pack_zip, Mask};
 use crate::compile::plan::Node;
 use crate::eval::closure::compile_cond;
 use crate::syntax::ast::{CompareOp, DateOp, TextOp};
-use crate::text_key::{Affix, TextList};
+use crate::text_key::{Affix, TextKey, TextList};
 use crate::value::{Cond, Datum, Env, Truth};
 
 /// A condition compiled for batches.
@@ -28,8 +28,9 @@ pub enum Test {
     Ago(usize, bool, i64),
     /// A text column (and its slot) in a list of constants (or not in it).
     Texts(usize, usize, bool, TextList),
-    /// A text slot that starts (`true`) or ends with an affix.
-    Affix(usize, bool, Affix),
+    /// A text column (and its slot) that starts (`true`) or ends with an
+    /// affix.
+    Affix(usize, usize, bool, Affix),
     /// A text or list slot that contains a text, lead by lead.
     Contains(usize, Affix),
     /// The score, or a block's score (`Some(block)`), against a number.
@@ -83,14 +84,20 @@ impl Test {
                 days,
             ),
             Node::FieldInTexts(slot, negated, list) => Test::Texts(
-                Wanted::index(&mut wanted.texts, *slot),
+                {
+                    let middle = list.middle_keys().next().is_some();
+                    let keys = if middle { Wanted::KEYS } else { 0 };
+                    wanted.text(*slot, Wanted::SHORT | keys)
+                },
                 *slot,
                 *negated,
                 list.clone(),
             ),
             Node::FieldText(slot, TextOp::Contains, affix) => Test::Contains(*slot, affix.clone()),
             Node::FieldText(slot, op, affix) => {
-                Test::Affix(*slot, *op == TextOp::StartsWith, affix.clone())
+                let starts = *op == TextOp::StartsWith;
+                let uses = if starts { Wanted::FIRST } else { Wanted::LAST };
+                Test::Affix(wanted.text(*slot, uses), *slot, starts, affix.clone())
             }
             &Node::ScoreNum(block, op, c) => Test::Score(block, op, c),
             Node::And(l, r) => Test::And(
@@ -135,18 +142,24 @@ fn compare(op: CompareOp, a: f64, b: f64) -> bool {
     }
 }
 
-/// Packs `values[i] OP c` with the operator chosen outside the loop, so
-/// each loop is one vector compare.
+/// Packs `values[i] OP c` (each value read as a number by `num`) with
+/// the operator chosen outside the loop, so each loop is one vector
+/// compare.
 #[inline(always)]
-fn pack_compare(out: &mut Vec<u64>, values: &[f64], op: CompareOp, c: f64) {
-    let n = values.len();
+fn pack_compare<T: Copy>(
+    out: &mut Vec<u64>,
+    values: &[T],
+    op: CompareOp,
+    c: f64,
+    num: impl Fn(T) -> f64,
+) {
     match op {
-        CompareOp::Lt => pack(out, n, |i| values[i] < c),
-        CompareOp::Le => pack(out, n, |i| values[i] <= c),
-        CompareOp::Gt => pack(out, n, |i| values[i] > c),
-        CompareOp::Ge => pack(out, n, |i| values[i] >= c),
-        CompareOp::Eq => pack(out, n, |i| values[i] == c),
-        CompareOp::Ne => pack(out, n, |i| values[i] != c),
+        CompareOp::Lt => pack_each(out, values, |v| num(v) < c),
+        CompareOp::Le => pack_each(out, values, |v| num(v) <= c),
+        CompareOp::Gt => pack_each(out, values, |v| num(v) > c),
+        CompareOp::Ge => pack_each(out, values, |v| num(v) >= c),
+        CompareOp::Eq => pack_each(out, values, |v| num(v) == c),
+        CompareOp::Ne => pack_each(out, values, |v| num(v) != c),
     }
 }
 
@@ -201,30 +214,29 @@ pub fn run<R: AsRef<[Datum]>>(
     match test {
         &Test::Number(col, op, c) => {
             let column = &columns.numbers[col];
-            pack_compare(&mut out.t, &column.values, op, c);
+            pack_compare(&mut out.t, &column.values[..n], op, c, |v| v);
             within(out, &column.known);
         }
         &Test::Between(col, lo, hi) => {
             let column = &columns.numbers[col];
-            let v = &column.values;
-            pack(&mut out.t, n, |i| lo <= v[i] && v[i] <= hi);
+            pack_each(&mut out.t, &column.values[..n], |v| (lo <= v) & (v <= hi));
             within(out, &column.known);
         }
         Test::Variant(col, negated, set) => {
             let column = &columns.variants[*col];
-            let v = &column.values;
+            let v = &column.values[..n];
             match set {
                 VariantSet::Word(bits) => {
                     let bits = *bits;
                     // Missing leads hold u32::MAX: outside the word, and
                     // cleared by the validity mask anyway.
-                    pack(&mut out.t, n, |i| {
-                        let member = v[i] < 64 && (bits >> (v[i] & 63)) & 1 == 1;
+                    pack_each(&mut out.t, v, |v| {
+                        let member = (v < 64) & ((bits >> (v & 63)) & 1 == 1);
                         member != *negated
                     });
                 }
-                VariantSet::Table(table) => pack(&mut out.t, n, |i| {
-                    table.get(v[i] as usize).copied().unwrap_or(false) != *negated
+                VariantSet::Table(table) => pack_each(&mut out.t, v, |v| {
+                    table.get(v as usize).copied().unwrap_or(false) != *negated
                 }),
             }
             within(out, &column.known);
@@ -237,41 +249,79 @@ pub fn run<R: AsRef<[Datum]>>(
         &Test::Ago(col, before, days) => {
             let column = &columns.dates[col];
             let limit = i64::from(input.as_of) - days;
-            let v = &column.values;
-            if before {
-                pack(&mut out.t, n, |i| i64::from(v[i]) < limit);
-            } else {
-                pack(&mut out.t, n, |i| i64::from(v[i]) > limit);
+            let v = &column.values[..n];
+            // Compared as `i32`s, which vectorise; a limit past every
+            // date is before all of them (or after none), or the reverse.
+            match (before, i32::try_from(limit)) {
+                (true, Ok(limit)) => pack_each(&mut out.t, v, |v| v < limit),
+                (false, Ok(limit)) => pack_each(&mut out.t, v, |v| v > limit),
+                (_, Err(_)) => {
+                    let holds = (limit > 0) == before;
+                    pack_each(&mut out.t, v, |_| holds);
+                }
             }
             within(out, &column.known);
         }
         Test::Texts(col, slot, negated, list) => {
             let column = &columns.texts[*col];
-            let rows = input.rows;
-            pack(&mut out.t, n, |i| {
-                let found = match column.keys[i] {
-                    Some(key) => list.contains_keyed(Some(key), b""),
-                    // Unknown (cleared below), or longer than a key.
-                    None => match rows[i].as_ref().get(*slot) {
-                        Some(Datum::Text(t)) => list.contains(t),
-                        _ => false,
-                    },
-                };
-                found != *negated
-            });
+            let (short, len) = (&column.short[..n], &column.len[..n]);
+            // One vector loop per constant, each lead's word (or words)
+            // against its own, the results or-ed.
+            out.t.clear();
+            out.t.resize(super::mask::words(n), 0);
+            for word in list.short_words() {
+                pack_zip(&mut out.t, true, (short, short, short), |s, _, _| s == word);
+            }
+            for key in list.middle_keys() {
+                let (head, tail) = (&column.head[..n], &column.tail[..n]);
+                let (h, t, l) = key.parts();
+                pack_zip(&mut out.t, true, (head, tail, len), |a, b, c| {
+                    (a == h) & (b == t) & (c == l)
+                });
+            }
+            if list.has_long() {
+                // Texts longer than a key, from the record.
+                for (i, l) in len.iter().enumerate() {
+                    if *l as usize > TextKey::MAX {
+                        if let Some(Datum::Text(t)) = input.rows[i].as_ref().get(*slot) {
+                            out.t[i / 64] |= u64::from(list.contains(t)) << (i % 64);
+                        }
+                    }
+                }
+            }
+            if *negated {
+                out.t.iter_mut().for_each(|w| *w = !*w);
+            }
             within(out, &column.known);
         }
-        Test::Affix(slot, starts, affix) => {
-            if *starts {
-                per_slot(out, input.rows, *slot, |d| match d {
+        Test::Affix(col, slot, starts, affix) => {
+            let column = &columns.texts[*col];
+            let len = &column.len[..n];
+            let at_least = affix.text.len() as u64;
+            match (*starts, affix.start_word(), affix.end_word()) {
+                (true, Some((word, keep)), _) => {
+                    let first = &column.first[..n];
+                    pack_zip(&mut out.t, false, (first, len, len), |f, l, _| {
+                        (f & keep == word) & (l >= at_least)
+                    });
+                    within(out, &column.known);
+                }
+                (false, _, Some((word, keep))) => {
+                    let last = &column.last[..n];
+                    pack_zip(&mut out.t, false, (last, len, len), |f, l, _| {
+                        (f & keep == word) & (l >= at_least)
+                    });
+                    within(out, &column.known);
+                }
+                // Longer (or empty) affixes, from the record.
+                (true, ..) => per_slot(out, input.rows, *slot, |d| match d {
                     Datum::Text(t) => Some(affix.starts(t)),
                     _ => None,
-                });
-            } else {
-                per_slot(out, input.rows, *slot, |d| match d {
+                }),
+                (false, ..) => per_slot(out, input.rows, *slot, |d| match d {
                     Datum::Text(t) => Some(affix.ends(t)),
                     _ => None,
-                });
+                }),
             }
         }
         Test::Contains(slot, affix) => per_slot(out, input.rows, *slot, |d| match d {
@@ -281,12 +331,11 @@ pub fn run<R: AsRef<[Datum]>>(
         }),
         &Test::Score(block, op, c) => match (input.scores, block) {
             (Some((_, total)), None) => {
-                pack(&mut out.t, n, |i| compare(op, total[i] as f64, c));
+                pack_compare(&mut out.t, &total[..n], op, c, |v| v as f64);
                 pack(&mut out.k, n, |_| true);
             }
             (Some((blocks, _)), Some(b)) if b < blocks.len() => {
-                let v = &blocks[b];
-                pack(&mut out.t, n, |i| compare(op, v[i] as f64, c));
+                pack_compare(&mut out.t, &blocks[b][..n], op, c, |v| v as f64);
                 pack(&mut out.k, n, |_| true);
             }
             // Before the scores, the score is 0 and no block has one.

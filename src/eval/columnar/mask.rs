@@ -73,6 +73,53 @@ pub fn pack(out: &mut Vec<u64>, lanes: usize, test: impl Fn(usize) -> bool) {
     }
 }
 
+/// Packs `test(a[i], b[i], c[i])` for every lead of three equally long
+/// columns into `out`, 64 to a word: or-ed into the words there when
+/// `or`, else replacing them. Each word's tests read slices of a length
+/// the compiler knows, so no bounds check is left in the loop and a
+/// simple test vectorises. (A test of one or two columns passes one
+/// column more than once.)
+#[inline(always)]
+pub fn pack_zip<A: Copy, B: Copy, C: Copy>(
+    out: &mut Vec<u64>,
+    or: bool,
+    (a, b, c): (&[A], &[B], &[C]),
+    test: impl Fn(A, B, C) -> bool,
+) {
+    let n = a.len().min(b.len()).min(c.len());
+    if !or {
+        out.clear();
+        out.resize(words(n), 0);
+    }
+    for (w, word) in out.iter_mut().enumerate().take(words(n)) {
+        let base = w * 64;
+        let len = (n - base).min(64);
+        let (a, b, c) = (
+            &a[base..base + len],
+            &b[base..base + len],
+            &c[base..base + len],
+        );
+        let mut bits = 0u64;
+        if len == 64 {
+            for j in 0..64 {
+                bits |= u64::from(test(a[j], b[j], c[j])) << j;
+            }
+        } else {
+            for j in 0..len {
+                bits |= u64::from(test(a[j], b[j], c[j])) << j;
+            }
+        }
+        *word |= bits;
+    }
+}
+
+/// Packs `test(v)` for every value of a column into `out` ([`pack_zip`]
+/// of one column).
+#[inline(always)]
+pub fn pack_each<A: Copy>(out: &mut Vec<u64>, values: &[A], test: impl Fn(A) -> bool) {
+    pack_zip(out, false, (values, values, values), |v, _, _| test(v));
+}
+
 impl Mask {
     /// Sets every lead of a batch of `lanes` to `value`.
     pub fn fill(&mut self, lanes: usize, value: Truth) {

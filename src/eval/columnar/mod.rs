@@ -101,8 +101,10 @@ pub struct Lanes {
     score: Vec<i64>,
     /// The deciding rule of each lead; [`NO_RULE`] for none.
     rule: Vec<u32>,
-    /// Leads whose sums left the range of an `i64`.
-    overflow: Vec<bool>,
+    /// Leads whose sums may have left the range of an `i64` (1; else 0),
+    /// to be decided again exactly. A lead may be marked that did not
+    /// overflow; never the other way round.
+    overflow: Vec<u64>,
     /// The leads still to be matched by a rule.
     remaining: Vec<u64>,
     decision: Decision,
@@ -249,7 +251,7 @@ impl<'p> Columnar<'p> {
         debug_assert_eq!(n, lanes.len);
         lanes.len = n;
         lanes.overflow.clear();
-        lanes.overflow.resize(n, false);
+        lanes.overflow.resize(n, 0);
         let Lanes {
             columns,
             spare,
@@ -324,7 +326,7 @@ impl<'p> Columnar<'p> {
                             let (p, o1) = times.overflowing_mul(*points);
                             let (s, o2) = sum[i].overflowing_add(p);
                             sum[i] = s;
-                            overflow[i] |= o1 | o2;
+                            overflow[i] |= u64::from(o1 | o2);
                         }
                     }
                 }
@@ -347,9 +349,7 @@ impl<'p> Columnar<'p> {
         score.resize(n, 0);
         for totals in blocks.iter() {
             for ((s, t), o) in score.iter_mut().zip(totals).zip(overflow.iter_mut()) {
-                let (sum, over) = s.overflowing_add(*t);
-                *s = sum;
-                *o |= over;
+                add_checked(s, *t, o);
             }
         }
 
@@ -406,8 +406,8 @@ impl<'p> Columnar<'p> {
 
         // A lead whose sums overflowed is decided by the row evaluator,
         // which holds them within a score's range exactly.
-        if overflow.iter().any(|o| *o) {
-            let slow: Vec<usize> = (0..n).filter(|i| lanes.overflow[*i]).collect();
+        if overflow.iter().fold(0, |any, o| any | o) != 0 {
+            let slow: Vec<usize> = (0..n).filter(|i| lanes.overflow[*i] != 0).collect();
             for lane in slow {
                 let mut d = std::mem::take(&mut lanes.decision);
                 match lanes.watched.as_deref_mut() {
@@ -463,9 +463,19 @@ fn watch_block(w: &mut Watched, first: usize, block: &Block, sum: &[i64]) {
     }
 }
 
+/// `*sum += x`, wrapping, marking `over` when it overflows: the sign of
+/// the result differs from both operands'. No branch, no flag register:
+/// a loop of these vectorises.
+#[inline(always)]
+fn add_checked(sum: &mut i64, x: i64, over: &mut u64) {
+    let next = sum.wrapping_add(x);
+    *over |= (((*sum ^ next) & (x ^ next)) as u64) >> 63;
+    *sum = next;
+}
+
 /// Adds `points` to the leads whose bit is set.
 #[inline]
-fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow: &mut [bool]) {
+fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow: &mut [u64]) {
     if bounded {
         // A branch-free add of the points or of 0, which vectorises.
         for (w, chunk) in sum.chunks_mut(64).enumerate() {
@@ -481,21 +491,23 @@ fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow:
         let word = bits[w];
         for (j, (s, o)) in chunk.iter_mut().zip(over.iter_mut()).enumerate() {
             let on = ((word >> j) & 1) as i64;
-            let (next, carried) = s.overflowing_add(points & on.wrapping_neg());
-            *s = next;
-            *o |= carried;
+            add_checked(s, points & on.wrapping_neg(), o);
         }
     }
 }
 
-/// Adds `points` times each lead's count.
+/// Adds `points` times each lead's count. A count whose product could
+/// leave an `i64` marks its lead (the bound is conservative: the lead is
+/// decided again exactly).
 #[inline]
-fn add_per(sum: &mut [i64], counts: &[i64], points: i64, overflow: &mut [bool]) {
+fn add_per(sum: &mut [i64], counts: &[i64], points: i64, overflow: &mut [u64]) {
+    if points == 0 {
+        return;
+    }
+    let limit = (i64::MAX as u64 / points.unsigned_abs()) as i64;
     for ((s, k), o) in sum.iter_mut().zip(counts).zip(overflow.iter_mut()) {
-        let (p, o1) = k.overflowing_mul(points);
-        let (next, o2) = s.overflowing_add(p);
-        *s = next;
-        *o |= o1 | o2;
+        *o |= u64::from((*k > limit) | (*k < -limit));
+        add_checked(s, k.wrapping_mul(points), o);
     }
 }
 

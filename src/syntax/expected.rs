@@ -341,3 +341,74 @@ pub fn is_reserved(word: &str) -> bool {
         && super::parser::LqParser::parse(super::parser::Rule::keyword, word)
             .is_ok_and(|p| p.as_str() == word)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_reserved;
+
+    /// The language's reserved words, as LANGUAGE.md lists them.
+    const KEYWORDS: [&str; 35] = [
+        "and",
+        "or",
+        "not",
+        "in",
+        "between",
+        "contains",
+        "starts",
+        "ends",
+        "matches",
+        "before",
+        "after",
+        "is",
+        "ago",
+        "true",
+        "false",
+        "when",
+        "then",
+        "per",
+        "because",
+        "let",
+        "rule",
+        "tiers",
+        "tier",
+        "otherwise",
+        "disqualify",
+        "score",
+        "schema",
+        "enum",
+        "policy",
+        "lead",
+        "test",
+        "given",
+        "within",
+        "with",
+        "expect",
+    ];
+
+    /// Every keyword is reserved; a name made by adding a letter to one,
+    /// or by dropping its last, is not (unless that is a keyword too).
+    #[test]
+    fn exactly_the_keywords_are_reserved() {
+        for word in KEYWORDS {
+            assert!(is_reserved(word), "{word}");
+            for longer in [format!("{word}s"), format!("{word}_x"), format!("x{word}")] {
+                assert_eq!(
+                    is_reserved(&longer),
+                    KEYWORDS.contains(&longer.as_str()),
+                    "{longer}"
+                );
+            }
+            let shorter = &word[..word.len() - 1];
+            assert_eq!(
+                is_reserved(shorter),
+                KEYWORDS.contains(&shorter),
+                "{shorter:?}"
+            );
+        }
+        for name in [
+            "budget", "role", "o", "t", "wit", "order", "inside", "x", "_and",
+        ] {
+            assert!(!is_reserved(name), "{name}");
+        }
+    }
+}

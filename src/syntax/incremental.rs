@@ -8,7 +8,7 @@
 //! The result is the same as [`super::parse_recovering`]'s: the same
 //! declarations and spans, the same errors in the same words.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::ast::{Item, Policy};
 use super::parser::{finish, over_limits, parse_alone, recover_in, Parsed, MAX_SYNTAX_ERRORS};
@@ -19,9 +19,14 @@ use crate::source::Span;
 /// Parses successive versions of one policy, re-parsing only what changed.
 #[derive(Debug, Default)]
 pub struct Reparser {
-    /// Each declaration's text in the last version: where it was, and which
-    /// of the items of the last result it parsed to.
-    cache: HashMap<String, Entry>,
+    /// Each declaration of the last version, by the hash and length of its
+    /// text: where it was, and which of the items of the last result it
+    /// parsed to. (A hit is compared with the text itself before it is
+    /// used; keys, not copies of every declaration, keep a change to a
+    /// large policy from allocating thousands of strings.)
+    cache: foldhash::HashMap<(u64, usize), Entry>,
+    /// The last version's text.
+    last_text: String,
     /// How many items the last result had.
     items: usize,
 }
@@ -51,6 +56,7 @@ impl Reparser {
     pub fn parse(&mut self, text: &str, previous: Option<Policy>) -> Parsed {
         if let Some(refused) = over_limits(text) {
             self.cache.clear();
+            self.last_text.clear();
             self.items = 0;
             return refused;
         }
@@ -77,6 +83,9 @@ impl Reparser {
             .collect();
         let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
         let mut last = std::mem::take(&mut self.cache);
+        let last_text = std::mem::take(&mut self.last_text);
+        self.cache.reserve(cuts.len());
+        let hasher = foldhash::fast::FixedState::default();
         let (mut items, mut errors, mut broken) = (Vec::new(), Vec::new(), Vec::new());
         let mut i = 0;
         while i + 1 < cuts.len() {
@@ -90,8 +99,12 @@ impl Reparser {
                 lines: line as isize - 1,
             };
             let first = items.len();
+            let key = (hasher.hash_one(piece), piece.len());
             let reused = last
-                .remove(piece)
+                .remove(&key)
+                .filter(|entry| {
+                    last_text.get(entry.start..entry.start + piece.len()) == Some(piece)
+                })
                 .and_then(|entry| take(&mut previous, entry))
                 .map(|(entry, taken)| {
                     let shift = Shift {
@@ -114,7 +127,7 @@ impl Reparser {
                 line,
                 items: parsed_alone.then_some((first, items.len() - first)),
             };
-            self.cache.insert(piece.to_string(), entry);
+            self.cache.insert(key, entry);
             if parsed_alone {
                 i += 1;
                 continue;
@@ -149,6 +162,9 @@ impl Reparser {
             i += 1;
         }
         self.items = items.len();
+        self.last_text = last_text;
+        self.last_text.clear();
+        self.last_text.push_str(text);
         finish(items, errors, broken)
     }
 }

@@ -39,6 +39,12 @@ impl Shift {
 
     /// Moves declarations and appends them to `to`.
     pub fn append(self, items: Vec<Item>, to: &mut Vec<Item>) {
+        if self.bytes == 0 && self.lines == 0 {
+            // Where it was (every declaration before an edit, and after
+            // one that kept the length and the lines).
+            to.extend(items);
+            return;
+        }
         to.extend(items.into_iter().map(|mut item| {
             self.item(&mut item);
             item

@@ -163,6 +163,10 @@ fn pack_compare<T: Copy>(
     }
 }
 
+/// A word that is no text's [`crate::text_key::short_word`] (its length
+/// byte is past 7, and it is not the mark of a longer text).
+const NO_SHORT_WORD: u64 = 0xFE << 56;
+
 /// Keeps only the known bits of `out.t`, and sets `out.k` to `known`.
 #[inline]
 fn within(out: &mut Mask, known: &[u64]) {
@@ -269,8 +273,15 @@ pub fn run<R: AsRef<[Datum]>>(
             // against its own, the results or-ed.
             out.t.clear();
             out.t.resize(super::mask::words(n), 0);
-            for word in list.short_words() {
-                pack_zip(&mut out.t, true, (short, short, short), |s, _, _| s == word);
+            // Four constants to a loop (one packing of bits for four
+            // compares), the last group padded with a word no text has.
+            let words: Vec<u64> = list.short_words().collect();
+            for four in words.chunks(4) {
+                let at = |i: usize| four.get(i).copied().unwrap_or(NO_SHORT_WORD);
+                let (a, b, c, d) = (at(0), at(1), at(2), at(3));
+                pack_zip(&mut out.t, true, (short, short, short), |s, _, _| {
+                    (s == a) | (s == b) | (s == c) | (s == d)
+                });
             }
             for key in list.middle_keys() {
                 let (head, tail) = (&column.head[..n], &column.tail[..n]);

@@ -473,26 +473,52 @@ fn add_checked(sum: &mut i64, x: i64, over: &mut u64) {
     *sum = next;
 }
 
+/// For each byte, the eight lanes it stands for as all-ones or zero
+/// masks (bit `k` of the byte is lane `k`): a byte of a mask becomes
+/// eight lanes with one table load instead of eight variable shifts.
+static LANES_OF_BYTE: [[i64; 8]; 256] = {
+    let mut table = [[0i64; 8]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut k = 0;
+        while k < 8 {
+            table[byte][k] = -(((byte >> k) & 1) as i64);
+            k += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
 /// Adds `points` to the leads whose bit is set.
 #[inline]
 fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow: &mut [u64]) {
-    if bounded {
-        // A branch-free add of the points or of 0, which vectorises.
-        for (w, chunk) in sum.chunks_mut(64).enumerate() {
-            let word = bits[w];
-            for (j, s) in chunk.iter_mut().enumerate() {
-                let on = ((word >> j) & 1) as i64;
-                *s = s.wrapping_add(points & on.wrapping_neg());
+    // Eight leads at a time, their masks from the table: a branch-free add
+    // of the points or of 0, which vectorises.
+    let byte = |lane: usize| (bits[lane / 64] >> (lane % 64 / 8 * 8)) as u8;
+    let done = sum.len() / 8 * 8;
+    let eights = sum.chunks_exact_mut(8).zip(overflow.chunks_exact_mut(8));
+    for (e, (eight, over)) in eights.enumerate() {
+        let masks = &LANES_OF_BYTE[usize::from(byte(e * 8))];
+        if bounded {
+            for (s, m) in eight.iter_mut().zip(masks) {
+                *s = s.wrapping_add(points & m);
+            }
+        } else {
+            for ((s, m), o) in eight.iter_mut().zip(masks).zip(over.iter_mut()) {
+                add_checked(s, points & m, o);
             }
         }
-        return;
     }
-    for (w, (chunk, over)) in sum.chunks_mut(64).zip(overflow.chunks_mut(64)).enumerate() {
-        let word = bits[w];
-        for (j, (s, o)) in chunk.iter_mut().zip(over.iter_mut()).enumerate() {
-            let on = ((word >> j) & 1) as i64;
-            add_checked(s, points & on.wrapping_neg(), o);
-        }
+    // The last few leads, one at a time.
+    for (lane, (s, o)) in sum
+        .iter_mut()
+        .zip(overflow.iter_mut())
+        .enumerate()
+        .skip(done)
+    {
+        let on = ((bits[lane / 64] >> (lane % 64)) & 1) as i64;
+        add_checked(s, points & on.wrapping_neg(), o);
     }
 }
 

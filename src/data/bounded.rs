@@ -25,7 +25,8 @@ pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 /// own buffer holds (`lq`'s inputs use 64 KiB), so the read passes it by.
 const READ_SIZE: usize = 1 << 16;
 
-/// The text of the marker line that stands in for a broken record.
+/// The start of the text of the marker line that stands in for a broken
+/// record; a random number per input and the record's number follow.
 const MARKER: &str = "\u{1}lq-broken-record-";
 
 /// The problems of broken records, in input order, shared between the
@@ -33,15 +34,39 @@ const MARKER: &str = "\u{1}lq-broken-record-";
 #[derive(Clone, Debug, Default)]
 pub struct Broken(Arc<BrokenQueue>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct BrokenQueue {
     /// How many problems are queued: read without the lock, so a record
     /// costs one load while nothing is broken.
     queued: AtomicUsize,
     problems: Mutex<VecDeque<(u64, RecordProblem)>>,
+    /// This input's marker: [`MARKER`] and 128 random bits, so that text
+    /// in the data cannot pass for a broken record (a copy of another
+    /// marker, or a guess, is only data).
+    marker: Arc<str>,
+}
+
+impl Default for BrokenQueue {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        // The standard library's hasher keys are random per process (and
+        // differ for each `RandomState`): 128 bits no input can guess.
+        let state = std::collections::hash_map::RandomState::new();
+        let (a, b) = (state.hash_one(1u8), state.hash_one(2u8));
+        BrokenQueue {
+            queued: AtomicUsize::new(0),
+            problems: Mutex::default(),
+            marker: format!("{MARKER}{a:016x}{b:016x}-").into(),
+        }
+    }
 }
 
 impl Broken {
+    /// The marker line's text before the broken record's number.
+    pub fn marker(&self) -> &str {
+        &self.0.marker
+    }
+
     fn push(&self, seq: u64, problem: RecordProblem) {
         if let Ok(mut queue) = self.0.problems.lock() {
             queue.push_back((seq, problem));
@@ -63,7 +88,7 @@ impl Broken {
 
     fn take_marked<'a>(&self, cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
         let mut queue = self.0.problems.lock().ok()?;
-        let problem = take_front(&mut queue, cells);
+        let problem = take_front(&mut queue, &self.0.marker, cells);
         self.0.queued.store(queue.len(), Ordering::Release);
         problem
     }
@@ -72,6 +97,7 @@ impl Broken {
     /// block of records read past the CSV parser ([`CsvGuard::next_block`]).
     fn drain_before(&self, seq: u64, into: &mut BlockProblems) {
         into.0.clear();
+        into.1 = Some(Arc::clone(&self.0.marker));
         let Ok(mut queue) = self.0.problems.lock() else {
             return;
         };
@@ -88,28 +114,31 @@ impl Broken {
 /// [`BlockProblems::take`] answers for the block's marker lines as
 /// [`Broken::take`] does for a whole input.
 #[derive(Debug, Default)]
-pub struct BlockProblems(VecDeque<(u64, RecordProblem)>);
+pub struct BlockProblems(VecDeque<(u64, RecordProblem)>, Option<Arc<str>>);
 
 impl BlockProblems {
     /// The problem of the broken record that `cells` stands for, when
     /// `cells` is the marker line of the block's next broken record.
     #[inline]
     pub fn take<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Option<RecordProblem> {
+        let marker = self.1.as_deref()?;
         if self.0.is_empty() {
             return None;
         }
-        take_front(&mut self.0, cells)
+        take_front(&mut self.0, marker, cells)
     }
 }
 
-/// The first queued problem, when `cells` is its marker line; a marker of
-/// any other number (text in the data that looks like one) is only data.
+/// The first queued problem, when `cells` is its marker line (`marker`
+/// and the problem's number); anything else, such as text in the data
+/// that looks like a marker, is only data.
 fn take_front<'a>(
     queue: &mut VecDeque<(u64, RecordProblem)>,
+    marker: &str,
     mut cells: impl Iterator<Item = &'a str>,
 ) -> Option<RecordProblem> {
     let first = cells.next()?;
-    let seq = first.strip_prefix(MARKER)?;
+    let seq = first.strip_prefix(marker)?;
     if cells.next().is_some() {
         return None;
     }
@@ -309,7 +338,7 @@ impl<R: BufRead> CsvGuard<R> {
     /// Replaces the current record, up to `end`, by a marker line for
     /// `problem`, and scans on from there.
     fn break_record(&mut self, end: usize, problem: RecordProblem) {
-        let marker = format!("{MARKER}{}\n", self.seq);
+        let marker = format!("{}{}\n", self.broken.marker(), self.seq);
         self.broken.push(self.seq, problem);
         self.seq += 1;
         self.buf.splice(self.ready..end, marker.bytes());
@@ -654,6 +683,25 @@ mod tests {
         assert_eq!(rows, plain(input));
     }
 
+    /// Text in the data that copies the marker of the next broken record
+    /// (found in the same read, before the parser reaches that text) is
+    /// still only data: markers carry a number no input can guess.
+    #[test]
+    fn a_forged_marker_before_a_broken_record_is_only_data() {
+        for forged in [
+            "\u{1}lq-broken-record-0",
+            &format!("{}0", Broken::default().marker()),
+        ] {
+            let long = "x".repeat(100);
+            let input = format!("a\n{forged}\n{long}\nb\n");
+            let (rows, problems) = guarded(&input, 80);
+            assert_eq!(problems, vec![RecordProblem::TooLarge { limit: 80 }]);
+            assert_eq!(rows[1], vec![forged.to_string()], "{forged:?}");
+            assert_eq!(rows[2], vec!["<broken>"]);
+            assert_eq!(rows[3], vec!["b"]);
+        }
+    }
+
     #[test]
     fn an_oversized_record_is_skipped_to_its_line_end() {
         let long = "x".repeat(5000);
@@ -701,7 +749,8 @@ mod tests {
     #[test]
     fn the_header_is_handed_out_alone_and_blocks_are_whole_records() {
         let input = "a,b\n1,\"x\ny\"\r\n2,3\n\"open\n4,5\n6,7";
-        let mut guard = CsvGuard::new(input.as_bytes(), b',', 64, Broken::default());
+        let broken = Broken::default();
+        let mut guard = CsvGuard::new(input.as_bytes(), b',', 64, broken.clone());
         let mut first = [0u8; 64];
         let n = guard.read(&mut first).expect("reads");
         assert_eq!(&first[..n], b"a,b\n", "only the header");
@@ -716,7 +765,7 @@ mod tests {
                 break;
             }
             let text = String::from_utf8_lossy(&block).into_owned();
-            if text.starts_with(MARKER) {
+            if text.starts_with(broken.marker()) {
                 assert_eq!(problems.0.len(), 1, "the block carries its problem");
                 let marker = text.lines().next().unwrap_or("");
                 assert!(problems.take(std::iter::once(marker)).is_some());
@@ -728,7 +777,10 @@ mod tests {
         // with the line it opened on, its problem handed on with it.
         assert_eq!(
             blocks,
-            ["1,\"x\ny\"\r\n2,3\n", &format!("{MARKER}0\n4,5\n6,7")]
+            [
+                "1,\"x\ny\"\r\n2,3\n",
+                &format!("{}0\n4,5\n6,7", broken.marker())
+            ]
         );
     }
 }

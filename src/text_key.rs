@@ -16,12 +16,6 @@ pub struct TextKey {
 }
 
 impl TextKey {
-    /// Whether two keys are equal, computed without branches.
-    #[inline(always)]
-    pub fn same(&self, other: &TextKey) -> bool {
-        (self.head == other.head) & (self.tail == other.tail) & (self.len == other.len)
-    }
-
     /// The longest text that has a key.
     pub const MAX: usize = 16;
 
@@ -63,6 +57,8 @@ impl TextKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextList {
     keys: Vec<TextKey>,
+    /// The texts of up to 7 bytes, as [`short_word`]s.
+    short: Vec<u64>,
     long: Vec<String>,
 }
 
@@ -71,9 +67,13 @@ impl TextList {
     pub fn new(texts: Vec<String>) -> TextList {
         let mut list = TextList {
             keys: Vec::new(),
+            short: Vec::new(),
             long: Vec::new(),
         };
         for t in texts {
+            if t.len() <= SHORT {
+                list.short.push(short_word(t.as_bytes()));
+            }
             match TextKey::of(t.as_bytes()) {
                 Some(key) => list.keys.push(key),
                 None => list.long.push(t),
@@ -88,11 +88,8 @@ impl TextList {
     }
 
     /// The list's texts of up to 7 bytes, as [`short_word`]s.
-    pub fn short_words(&self) -> impl Iterator<Item = u64> + '_ {
-        self.keys
-            .iter()
-            .filter(|k| k.len as usize <= SHORT)
-            .map(|k| short_word_of(k.len, k.head, k.tail))
+    pub fn short_words(&self) -> &[u64] {
+        &self.short
     }
 
     /// Whether some text of the list is too long for a key.
@@ -104,21 +101,6 @@ impl TextList {
     #[inline]
     pub fn contains(&self, text: &str) -> bool {
         self.contains_bytes(text.as_bytes())
-    }
-
-    /// Whether the text of `bytes`, whose key is `key` (computed once for
-    /// several lists), is one of the list.
-    #[inline]
-    pub fn contains_keyed(&self, key: Option<TextKey>, bytes: &[u8]) -> bool {
-        match key {
-            // Every key compared, without branches: a list tested over a
-            // batch would mispredict a search that stops at the first.
-            Some(key) => self
-                .keys
-                .iter()
-                .fold(false, |found, k| found | k.same(&key)),
-            None => self.long.iter().any(|l| l.as_bytes() == bytes),
-        }
     }
 
     /// Whether the text of `bytes` is one of the list.
@@ -185,26 +167,6 @@ pub fn short_word(bytes: &[u8]) -> u64 {
         return u64::MAX;
     }
     first_word(bytes) | (bytes.len() as u64) << 56
-}
-
-/// The [`short_word`] of a key of up to 7 bytes, from its parts.
-fn short_word_of(len: u8, head: u64, tail: u64) -> u64 {
-    let n = usize::from(len);
-    let mut bytes = [0u8; SHORT];
-    match n {
-        0 => {}
-        1..=3 => {
-            // Bytes 0, n / 2 and n - 1 of the text: all of it.
-            bytes[0] = head as u8;
-            bytes[n / 2] = (head >> 8) as u8;
-            bytes[n - 1] = (head >> 16) as u8;
-        }
-        _ => {
-            bytes[..4].copy_from_slice(&(head as u32).to_le_bytes());
-            bytes[n - 4..n].copy_from_slice(&(tail as u32).to_le_bytes());
-        }
-    }
-    short_word(&bytes[..n])
 }
 
 /// The first eight bytes of `bytes` as a word (zero bytes after a shorter
@@ -349,7 +311,7 @@ mod tests {
             "", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "ba", "\u{e9}", "a\0",
         ];
         let list = TextList::new(texts.iter().map(|t| t.to_string()).collect());
-        let words: Vec<u64> = list.short_words().collect();
+        let words = list.short_words().to_vec();
         let mine: Vec<u64> = texts.iter().map(|t| short_word(t.as_bytes())).collect();
         assert_eq!(words, mine);
         for a in texts {

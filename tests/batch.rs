@@ -497,6 +497,14 @@ const PIECES: &[&[u8]] = &[
     b"{},7",
 ];
 
+/// A piece with `id` in place of its `{}`.
+fn with_id(piece: &[u8], id: usize) -> Vec<u8> {
+    match piece.windows(2).position(|w| w == b"{}") {
+        Some(at) => [&piece[..at], id.to_string().as_bytes(), &piece[at + 2..]].concat(),
+        None => piece.to_vec(),
+    }
+}
+
 /// Evaluates `data` on one thread, record by record, and on `threads`
 /// workers handed blocks of at least `block` bytes: the NDJSON lines.
 fn one_and_many(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, Vec<u8>, usize) {
@@ -541,15 +549,7 @@ fn messy_csv_cut_into_blocks_reads_as_it_does_on_one_thread() {
     let mut data = b"id,budget\r\n".to_vec();
     for round in 0..40 {
         for (i, piece) in PIECES.iter().enumerate().take(PIECES.len() - 2) {
-            let id = (round * 100 + i).to_string();
-            let text = String::from_utf8_lossy(piece).into_owned();
-            let bytes: Vec<u8> = if text.contains("{}") {
-                let at = piece.windows(2).position(|w| w == b"{}").unwrap_or(0);
-                [&piece[..at], id.as_bytes(), &piece[at + 2..]].concat()
-            } else {
-                piece.to_vec()
-            };
-            data.extend_from_slice(&bytes);
+            data.extend_from_slice(&with_id(piece, round * 100 + i));
         }
     }
     for block in [1, 7, 64, 1000, 1 << 20] {
@@ -584,15 +584,7 @@ mod blocks {
         ) {
             let mut data = if crlf_header { b"id,budget\r\n".to_vec() } else { b"id,budget\n".to_vec() };
             for (n, &p) in pieces.iter().enumerate() {
-                let piece = PIECES[p];
-                match piece.windows(2).position(|w| w == b"{}") {
-                    Some(at) => {
-                        data.extend_from_slice(&piece[..at]);
-                        data.extend_from_slice(n.to_string().as_bytes());
-                        data.extend_from_slice(&piece[at + 2..]);
-                    }
-                    None => data.extend_from_slice(piece),
-                }
+                data.extend_from_slice(&with_id(PIECES[p], n));
             }
             let (one, many, _) = one_and_many(&data, threads, block);
             prop_assert!(

@@ -41,7 +41,7 @@ struct Block {
     problems: BlockProblems,
 }
 
-/// What a worker made of a chunk.
+/// What a worker made of a block.
 pub struct Done {
     /// The formatted lines.
     pub bytes: Vec<u8>,
@@ -75,7 +75,7 @@ pub struct Ran {
 }
 
 /// Evaluates every record of `reader` on `threads` workers, calling `sink`
-/// with each chunk's result in input order.
+/// with each block's result in input order.
 pub fn run<E>(
     setup: &Setup<'_>,
     reader: &mut RecordReader<'_>,
@@ -86,8 +86,8 @@ pub fn run<E>(
     let (work_tx, work_rx) = sync_channel::<(usize, Block)>(threads * 2);
     let (recycle_tx, recycle_rx) = sync_channel::<Block>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
-    // Written chunks go back to the workers, so their buffers are reused
-    // rather than allocated (and faulted in) for every chunk.
+    // Written blocks go back to the workers, so their buffers are reused
+    // rather than allocated (and faulted in) for every block.
     let (spent_tx, spent_rx) = sync_channel::<Done>(threads * 4);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let spent_rx = Arc::new(Mutex::new(spent_rx));

@@ -27,7 +27,7 @@ pub enum Test {
     /// A date column `before`/`after` N days ago (before: `true`).
     Ago(usize, bool, i64),
     /// A text column (and its slot) in a list of constants (or not in it).
-    Texts(usize, usize, bool, TextList),
+    Texts(usize, usize, bool, ListWords),
     /// A text column (and its slot) that starts (`true`) or ends with an
     /// affix.
     Affix(usize, usize, bool, Affix),
@@ -43,6 +43,35 @@ pub enum Test {
     Not(Box<Test>),
     /// Anything else: the row evaluator's closure, lead by lead.
     Row(Cond),
+}
+
+/// A list of constant texts as a text column compares them, made once
+/// when the policy is compiled for batches.
+#[derive(Clone, Debug)]
+pub struct ListWords {
+    /// The constants of up to 7 bytes as short words, four to a group
+    /// (one packing of bits for four compares), the last group padded
+    /// with a word no text has.
+    fours: Vec<[u64; 4]>,
+    /// The constants of 8 to 16 bytes, as key parts.
+    middle: Vec<(u64, u64, u64)>,
+    /// The whole list, for texts longer than a key.
+    list: TextList,
+}
+
+impl ListWords {
+    fn new(list: &TextList) -> ListWords {
+        let fours = list
+            .short_words()
+            .chunks(4)
+            .map(|four| std::array::from_fn(|i| four.get(i).copied().unwrap_or(NO_SHORT_WORD)))
+            .collect();
+        ListWords {
+            fours,
+            middle: list.middle_keys().map(TextKey::parts).collect(),
+            list: list.clone(),
+        }
+    }
 }
 
 /// The variants an enum test accepts.
@@ -83,16 +112,16 @@ impl Test {
                 op == DateOp::Before,
                 days,
             ),
-            Node::FieldInTexts(slot, negated, list) => Test::Texts(
-                {
-                    let middle = list.middle_keys().next().is_some();
-                    let keys = if middle { Wanted::KEYS } else { 0 };
-                    wanted.text(*slot, Wanted::SHORT | keys)
-                },
-                *slot,
-                *negated,
-                list.clone(),
-            ),
+            Node::FieldInTexts(slot, negated, list) => {
+                let words = ListWords::new(list);
+                let keys = if words.middle.is_empty() {
+                    0
+                } else {
+                    Wanted::KEYS
+                };
+                let col = wanted.text(*slot, Wanted::SHORT | keys);
+                Test::Texts(col, *slot, *negated, words)
+            }
             Node::FieldText(slot, TextOp::Contains, affix) => Test::Contains(*slot, affix.clone()),
             Node::FieldText(slot, op, affix) => {
                 let starts = *op == TextOp::StartsWith;
@@ -266,36 +295,30 @@ pub fn run<R: AsRef<[Datum]>>(
             }
             within(out, &column.known);
         }
-        Test::Texts(col, slot, negated, list) => {
+        Test::Texts(col, slot, negated, words) => {
             let column = &columns.texts[*col];
             let (short, len) = (&column.short[..n], &column.len[..n]);
             // One vector loop per constant, each lead's word (or words)
             // against its own, the results or-ed.
             out.t.clear();
             out.t.resize(super::mask::words(n), 0);
-            // Four constants to a loop (one packing of bits for four
-            // compares), the last group padded with a word no text has.
-            let words: Vec<u64> = list.short_words().collect();
-            for four in words.chunks(4) {
-                let at = |i: usize| four.get(i).copied().unwrap_or(NO_SHORT_WORD);
-                let (a, b, c, d) = (at(0), at(1), at(2), at(3));
+            for &[a, b, c, d] in &words.fours {
                 pack_zip(&mut out.t, true, (short, short, short), |s, _, _| {
                     (s == a) | (s == b) | (s == c) | (s == d)
                 });
             }
-            for key in list.middle_keys() {
+            for &(h, t, l) in &words.middle {
                 let (head, tail) = (&column.head[..n], &column.tail[..n]);
-                let (h, t, l) = key.parts();
                 pack_zip(&mut out.t, true, (head, tail, len), |a, b, c| {
                     (a == h) & (b == t) & (c == l)
                 });
             }
-            if list.has_long() {
+            if words.list.has_long() {
                 // Texts longer than a key, from the record.
                 for (i, l) in len.iter().enumerate() {
                     if *l as usize > TextKey::MAX {
                         if let Some(Datum::Text(t)) = input.rows[i].as_ref().get(*slot) {
-                            out.t[i / 64] |= u64::from(list.contains(t)) << (i % 64);
+                            out.t[i / 64] |= u64::from(words.list.contains(t)) << (i % 64);
                         }
                     }
                 }

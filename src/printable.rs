@@ -15,12 +15,25 @@ pub fn is_unsafe(c: char) -> bool {
 /// `s` with every unsafe character, line breaks and tabs included, written
 /// as `\u{1b}`: for a value on one line (a table cell, a name).
 pub fn escape(s: &str) -> Cow<'_, str> {
+    if plain_ascii(s, false) {
+        return Cow::Borrowed(s);
+    }
     escape_where(s, is_unsafe)
 }
 
 /// [`escape`], but line breaks and tabs kept: for messages that span lines.
 pub fn escape_keep_lines(s: &str) -> Cow<'_, str> {
     escape_where(s, |c| !matches!(c, '\n' | '\t') && is_unsafe(c))
+}
+
+/// Whether every byte of `s` is printable ASCII, or a line break or tab
+/// when `lines` allows them: the common case, settled a byte at a time
+/// (a loop the compiler vectorises) before any character is decoded.
+fn plain_ascii(s: &str, lines: bool) -> bool {
+    let plain = |b: u8| (0x20..0x7f).contains(&b) || (lines && matches!(b, b'\n' | b'\t' | b'\r'));
+    s.as_bytes()
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |all, b| all & plain(*b)))
 }
 
 fn escape_where(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -43,7 +56,7 @@ fn escape_where(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
 /// byte offsets into it (diagnostic spans) stay right.
 pub fn mask(s: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| !matches!(c, '\n' | '\t' | '\r') && is_unsafe(c);
-    if !s.chars().any(unsafe_char) {
+    if plain_ascii(s, true) || !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());

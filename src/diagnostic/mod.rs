@@ -3,10 +3,13 @@
 
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 use crate::printable;
+
+mod shown;
 use crate::source::{Source, Span};
+use shown::ShownSource;
 
 /// A diagnostic's primary span: its first label (empty at 0 without one).
 pub fn primary_span(d: &dyn Diagnostic) -> Span {
@@ -134,12 +137,7 @@ pub fn render_window(
 ) -> String {
     // Control characters in the excerpt (an ESC in a string, a
     // right-to-left override in a comment) are shown, not obeyed.
-    let named = source.map(|s| {
-        NamedSource::new(
-            printable::escape(&s.name),
-            printable::mask(&s.text).into_owned(),
-        )
-    });
+    let named = source.map(|s| ShownSource::new(&s.name, &s.text));
     let wrapped = WithSource {
         inner: diagnostic,
         source: named.as_ref(),
@@ -175,7 +173,7 @@ pub fn labels_within(diagnostic: &dyn Diagnostic, window: &std::ops::Range<usize
 /// a value from data may hold escape sequences).
 struct WithSource<'a> {
     inner: &'a dyn Diagnostic,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a ShownSource<'a>>,
     /// The part of the diagnostic's text that `source` holds.
     window: Option<std::ops::Range<usize>>,
 }

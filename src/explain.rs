@@ -183,7 +183,7 @@ impl Annotator<'_> {
                 }
                 _ => {}
             }
-            stack.extend(x.children().into_iter().rev());
+            stack.extend(x.children().rev());
         }
         out
     }

@@ -23,6 +23,10 @@ impl Checker<'_> {
     /// where the uses of lets, added up in source order, pass the limit.
     pub(super) fn let_budget(&mut self) {
         let lets = &self.out.lets;
+        // Without lets nothing is inlined: no walk over every expression.
+        if lets.is_empty() {
+            return;
+        }
         let mut sizes: Vec<Option<u64>> = vec![None; lets.len()];
         for i in 0..lets.len() {
             let_size(lets, i, &mut sizes);
@@ -91,7 +95,6 @@ fn expanded(e: &TExpr, let_size: &mut dyn FnMut(usize) -> u64) -> u64 {
         return let_size(i);
     }
     e.children()
-        .into_iter()
         .fold(1u64, |n, x| n.saturating_add(expanded(x, let_size)))
 }
 

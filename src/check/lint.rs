@@ -172,16 +172,19 @@ impl Checker<'_> {
                     })
                 }
                 Some(s) => {
-                    let reach = earlier.iter().try_fold(
-                        open.clone().and_then(|o| o.intersect(&s.t)),
-                        |acc, (_, e)| {
-                            Some(match e {
-                                Some(e) => acc.and_then(|a| a.intersect(&e.nt)),
-                                None => acc,
-                            })
-                        },
-                    );
-                    if let Some(Some(reach)) = reach {
+                    // The leads it would take, less those each earlier rule
+                    // takes; `None` once beyond the analysis (its budget
+                    // spent), which stays so: stop there rather than walk
+                    // the thousands of earlier rules of a large policy.
+                    let mut reach = open.clone().and_then(|o| o.intersect(&s.t));
+                    for (_, e) in &earlier {
+                        match (&reach, e) {
+                            (None, _) => break,
+                            (Some(r), Some(e)) => reach = r.intersect(&e.nt),
+                            (Some(_), None) => {}
+                        }
+                    }
+                    if let Some(reach) = reach {
                         if reach.is_empty() {
                             // The earlier rules that take some of its leads, in order.
                             let mut remaining = open.clone().and_then(|o| o.intersect(&s.t));

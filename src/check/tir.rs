@@ -19,29 +19,32 @@ pub struct TExpr {
 
 impl TExpr {
     /// Its operands, in order (a `let` is a leaf: its value is elsewhere).
-    pub fn children(&self) -> Vec<&TExpr> {
-        match &self.kind {
+    pub fn children(&self) -> impl DoubleEndedIterator<Item = &TExpr> + '_ {
+        // A node has up to three operands, or a list of them; neither
+        // allocates (the checker's passes walk every node of a policy).
+        let (few, many): ([Option<&TExpr>; 3], &[TExpr]) = match &self.kind {
             TKind::Const(_)
             | TKind::Field(_)
             | TKind::Let(_)
             | TKind::Score
             | TKind::Block(_)
-            | TKind::Ago(_) => Vec::new(),
-            TKind::List(items) | TKind::Call(_, items) => items.iter().collect(),
+            | TKind::Ago(_) => ([None; 3], &[]),
+            TKind::List(items) | TKind::Call(_, items) => ([None; 3], items),
             TKind::Neg(x)
             | TKind::Not(x)
             | TKind::Matches(x, _)
             | TKind::Within(x, _)
-            | TKind::IsMissing(_, x) => vec![x],
+            | TKind::IsMissing(_, x) => ([Some(x), None, None], &[]),
             TKind::Arith(_, l, r)
             | TKind::Compare(_, l, r)
             | TKind::In(_, l, r)
             | TKind::TextTest(_, l, r)
             | TKind::DateTest(_, l, r)
             | TKind::And(l, r)
-            | TKind::Or(l, r) => vec![l, r],
-            TKind::Between(x, lo, hi) => vec![x, lo, hi],
-        }
+            | TKind::Or(l, r) => ([Some(l), Some(r), None], &[]),
+            TKind::Between(x, lo, hi) => ([Some(x), Some(lo), Some(hi)], &[]),
+        };
+        few.into_iter().flatten().chain(many)
     }
 
     /// The stand-in for an expression that already has an error: its type
@@ -166,9 +169,8 @@ impl std::hash::Hash for Shape<'_> {
             | K::Or(..)
             | K::Between(..) => {}
         }
-        let children = self.0.children();
-        children.len().hash(state);
-        for c in children {
+        self.0.children().count().hash(state);
+        for c in self.0.children() {
             Shape(c).hash(state);
         }
     }

@@ -21,8 +21,17 @@ fn inbound() -> Policy {
     Policy::from_source("inbound-saas.lq", &text).expect("checks")
 }
 
+/// What `lq check` does with a policy of `rules` rules: parse and check it
+/// ([`Policy::diagnose`]; nothing is compiled).
 #[divan::bench(args = [100, 1000, 5000])]
 fn check_policy(bencher: Bencher, rules: usize) {
+    let source = Source::new("big.lq", big_policy(rules));
+    bencher.bench(|| Policy::diagnose(black_box(&source)).len());
+}
+
+/// What a run that evaluates does first: parse, check and compile.
+#[divan::bench(args = [5000])]
+fn load_policy(bencher: Bencher, rules: usize) {
     let text = big_policy(rules);
     bencher.bench(|| Policy::load(Source::new("big.lq", black_box(text.clone()))).error_count());
 }

@@ -118,6 +118,24 @@ pub(crate) fn reported(
     out.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// Checks a parsed policy: its tree and checked declarations (`None` when
+/// nothing could be parsed: the text is over a size limit), and every
+/// diagnostic, as [`reported`].
+fn checked_parse(
+    text: &str,
+    parsed: crate::syntax::Parsed,
+) -> (Option<(ast::Policy, CheckedPolicy)>, Vec<Error>) {
+    let Some(ast) = parsed.policy else {
+        return (None, reported(text, parsed.errors, None, &parsed.broken));
+    };
+    let Checked {
+        policy: checked,
+        diagnostics,
+    } = check_with(&ast, parsed.errors.is_empty());
+    let diagnostics = reported(text, parsed.errors, Some(diagnostics), &parsed.broken);
+    (Some((ast, checked)), diagnostics)
+}
+
 impl Policy {
     /// Parses, checks and compiles a policy, keeping every diagnostic.
     pub fn load(source: Source) -> Loaded {
@@ -140,31 +158,28 @@ impl Policy {
         Policy::load_parsed(source, parsed)
     }
 
+    /// [`Policy::load`]'s diagnostics, without compiling the policy: what
+    /// `lq check` reports, for a run that evaluates nothing.
+    ///
+    /// ```
+    /// let text = "schema { budget: money }\ntiers A > B\n\
+    ///             rule r: when budgit > 1 then tier A\notherwise tier B\n";
+    /// let diagnostics = lq::Policy::diagnose(&lq::Source::new("p.lq", text));
+    /// assert_eq!(diagnostics.len(), 1);
+    /// assert_eq!(diagnostics[0].to_string(), "unknown name `budgit`");
+    /// ```
+    pub fn diagnose(source: &Source) -> Vec<Error> {
+        let parsed = parse_recovering(&source.text);
+        checked_parse(&source.text, parsed).1
+    }
+
     /// Checks and compiles a parsed policy.
     fn load_parsed(source: Source, parsed: crate::syntax::Parsed) -> Loaded {
-        let clean = parsed.errors.is_empty();
-        // No tree at all: the text is over a size limit.
-        let Some(ast) = parsed.policy else {
-            let diagnostics = reported(&source.text, parsed.errors, None, &parsed.broken);
-            return Loaded {
-                source,
-                diagnostics,
-                policy: None,
-            };
-        };
-        let Checked {
-            policy: checked,
-            diagnostics,
-        } = check_with(&ast, clean);
-        let diagnostics = reported(
-            &source.text,
-            parsed.errors,
-            Some(diagnostics),
-            &parsed.broken,
-        );
+        let (checked, diagnostics) = checked_parse(&source.text, parsed);
         let has_errors = diagnostics.iter().any(|d| !d.is_warning());
-        let policy = (!has_errors)
-            .then(|| Policy::from_checked(source.clone(), ast, &checked, &diagnostics));
+        let policy = checked.filter(|_| !has_errors).map(|(ast, checked)| {
+            Policy::from_checked(source.clone(), ast, &checked, &diagnostics)
+        });
         Loaded {
             source,
             diagnostics,

@@ -46,19 +46,14 @@ pub fn run(args: Args, style: &Style) -> Exit {
                 continue;
             }
         };
-        let loaded = Policy::load(source);
-        for d in &loaded.diagnostics {
-            report(
-                style,
-                args.format,
-                d,
-                Some(&loaded.source),
-                path,
-                &mut records,
-            );
+        // Checked, not compiled: nothing is evaluated here.
+        let diagnostics = Policy::diagnose(&source);
+        for d in &diagnostics {
+            report(style, args.format, d, Some(&source), path, &mut records);
         }
-        errors += loaded.error_count();
-        warnings += loaded.warning_count();
+        let warned = diagnostics.iter().filter(|d| d.is_warning()).count();
+        errors += diagnostics.len() - warned;
+        warnings += warned;
     }
     match args.format {
         Format::Human => {}

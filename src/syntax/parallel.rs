@@ -1,21 +1,31 @@
 //! Parsing a large policy on several threads: the text is cut at
 //! declaration boundaries ([`super::split::boundaries`]) into one stretch
-//! per thread, each stretch is parsed declaration by declaration (pest
-//! still parses every declaration, [`super::incremental`]) on its own
-//! thread, and the items are moved to their places in the whole text.
+//! per thread, each stretch is parsed on its own thread in one run of the
+//! grammar (declaration by declaration, [`super::incremental`], only if
+//! that run fails: a per-declaration cache is of no use to a text parsed
+//! once), and the items are moved to their places in the whole text.
 //!
 //! Only a policy that parses cleanly takes this road: if any stretch has
 //! an error (or a boundary was guessed wrong), the whole text is parsed
 //! again on one thread, so errors are reported exactly as ever.
 
 use super::incremental::Reparser;
-use super::parser::{finish, Parsed};
+use super::parser::{finish, parse_alone, Parsed};
 use super::shift::Shift;
 use super::split::boundaries;
 
 /// The smallest text worth parsing on several threads: below it, starting
 /// the threads costs more than they save.
 pub const PARALLEL_FROM: usize = 64 * 1024;
+
+/// One stretch, in one run of the grammar; declaration by declaration
+/// ([`super::incremental`]) when that run fails.
+fn parse_stretch(stretch: &str) -> Parsed {
+    match parse_alone(stretch) {
+        Some(items) => finish(items, Vec::new(), Vec::new()),
+        None => Reparser::new().parse_within_limits(stretch, Vec::new()),
+    }
+}
 
 /// Parses `text` (within the size and nesting limits) on up to `threads`
 /// threads; `None` when it is small, one thread is all there is, or a
@@ -55,13 +65,11 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
             .skip(1)
             .map(|(_, stretch)| {
                 std::thread::Builder::new()
-                    .spawn_scoped(scope, move || {
-                        Reparser::new().parse_within_limits(stretch, Vec::new())
-                    })
+                    .spawn_scoped(scope, move || parse_stretch(stretch))
                     .ok()
             })
             .collect();
-        let first = Reparser::new().parse_within_limits(stretches[0].1, Vec::new());
+        let first = parse_stretch(stretches[0].1);
         std::iter::once(Some(first))
             .chain(handles.into_iter().map(|h| h.and_then(|h| h.join().ok())))
             .collect()

@@ -6,10 +6,10 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 use crate::printable;
-
-mod shown;
 use crate::source::{Source, Span};
 use shown::ShownSource;
+
+mod shown;
 
 /// A diagnostic's primary span: its first label (empty at 0 without one).
 pub fn primary_span(d: &dyn Diagnostic) -> Span {

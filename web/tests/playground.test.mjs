@@ -65,9 +65,11 @@ const browser = await chromium.launch({
   ],
 });
 let failed = false;
+// What the page reported (uncaught errors, console errors): printed with
+// any failure, so that a step that times out says what the page saw.
+const errors = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
 
@@ -178,6 +180,7 @@ try {
 } catch (e) {
   failed = true;
   console.error(e);
+  if (errors.length > 0) console.error(`the page reported:\n${errors.join("\n")}`);
 } finally {
   await browser.close();
   child.kill("SIGTERM");

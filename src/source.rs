@@ -38,9 +38,19 @@ impl From<Span> for miette::SourceSpan {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
+    let line = count_byte(before.as_bytes(), b'\n') + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
+}
+
+/// How many of `bytes` are `byte`, counted in runs of up to 255 with a
+/// byte counter (a loop the compiler vectorises): diagnostics over a large
+/// policy each count the line breaks before them.
+pub fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    bytes
+        .chunks(255)
+        .map(|run| usize::from(run.iter().fold(0u8, |n, b| n + u8::from(*b == byte))))
+        .sum()
 }
 
 /// A value with the span it was written at. The span is ignored by `==`, so
@@ -93,5 +103,23 @@ impl Source {
     /// The source as miette wants it for rendering.
     pub fn named(&self) -> miette::NamedSource<String> {
         miette::NamedSource::new(&self.name, self.text.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_byte_counts_every_line_break() {
+        let long = "ab\n".repeat(400) + &"x".repeat(600) + "\n\n";
+        for text in ["", "\n", "a", "a\nb\r\nc\n", &"\n".repeat(300), &long] {
+            assert_eq!(
+                count_byte(text.as_bytes(), b'\n'),
+                text.matches('\n').count(),
+                "{text:?}"
+            );
+        }
+        assert_eq!(line_col(&long, long.len()), (403, 1));
     }
 }

@@ -1,28 +1,49 @@
 //! The source a rendered diagnostic shows its excerpt from: the policy's
 //! text with control characters masked (shown, not obeyed), read from a
-//! line near the excerpt instead of from the start of the text, so that
-//! rendering many diagnostics over a large policy stays linear.
+//! line near the excerpt instead of from the start of the text, and masked
+//! only when the excerpt needs it, so that rendering many diagnostics over
+//! a large policy costs little more than their excerpts.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use crate::printable;
+use crate::source::count_byte;
 
 /// A named text for miette to read excerpts from.
 #[derive(Debug)]
 pub(super) struct ShownSource<'t> {
     name: String,
-    text: Cow<'t, str>,
+    text: &'t str,
+    /// The whole text masked, made when an excerpt first needs it
+    /// (masking keeps every byte offset, so excerpts are cut alike).
+    masked: OnceLock<String>,
 }
 
 impl<'t> ShownSource<'t> {
-    /// `text` under `name`, both made printable.
+    /// `text` under `name`, both shown printable.
     pub(super) fn new(name: &str, text: &'t str) -> Self {
         ShownSource {
             name: printable::escape(name).into_owned(),
-            text: printable::mask(text),
+            text,
+            masked: OnceLock::new(),
         }
+    }
+
+    /// The bytes `range` of the text, masked if they need it.
+    fn printable(&self, range: std::ops::Range<usize>) -> &[u8] {
+        let raw = &self.text.as_bytes()[range.clone()];
+        let plain =
+            std::str::from_utf8(raw).is_ok_and(|s| matches!(printable::mask(s), Cow::Borrowed(_)));
+        if plain {
+            return raw;
+        }
+        let masked = self
+            .masked
+            .get_or_init(|| printable::mask(self.text).into_owned());
+        &masked.as_bytes()[range]
     }
 }
 
@@ -44,10 +65,11 @@ impl SourceCode for ShownSource<'_> {
         let excerpt = part.read_span(&moved, context_lines_before, context_lines_after)?;
         let lines = line_breaks(&bytes[..base]);
         let at = excerpt.span();
+        let start = at.offset() + base;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
-            excerpt.data(),
-            SourceSpan::new((at.offset() + base).into(), at.len()),
+            self.printable(start..start + at.len()),
+            SourceSpan::new(start.into(), at.len()),
             excerpt.line() + lines,
             excerpt.column(),
             excerpt.line_count() + lines,
@@ -76,12 +98,12 @@ fn line_start_before(bytes: &[u8], pos: usize, lines: usize) -> usize {
 /// Line breaks in `bytes` as miette counts them: `\n`, `\r\n` and a lone
 /// `\r` each end a line.
 fn line_breaks(bytes: &[u8]) -> usize {
-    let newlines = bytes.iter().filter(|b| **b == b'\n').count();
-    if !bytes.contains(&b'\r') {
+    let newlines = count_byte(bytes, b'\n');
+    let returns = count_byte(bytes, b'\r');
+    if returns == 0 {
         return newlines;
     }
     let pairs = bytes.windows(2).filter(|w| w == b"\r\n").count();
-    let returns = bytes.iter().filter(|b| **b == b'\r').count();
     newlines + returns - pairs
 }
 
@@ -139,6 +161,20 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// An excerpt is the masked text's, whether or not it needed masking.
+    #[test]
+    fn excerpts_are_those_of_the_masked_text() {
+        let text = "plain\nan \u{1b}]0; escape\nright\u{202e}left\nplain again\n";
+        let masked = printable::mask(text).into_owned();
+        for offset in 0..text.len() {
+            if !text.is_char_boundary(offset) {
+                continue;
+            }
+            let span = SourceSpan::new(offset.into(), 1);
+            assert_eq!(shown(text, span, 1), whole(&masked, span, 1), "at {offset}");
         }
     }
 

@@ -82,7 +82,7 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
         if !stretch.errors.is_empty() || !stretch.broken.is_empty() {
             return None;
         }
-        line += text[last..*start].matches('\n').count();
+        line += crate::source::count_byte(&text.as_bytes()[last..*start], b'\n');
         last = *start;
         let placed = Shift {
             bytes: *start as isize,

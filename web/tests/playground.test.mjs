@@ -72,6 +72,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
+  page.on("requestfailed", (r) => errors.push(`failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
 
   step("the page loads the served policy");
   await page.goto(base);

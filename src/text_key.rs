@@ -173,27 +173,36 @@ pub fn short_word(bytes: &[u8]) -> u64 {
 /// text), for [`Affix::start_word`].
 #[inline]
 pub fn first_word(bytes: &[u8]) -> u64 {
-    if let Some(word) = bytes.first_chunk::<8>() {
-        return u64::from_le_bytes(*word);
+    match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => low_bytes(bytes),
     }
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * i))
+}
+
+/// The bytes of a text shorter than eight bytes as the low bytes of a
+/// word (zero above), read as two overlapping loads rather than byte by
+/// byte (the bytes both loads hold land in the same place).
+#[inline(always)]
+fn low_bytes(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4))
+    } else if let (Some(lo), Some(hi)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
+        u64::from(u16::from_le_bytes(*lo)) | u64::from(u16::from_le_bytes(*hi)) << (8 * (n - 2))
+    } else {
+        bytes.first().map_or(0, |b| u64::from(*b))
+    }
 }
 
 /// The last eight bytes of `bytes` as a word (zero bytes before a shorter
 /// text), for [`Affix::end_word`].
 #[inline]
 pub fn last_word(bytes: &[u8]) -> u64 {
-    if let Some(word) = bytes.last_chunk::<8>() {
-        return u64::from_le_bytes(*word);
+    match bytes.last_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None if bytes.is_empty() => 0,
+        None => low_bytes(bytes) << (8 * (8 - bytes.len())),
     }
-    let skip = 8 - bytes.len();
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * (skip + i)))
 }
 
 impl Affix {
@@ -305,6 +314,26 @@ mod tests {
 
     /// A list's short words are its short texts' words, and two short
     /// texts have the same word exactly when they are equal.
+    /// The words of every length of text, against their definition byte
+    /// by byte.
+    #[test]
+    fn first_and_last_words_are_the_bytes_in_place() {
+        let text = b"abcdefghijkl";
+        for n in 0..=text.len() {
+            let bytes = &text[..n];
+            let (mut first, mut last) = (0u64, 0u64);
+            for (i, b) in bytes.iter().take(8).enumerate() {
+                first |= u64::from(*b) << (8 * i);
+            }
+            let tail = &bytes[n.saturating_sub(8)..];
+            for (i, b) in tail.iter().enumerate() {
+                last |= u64::from(*b) << (8 * (8 - tail.len() + i));
+            }
+            assert_eq!(first_word(bytes), first, "first word of {n} bytes");
+            assert_eq!(last_word(bytes), last, "last word of {n} bytes");
+        }
+    }
+
     #[test]
     fn short_words_identify_short_texts() {
         let texts = [

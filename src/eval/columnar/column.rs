@@ -43,43 +43,62 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// Empties the column for `n` leads.
-    fn reset(&mut self, n: usize) {
-        for v in [
-            &mut self.short,
-            &mut self.head,
-            &mut self.tail,
-            &mut self.len,
-            &mut self.first,
-            &mut self.last,
-        ] {
-            v.clear();
-            v.reserve(n);
-        }
-        self.known.clear();
+    /// Sizes the column for `n` leads, with room for the forms `uses`
+    /// asks for ([`Wanted::text_uses`]).
+    fn reset(&mut self, n: usize, uses: u8) {
+        // Every value is written by `fill_block`: only the sizes change.
+        let sized = |v: &mut Vec<u64>, on: bool| v.resize(if on { n } else { 0 }, 0);
+        sized(&mut self.len, true);
+        sized(&mut self.short, uses & Wanted::SHORT != 0);
+        sized(&mut self.head, uses & Wanted::KEYS != 0);
+        sized(&mut self.tail, uses & Wanted::KEYS != 0);
+        sized(&mut self.first, uses & Wanted::FIRST != 0);
+        sized(&mut self.last, uses & Wanted::LAST != 0);
         self.known.resize(words(n), 0);
     }
 
-    /// Adds the next lead's text (`None` when it has none), in the forms
-    /// `uses` asks for ([`Wanted::text_uses`]).
-    #[inline]
-    fn push(&mut self, text: Option<&str>, uses: u8) {
-        let bytes = text.map_or(&b""[..], str::as_bytes);
-        self.len.push(bytes.len() as u64);
+    /// Writes the texts in `slot` of up to 64 records (leads `lanes`) in
+    /// the forms `uses` asks for; returns which of them are texts.
+    fn fill_block<R: AsRef<[Datum]>>(
+        &mut self,
+        lanes: std::ops::Range<usize>,
+        rows: &[R],
+        slot: usize,
+        uses: u8,
+    ) -> u64 {
+        fn text_of(record: &[Datum], slot: usize) -> &[u8] {
+            match record.get(slot) {
+                Some(Datum::Text(t)) => t.as_bytes(),
+                _ => b"",
+            }
+        }
+        let known = decode_block(&mut self.len[lanes.clone()], rows, slot, |d| match d {
+            Some(Datum::Text(t)) => (t.len() as u64, true),
+            _ => (0, false),
+        });
         if uses & Wanted::SHORT != 0 {
-            self.short.push(short_word(bytes));
+            let short = self.short[lanes.clone()].iter_mut().zip(rows);
+            short.for_each(|(s, row)| *s = short_word(text_of(row.as_ref(), slot)));
         }
         if uses & Wanted::KEYS != 0 {
-            let (head, tail, _) = TextKey::of(bytes).map_or((0, 0, 0), |k| k.parts());
-            self.head.push(head);
-            self.tail.push(tail);
+            let keys = self.head[lanes.clone()]
+                .iter_mut()
+                .zip(&mut self.tail[lanes.clone()])
+                .zip(rows);
+            for ((head, tail), row) in keys {
+                (*head, *tail, _) =
+                    TextKey::of(text_of(row.as_ref(), slot)).map_or((0, 0, 0), |k| k.parts());
+            }
         }
         if uses & Wanted::FIRST != 0 {
-            self.first.push(first_word(bytes));
+            let first = self.first[lanes.clone()].iter_mut().zip(rows);
+            first.for_each(|(f, row)| *f = first_word(text_of(row.as_ref(), slot)));
         }
         if uses & Wanted::LAST != 0 {
-            self.last.push(last_word(bytes));
+            let last = self.last[lanes].iter_mut().zip(rows);
+            last.for_each(|(l, row)| *l = last_word(text_of(row.as_ref(), slot)));
         }
+        known
     }
 }
 
@@ -158,22 +177,38 @@ pub struct Buffers {
     pub texts: Vec<Texts>,
 }
 
-/// Empties a column for `n` leads: no values, no known bits.
-fn reset<T>(column: &mut Column<T>, n: usize) {
-    column.values.clear();
-    column.known.clear();
+/// Sizes a column for `n` leads. Its values and known bits are left as
+/// the last batch wrote them: [`Buffers::fill`] writes every one (so a
+/// batch as long as the last writes no placeholder first).
+fn reset<T: Copy>(column: &mut Column<T>, n: usize, placeholder: T) {
+    column.values.resize(n, placeholder);
     column.known.resize(words(n), 0);
 }
 
-/// `bit` if `on`, else 0, without a branch.
+/// Decodes the datum in `slot` of up to 64 records into `values` (as
+/// long as `rows`) with `read`, which gives a value and whether it is
+/// known; returns the known bits. One column at a time over a block of
+/// records small enough to stay in the first-level cache, so the loop
+/// keeps its column in registers rather than reloading it per record.
 #[inline(always)]
-fn bit_if(on: bool, bit: u64) -> u64 {
-    bit & u64::from(on).wrapping_neg()
+fn decode_block<R: AsRef<[Datum]>, T>(
+    values: &mut [T],
+    rows: &[R],
+    slot: usize,
+    read: impl Fn(Option<&Datum>) -> (T, bool),
+) -> u64 {
+    let mut known = 0u64;
+    for (j, (value, row)) in values.iter_mut().zip(rows).enumerate() {
+        let (v, k) = read(row.as_ref().get(slot));
+        *value = v;
+        known |= u64::from(k) << j;
+    }
+    known
 }
 
 impl Buffers {
-    /// Decodes the wanted columns of `rows`, record by record (each
-    /// record's values are read once, while in cache).
+    /// Decodes the wanted columns of `rows`, 64 records at a time: each
+    /// block of records is read column by column while it is in cache.
     pub fn fill<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, rows: &[R]) {
         let n = rows.len();
         self.numbers
@@ -185,67 +220,64 @@ impl Buffers {
         self.counts
             .resize_with(wanted.counts.len(), Default::default);
         self.texts.resize_with(wanted.texts.len(), Default::default);
-        self.numbers.iter_mut().for_each(|c| reset(c, n));
-        self.variants.iter_mut().for_each(|c| reset(c, n));
-        self.dates.iter_mut().for_each(|c| reset(c, n));
+        self.numbers.iter_mut().for_each(|c| reset(c, n, 0.0));
+        self.variants.iter_mut().for_each(|c| reset(c, n, u32::MAX));
+        self.dates.iter_mut().for_each(|c| reset(c, n, 0));
         for c in &mut self.bools {
-            reset(c, n);
             c.values.resize(words(n), 0);
+            c.known.resize(words(n), 0);
         }
-        self.counts.iter_mut().for_each(Vec::clear);
-        self.texts.iter_mut().for_each(|t| t.reset(n));
-        for (i, row) in rows.iter().enumerate() {
-            let record = row.as_ref();
-            let (w, bit) = (i / 64, 1u64 << (i % 64));
+        self.counts.iter_mut().for_each(|c| c.resize(n, 0));
+        for (t, uses) in self.texts.iter_mut().zip(&wanted.text_uses) {
+            t.reset(n, *uses);
+        }
+        for (w, block) in rows.chunks(64).enumerate() {
+            let lanes = w * 64..w * 64 + block.len();
             for (column, slot) in self.numbers.iter_mut().zip(&wanted.numbers) {
-                let (value, known) = match record.get(*slot) {
+                let values = &mut column.values[lanes.clone()];
+                column.known[w] = decode_block(values, block, *slot, |d| match d {
                     Some(Datum::Int(x)) => (*x as f64, true),
-                    Some(Datum::Num(x)) if !x.is_nan() => (*x, true),
+                    Some(Datum::Num(x)) => (*x, !x.is_nan()),
                     _ => (0.0, false),
-                };
-                column.values.push(value);
-                column.known[w] |= bit_if(known, bit);
+                });
             }
             for (column, slot) in self.variants.iter_mut().zip(&wanted.variants) {
-                let (value, known) = match record.get(*slot) {
+                let values = &mut column.values[lanes.clone()];
+                column.known[w] = decode_block(values, block, *slot, |d| match d {
                     Some(Datum::Enum(v)) => (*v, true),
                     _ => (u32::MAX, false),
-                };
-                column.values.push(value);
-                column.known[w] |= bit_if(known, bit);
+                });
             }
             for (column, slot) in self.dates.iter_mut().zip(&wanted.dates) {
-                let (value, known) = match record.get(*slot) {
+                let values = &mut column.values[lanes.clone()];
+                column.known[w] = decode_block(values, block, *slot, |d| match d {
                     Some(Datum::Date(d)) => (*d, true),
                     _ => (0, false),
-                };
-                column.values.push(value);
-                column.known[w] |= bit_if(known, bit);
+                });
             }
             for (column, slot) in self.bools.iter_mut().zip(&wanted.bools) {
-                let (value, known) = match record.get(*slot) {
-                    Some(Datum::Bool(b)) => (*b, true),
-                    _ => (false, false),
-                };
-                column.values[w] |= bit_if(value, bit);
-                column.known[w] |= bit_if(known, bit);
+                let (mut t, mut k) = (0u64, 0u64);
+                for (j, row) in block.iter().enumerate() {
+                    let (value, known) = match row.as_ref().get(*slot) {
+                        Some(Datum::Bool(b)) => (*b, true),
+                        _ => (false, false),
+                    };
+                    t |= u64::from(value) << j;
+                    k |= u64::from(known) << j;
+                }
+                column.values[w] = t;
+                column.known[w] = k;
             }
             for (column, slot) in self.counts.iter_mut().zip(&wanted.counts) {
-                column.push(match record.get(*slot) {
-                    Some(Datum::Int(k)) => *k,
-                    _ => 0,
+                let values = &mut column[lanes.clone()];
+                decode_block(values, block, *slot, |d| match d {
+                    Some(Datum::Int(k)) => (*k, true),
+                    _ => (0, true),
                 });
             }
             let texts = self.texts.iter_mut().zip(&wanted.texts);
             for ((column, slot), uses) in texts.zip(&wanted.text_uses) {
-                let text = match record.get(*slot) {
-                    Some(Datum::Text(t)) => {
-                        column.known[w] |= bit;
-                        Some(t.as_str())
-                    }
-                    _ => None,
-                };
-                column.push(text, *uses);
+                column.known[w] = column.fill_block(lanes.clone(), block, *slot, *uses);
             }
         }
     }

@@ -73,18 +73,18 @@ pub fn pack(out: &mut Vec<u64>, lanes: usize, test: impl Fn(usize) -> bool) {
     }
 }
 
+kernel! {
 /// Packs `test(a[i], b[i], c[i])` for every lead of three equally long
 /// columns into `out`, 64 to a word: or-ed into the words there when
 /// `or`, else replacing them. Each word's tests read slices of a length
 /// the compiler knows, so no bounds check is left in the loop and a
 /// simple test vectorises. (A test of one or two columns passes one
 /// column more than once.)
-#[inline(always)]
-pub fn pack_zip<A: Copy, B: Copy, C: Copy>(
+pub fn pack_zip<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
     out: &mut Vec<u64>,
     or: bool,
     (a, b, c): (&[A], &[B], &[C]),
-    test: impl Fn(A, B, C) -> bool,
+    test: F,
 ) {
     let n = a.len().min(b.len()).min(c.len());
     if !or {
@@ -111,6 +111,7 @@ pub fn pack_zip<A: Copy, B: Copy, C: Copy>(
         }
         *word |= bits;
     }
+}
 }
 
 /// Packs `test(v)` for every value of a column into `out` ([`pack_zip`]

@@ -306,3 +306,26 @@ fn service_json_lead(bencher: Bencher) {
         decision.rule
     });
 }
+
+/// Decoding alone: the columns lq's engine reads, from the same 10,000
+/// parsed records in batches of 1,024 (`cold`: each record read once, as
+/// from a file), or from the first 1,024 ten times over (`hot`: the
+/// records in cache), to tell the decode's own work from the wait for
+/// records to come from memory.
+#[divan::bench(args = ["cold", "hot"])]
+fn decode_10k(bencher: Bencher, kind: &str) {
+    let policy = inbound();
+    let leads = varied_leads(&policy);
+    let engine = lq::eval::columnar::Columnar::new(&policy.compiled);
+    let mut lanes = lq::eval::columnar::Lanes::default();
+    let batches: Vec<&[Vec<Datum>]> = match kind {
+        "hot" => (0..10).map(|_| &leads[..1024]).collect(),
+        _ => leads.chunks(1024).collect(),
+    };
+    bencher.bench_local(|| {
+        for batch in &batches {
+            engine.decode(black_box(batch), &mut lanes);
+        }
+        lanes.len()
+    });
+}

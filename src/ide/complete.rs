@@ -145,7 +145,7 @@ impl Analysis {
             .next()
             .unwrap_or("");
         let symbols = |kind: SymbolKind, as_kind: ItemKind| -> Vec<Completion> {
-            self.index
+            self.index()
                 .of_kind(kind)
                 .map(|s| Completion {
                     label: s.name.clone(),
@@ -202,7 +202,7 @@ impl Analysis {
 
     /// The variants of the enum type of field or let `name`.
     fn variants_for(&self, name: &str) -> Option<Vec<Completion>> {
-        let enum_name = match self.index.field_enum(name) {
+        let enum_name = match self.index().field_enum(name) {
             Some(e) => e.to_string(),
             None => {
                 let l = self.checked.lets.iter().find(|l| l.name == name)?;
@@ -212,7 +212,7 @@ impl Analysis {
                 }
             }
         };
-        let variants = self.index.variants_of(&enum_name);
+        let variants = self.index().variants_of(&enum_name);
         Some(
             variants
                 .into_iter()
@@ -247,7 +247,7 @@ impl Analysis {
             })
             .collect();
         types.push(keyword("list of text"));
-        types.extend(self.index.of_kind(SymbolKind::Enum).map(|e| Completion {
+        types.extend(self.index().of_kind(SymbolKind::Enum).map(|e| Completion {
             label: e.name.clone(),
             kind: ItemKind::Type,
             detail: Some("enum".into()),

@@ -33,8 +33,10 @@ pub struct Analysis {
     pub broken: Vec<Broken>,
     /// Errors and warnings, as `lq check` reports them, in source order.
     pub diagnostics: Vec<Error>,
-    /// The names declared and where each is used.
-    pub index: Index,
+    /// The names declared and where each is used, built when first asked
+    /// for ([`Analysis::index`]): diagnostics do not need it, so a change's
+    /// diagnostics are published without waiting for it.
+    index: std::cell::OnceCell<Index>,
     /// The checked declarations (complete only without errors): types of
     /// lets, enums' spellings.
     pub checked: CheckedPolicy,
@@ -85,18 +87,22 @@ impl Analysis {
             parsed_any.then_some(diagnostics),
             &broken,
         );
-        let index = Index::build(&ast);
         Analysis {
             text: text.to_string(),
             ast,
             broken,
             diagnostics,
-            index,
+            index: std::cell::OnceCell::new(),
             checked,
             has_syntax_errors,
             name: name.to_string(),
             tests: std::cell::RefCell::new(None),
         }
+    }
+
+    /// The names declared and where each is used (built on first use).
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::build(&self.ast))
     }
 
     /// Whether any diagnostic is an error.
@@ -121,8 +127,8 @@ impl Analysis {
 
     /// The symbol whose name is under `offset`.
     pub fn symbol_at(&self, offset: usize) -> Option<(usize, &Symbol, Span)> {
-        let o = self.index.at(offset)?;
-        Some((o.symbol, self.index.symbols.get(o.symbol)?, o.span))
+        let o = self.index().at(offset)?;
+        Some((o.symbol, self.index().symbols.get(o.symbol)?, o.span))
     }
 
     /// Where the name under `offset` is declared.
@@ -136,7 +142,7 @@ impl Analysis {
         let Some((id, _, _)) = self.symbol_at(offset) else {
             return Vec::new();
         };
-        let mut spans = self.index.occurrences_of(id);
+        let mut spans = self.index().occurrences_of(id);
         if !with_declaration && !spans.is_empty() {
             spans.remove(0);
         }

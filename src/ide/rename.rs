@@ -57,11 +57,11 @@ impl Analysis {
                 .then_some(symbol.owner.as_deref())
                 .flatten();
             let taken = if *kind == SymbolKind::Variant && symbol.kind != SymbolKind::Variant {
-                self.index
+                self.index()
                     .of_kind(SymbolKind::Variant)
                     .any(|v| v.name == new_name)
             } else {
-                self.index.find(*kind, owner, new_name).is_some()
+                self.index().find(*kind, owner, new_name).is_some()
             };
             if taken {
                 return Err(RenameError::Clash {
@@ -71,7 +71,7 @@ impl Analysis {
             }
         }
         let mut edits: Vec<Edit> = self
-            .index
+            .index()
             .occurrences_of(id)
             .into_iter()
             .map(|span| Edit {

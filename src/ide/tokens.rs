@@ -189,8 +189,8 @@ impl Analysis {
                     // A tier may end in `+` or `-`.
                     let mut end = at;
                     if matches!(text.get(at), Some(b'+' | b'-')) {
-                        if let Some(o) = self.index.at(start).filter(|o| o.span.end == at + 1) {
-                            if self.index.symbols[o.symbol].kind == SymbolKind::Tier {
+                        if let Some(o) = self.index().at(start).filter(|o| o.span.end == at + 1) {
+                            if self.index().symbols[o.symbol].kind == SymbolKind::Tier {
                                 end = at + 1;
                                 at = end;
                             }
@@ -211,9 +211,9 @@ impl Analysis {
     }
 
     fn classify(&self, span: Span) -> Option<TokenClass> {
-        if let Some(o) = self.index.at(span.start).filter(|o| o.span == span) {
+        if let Some(o) = self.index().at(span.start).filter(|o| o.span == span) {
             return self
-                .index
+                .index()
                 .symbols
                 .get(o.symbol)
                 .map(|s| TokenClass::of_symbol(s.kind));

@@ -66,37 +66,39 @@ impl Texts {
         slot: usize,
         uses: u8,
     ) -> u64 {
-        fn text_of(record: &[Datum], slot: usize) -> &[u8] {
-            match record.get(slot) {
-                Some(Datum::Text(t)) => t.as_bytes(),
-                _ => b"",
+        // The block's texts, read from their records once (empty where a
+        // lead has none), then made into each form from this array.
+        let mut texts: [&[u8]; 64] = [&[]; 64];
+        let mut known = 0u64;
+        let lens = self.len[lanes.clone()].iter_mut();
+        for (j, ((text, len), row)) in texts.iter_mut().zip(lens).zip(rows).enumerate() {
+            if let Some(Datum::Text(t)) = row.as_ref().get(slot) {
+                *text = t.as_bytes();
+                known |= 1 << j;
             }
+            *len = text.len() as u64;
         }
-        let known = decode_block(&mut self.len[lanes.clone()], rows, slot, |d| match d {
-            Some(Datum::Text(t)) => (t.len() as u64, true),
-            _ => (0, false),
-        });
+        let texts = &texts[..rows.len().min(64)];
         if uses & Wanted::SHORT != 0 {
-            let short = self.short[lanes.clone()].iter_mut().zip(rows);
-            short.for_each(|(s, row)| *s = short_word(text_of(row.as_ref(), slot)));
+            let short = self.short[lanes.clone()].iter_mut().zip(texts);
+            short.for_each(|(s, text)| *s = short_word(text));
         }
         if uses & Wanted::KEYS != 0 {
             let keys = self.head[lanes.clone()]
                 .iter_mut()
                 .zip(&mut self.tail[lanes.clone()])
-                .zip(rows);
-            for ((head, tail), row) in keys {
-                (*head, *tail, _) =
-                    TextKey::of(text_of(row.as_ref(), slot)).map_or((0, 0, 0), |k| k.parts());
+                .zip(texts);
+            for ((head, tail), text) in keys {
+                (*head, *tail, _) = TextKey::of(text).map_or((0, 0, 0), |k| k.parts());
             }
         }
         if uses & Wanted::FIRST != 0 {
-            let first = self.first[lanes.clone()].iter_mut().zip(rows);
-            first.for_each(|(f, row)| *f = first_word(text_of(row.as_ref(), slot)));
+            let first = self.first[lanes.clone()].iter_mut().zip(texts);
+            first.for_each(|(f, text)| *f = first_word(text));
         }
         if uses & Wanted::LAST != 0 {
-            let last = self.last[lanes].iter_mut().zip(rows);
-            last.for_each(|(l, row)| *l = last_word(text_of(row.as_ref(), slot)));
+            let last = self.last[lanes].iter_mut().zip(texts);
+            last.for_each(|(l, text)| *l = last_word(text));
         }
         known
     }

@@ -83,6 +83,20 @@ kernel! {
 pub fn pack_zip<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
     out: &mut Vec<u64>,
     or: bool,
+    columns: (&[A], &[B], &[C]),
+    test: F,
+) {
+    pack_zip_baseline(out, or, columns, test);
+}
+}
+
+/// [`pack_zip`]'s loop, inlined into each of its copies; called directly
+/// it is the copy for the baseline `x86_64`, which the tests compare with
+/// the copy the machine picks.
+#[inline(always)]
+pub(crate) fn pack_zip_baseline<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
+    out: &mut Vec<u64>,
+    or: bool,
     (a, b, c): (&[A], &[B], &[C]),
     test: F,
 ) {
@@ -111,7 +125,6 @@ pub fn pack_zip<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
         }
         *word |= bits;
     }
-}
 }
 
 /// Packs `test(v)` for every value of a column into `out` ([`pack_zip`]
@@ -264,6 +277,45 @@ mod tests {
         }
         assert_eq!(l.count_true(), 50);
         assert_eq!(l.count_unknown(150), 50);
+    }
+
+    /// The copy of `pack_zip` chosen for this processor (AVX-512 or AVX2
+    /// where it has them) packs as the baseline copy does: numbers with
+    /// `NaN`s and ties, dates, words, replacing and or-ing, a batch that
+    /// ends inside a word.
+    #[test]
+    fn the_copy_chosen_at_run_time_packs_as_the_baseline_does() {
+        let n = 1000;
+        let numbers: Vec<f64> = (0..n)
+            .map(|i| match i % 7 {
+                0 => f64::NAN,
+                1 => 10.0,
+                k => i as f64 * 0.37 - k as f64 * 50.0,
+            })
+            .collect();
+        let dates: Vec<i32> = (0..n).map(|i| (i * 7919) % 4000 - 2000).collect();
+        let words_: Vec<u64> = (0..n).map(|i| (i as u64 % 5) << 56 | 0x5553).collect();
+        for c in [-100.0, 0.0, 10.0, 150.5, f64::NAN] {
+            let (mut chosen, mut baseline) = (Vec::new(), Vec::new());
+            pack_each(&mut chosen, &numbers, |v| v >= c);
+            pack_zip_baseline(
+                &mut baseline,
+                false,
+                (&numbers, &numbers, &numbers),
+                |v, _, _| v >= c,
+            );
+            assert_eq!(chosen, baseline, ">= {c}");
+            pack_zip(&mut chosen, true, (&numbers, &dates, &words_), |v, d, w| {
+                (v != c) & (d < 17) | (w == 0x0200_0000_0000_5553)
+            });
+            pack_zip_baseline(
+                &mut baseline,
+                true,
+                (&numbers, &dates, &words_),
+                |v, d, w| (v != c) & (d < 17) | (w == 0x0200_0000_0000_5553),
+            );
+            assert_eq!(chosen, baseline, "or-ed, {c}");
+        }
     }
 
     #[test]

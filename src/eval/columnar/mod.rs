@@ -505,6 +505,21 @@ static LANES_OF_BYTE: [[i64; 8]; 256] = {
 kernel! {
 /// Adds `points` to the leads whose bit is set.
 fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow: &mut [u64]) {
+    add_when_baseline(sum, bits, points, bounded, overflow);
+}
+}
+
+/// [`add_when`]'s loop, inlined into each of its copies; called directly
+/// it is the baseline `x86_64` copy, which the tests compare with the
+/// copy the machine picks.
+#[inline(always)]
+fn add_when_baseline(
+    sum: &mut [i64],
+    bits: &[u64],
+    points: i64,
+    bounded: bool,
+    overflow: &mut [u64],
+) {
     // Eight leads at a time, their masks from the table: a branch-free add
     // of the points or of 0, which vectorises.
     let byte = |lane: usize| (bits[lane / 64] >> (lane % 64 / 8 * 8)) as u8;
@@ -532,7 +547,6 @@ fn add_when(sum: &mut [i64], bits: &[u64], points: i64, bounded: bool, overflow:
         let on = ((bits[lane / 64] >> (lane % 64)) & 1) as i64;
         add_checked(s, points & on.wrapping_neg(), o);
     }
-}
 }
 
 kernel! {
@@ -672,5 +686,41 @@ impl Lanes {
         }
         self.score[lane] = d.score;
         self.rule[lane] = d.rule.map_or(NO_RULE, |r| r as u32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copy of `add_when` chosen for this processor adds as the
+    /// baseline copy does, bounded and checked, with sums at the edge of
+    /// an `i64` (overflow marked) and a batch that ends inside a word.
+    #[test]
+    fn the_copy_chosen_at_run_time_adds_as_the_baseline_does() {
+        let n = 1000;
+        let bits: Vec<u64> = (0..words(n) as u64)
+            .map(|w| w.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (w << 7))
+            .collect();
+        let start: Vec<i64> = (0..n as i64)
+            .map(|i| match i % 5 {
+                0 => i64::MAX - i,
+                1 => i64::MIN + i,
+                _ => i * 3 - 700,
+            })
+            .collect();
+        for points in [0, 1, -1, 20, -15, i64::MAX, i64::MIN] {
+            for bounded in [false, true] {
+                let (mut chosen, mut baseline) = (start.clone(), start.clone());
+                let (mut over_chosen, mut over_baseline) = (vec![0; n], vec![0; n]);
+                add_when(&mut chosen, &bits, points, bounded, &mut over_chosen);
+                add_when_baseline(&mut baseline, &bits, points, bounded, &mut over_baseline);
+                assert_eq!(chosen, baseline, "{points} points, bounded {bounded}");
+                assert_eq!(
+                    over_chosen, over_baseline,
+                    "{points} points, bounded {bounded}"
+                );
+            }
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! endpoint and error status, decisions equal to `lq eval`'s lead for lead,
 //! batches in order with bad records as `error` outcomes, the decision log
 //! (content, rotation, a full disk), hot reload to a good and to a broken
-//! policy, SIGHUP, the bearer token, and graceful shutdown.
+//! policy, SIGHUP, the bearer token, graceful shutdown, and the address
+//! line written to standard error in one piece.
 
 #![cfg(feature = "serve")]
 
@@ -1057,4 +1058,34 @@ fn the_playground_needs_the_token_when_one_is_set() {
     let auth = [("authorization", "Bearer pg-token")];
     let checked = server.post_with("/v1/playground/check", "{\"policy\": \"tiers A\"}", &auth);
     assert_eq!(checked.status, 200, "{}", checked.body);
+}
+
+/// The address line reaches standard error in one piece: a client that
+/// waits for it (the browser test, a deploy script) reads it whole, not
+/// `http://127` (which is the address 0.0.0.127) with the rest to come.
+#[test]
+fn the_listening_line_is_written_whole() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lq"))
+        .args(["serve", INBOUND, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lq starts");
+    let mut stderr = child.stderr.take().expect("stderr");
+    // The first read returns as soon as anything is written: with the
+    // line written piece by piece it held only its first piece.
+    let mut chunk = [0u8; 4096];
+    let n = stderr.read(&mut chunk).expect("stderr is readable");
+    let _ = child.kill();
+    let _ = child.wait();
+    let first = String::from_utf8_lossy(&chunk[..n]);
+    let line = first.lines().next().unwrap_or("");
+    assert!(
+        first.contains('\n') && line.starts_with("lq serve: listening on http://127.0.0.1:"),
+        "the first read from standard error: {first:?}"
+    );
+    let port = line.rsplit(':').next().unwrap_or("");
+    assert!(port.parse::<u16>().is_ok_and(|p| p > 0), "{line}");
 }

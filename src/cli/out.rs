@@ -36,9 +36,14 @@ pub fn stdout(args: fmt::Arguments<'_>) {
     checked(Stream::Stdout, result);
 }
 
-/// Writes to standard error, or stops the run if that fails.
+/// Writes to standard error, or stops the run if that fails. The text is
+/// formatted first and written in one call: standard error is not
+/// buffered, so writing the pieces of a format one by one let a reader
+/// see half a line (a script waiting for `listening on http://…` could
+/// read `http://127` and go to the wrong address).
 pub fn stderr(args: fmt::Arguments<'_>) {
-    let result = io::stderr().lock().write_fmt(args);
+    let text = fmt::format(args);
+    let result = io::stderr().lock().write_all(text.as_bytes());
     checked(Stream::Stderr, result);
 }
 

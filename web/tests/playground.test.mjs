@@ -41,7 +41,9 @@ function startServer() {
     const timer = setTimeout(() => reject(new Error(`lq serve did not listen:\n${stderr}`)), 30000);
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
-      const found = stderr.match(/listening on (http:\/\/\S+)/);
+      // Only a whole line: a chunk can end inside the address, and
+      // `http://127` alone is the address 0.0.0.127.
+      const found = stderr.match(/listening on (http:\/\/\S+)\r?\n/);
       if (found) {
         clearTimeout(timer);
         resolveStart({ child, base: found[1] });

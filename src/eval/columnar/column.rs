@@ -2,8 +2,8 @@
 //! plain array of machine numbers (or one run of text bytes) plus a
 //! validity mask, so that a condition on it is one loop over contiguous
 //! values with no type tag to check. A batch keeps only the columns its
-//! policy's conditions read, and decodes them in one pass over the
-//! records.
+//! policy's conditions read, and decodes them 64 records at a time,
+//! column by column while those records are in the first-level cache.
 
 use super::mask::words;
 use crate::text_key::{first_word, last_word, short_word, TextKey};

@@ -312,8 +312,6 @@ mod tests {
         }
     }
 
-    /// A list's short words are its short texts' words, and two short
-    /// texts have the same word exactly when they are equal.
     /// The words of every length of text, against their definition byte
     /// by byte.
     #[test]
@@ -334,6 +332,8 @@ mod tests {
         }
     }
 
+    /// A list's short words are its short texts' words, and two short
+    /// texts have the same word exactly when they are equal.
     #[test]
     fn short_words_identify_short_texts() {
         let texts = [

@@ -94,7 +94,7 @@ pub fn pack_zip<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
 /// it is the copy for the baseline `x86_64`, which the tests compare with
 /// the copy the machine picks.
 #[inline(always)]
-pub(crate) fn pack_zip_baseline<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
+fn pack_zip_baseline<A: Copy, B: Copy, C: Copy, F: Fn(A, B, C) -> bool>(
     out: &mut Vec<u64>,
     or: bool,
     (a, b, c): (&[A], &[B], &[C]),

@@ -550,13 +550,11 @@ fn add_when_baseline(
 }
 
 kernel! {
-/// Holds each of a block's sums within its cap and floor.
+/// Holds each of a block's sums within its cap and floor, as the row
+/// evaluator does ([`bounded`]).
 fn bound_sums(sum: &mut [i64], cap: Option<i64>, floor: Option<i64>) {
-    if let Some(cap) = cap {
-        sum.iter_mut().for_each(|s| *s = (*s).min(cap));
-    }
-    if let Some(floor) = floor {
-        sum.iter_mut().for_each(|s| *s = (*s).max(floor));
+    if cap.is_some() || floor.is_some() {
+        sum.iter_mut().for_each(|s| *s = bounded(*s, cap, floor));
     }
 }
 }

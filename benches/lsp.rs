@@ -97,12 +97,14 @@ impl Drop for Session {
 /// its end (a syntax error each time); `clean` changes a number in rule 500
 /// of a policy that checks, so the full analysis behind the warnings runs
 /// each time; `clean_5000` does the same in rule 2500 of a 5,000-rule
-/// policy.
-#[divan::bench(args = ["typing", "clean", "clean_5000"], sample_count = 60, sample_size = 1)]
+/// policy, and `longer_5000` makes that number a digit longer and shorter
+/// by turns, so that every declaration after it moves.
+#[divan::bench(args = ["typing", "clean", "clean_5000", "longer_5000"], sample_count = 60, sample_size = 1)]
 fn change_to_diagnostics(bencher: Bencher, edit: &str) {
-    let policy = big_policy(if edit == "clean_5000" { 5000 } else { 1000 });
+    let policy = big_policy(if edit.ends_with("5000") { 5000 } else { 1000 });
     let (text, needle, a, b) = match edit {
         "clean_5000" => (policy, "rule r2500: when budget >= 7", "6", "7"),
+        "longer_5000" => (policy, "rule r2500: when budget >= 7", "", "5"),
         "typing" => (
             format!("{policy}when budget > 1 and rol"),
             "and rol",

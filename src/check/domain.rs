@@ -385,8 +385,19 @@ pub fn reset_budget() {
     LEFT.with(|left| left.set(BUDGET));
 }
 
+/// What is left of the budget.
+pub fn left() -> usize {
+    LEFT.with(std::cell::Cell::get)
+}
+
+/// Sets the budget left to what it was at a point of an earlier analysis
+/// of the same policy, which is resumed there.
+pub fn restore(left: usize) {
+    LEFT.with(|l| l.set(left.min(BUDGET)));
+}
+
 /// Takes `cost` from the budget; false when it is spent.
-fn spend(cost: usize) -> bool {
+pub(super) fn spend(cost: usize) -> bool {
     LEFT.with(|left| match left.get().checked_sub(cost) {
         Some(rest) => {
             left.set(rest);

@@ -1,10 +1,13 @@
 //! Warnings: declarations nothing uses, caps no lead can reach, and rules
 //! that can never fire.
 
+use super::analysis::Sets;
 use super::analysis::{witness, Analyzer};
-use super::domain::Region;
+use super::domain::{left, restore, spend, Region};
 use super::error::{CheckError, NeverFiresCause};
+use super::reuse::{shape_hash, Cost, Kept, Linted, RuleMemo};
 use super::tir::Shape;
+use super::tir::{RuleDef, TExpr};
 use super::types::Type;
 use super::Checker;
 use crate::syntax::ast::Item;
@@ -146,94 +149,58 @@ impl Checker<'_> {
         self.score_entries(&mut analyzer, policy);
         // Every lead disqualified: that is the one finding, not each rule.
         if open.as_ref().is_some_and(Region::is_empty) {
+            self.rule_memos.iter_mut().for_each(|m| m.linted = None);
             return;
         }
         let rules = &policy.rules;
-        let mut earlier: Vec<(String, Option<super::analysis::Sets>)> = Vec::new();
-        // Conditions beyond the analysis, written out, to find repeats.
-        // (Hashed with foldhash, sized up front: a shape is a whole tree,
-        // and hashing thousands of them with SipHash, twice over as the
-        // map grew, was a sixth of the language server's time per change.)
-        let mut seen_conditions: foldhash::HashMap<Shape<'_>, String> =
-            foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
-        for rule in rules {
+        let mut walk = Walk {
+            open,
+            earlier: Vec::with_capacity(rules.len()),
+            seen: foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default()),
+            all_supported,
+        };
+        // What the last check found of each unchanged rule ([`super::reuse`]).
+        let mut memos = std::mem::take(&mut self.rule_memos);
+        memos.resize_with(rules.len(), Default::default);
+        // The rules before the first changed one find what they found last
+        // time, and leave the budget as they left it then.
+        let resume = self.resume;
+        for (j, (rule, memo)) in rules.iter().zip(&mut memos).enumerate() {
             let Some(when) = &rule.when else {
-                all_supported = false;
+                walk.all_supported = false;
+                walk.earlier.push((&rule.label, None));
                 continue;
             };
-            let sets = analyzer.sets(when);
-            match &sets {
-                Some(s) if s.t.is_empty() => {
-                    let why = NeverFiresCause::NeverTrue;
-                    self.diags.push(CheckError::NeverFires {
-                        what: "rule",
-                        why,
-                        span: rule.span,
-                    })
-                }
-                Some(s) => {
-                    // The leads it would take, less those each earlier rule
-                    // takes; `None` once beyond the analysis (its budget
-                    // spent), which stays so: stop there rather than walk
-                    // the thousands of earlier rules of a large policy.
-                    let mut reach = open.clone().and_then(|o| o.intersect(&s.t));
-                    for (_, e) in &earlier {
-                        match (&reach, e) {
-                            (None, _) => break,
-                            (Some(r), Some(e)) => reach = r.intersect(&e.nt),
-                            (Some(_), None) => {}
-                        }
+            let replay = memo.linted.as_ref().filter(|_| j < resume);
+            let sets = match (replay, &mut memo.sets) {
+                (Some(linted), Some(kept)) => {
+                    self.diags.extend(linted.findings.iter().cloned());
+                    restore(linted.left_after);
+                    let sets = kept.sets.take();
+                    if sets.is_none() {
+                        walk.beyond(rule, when, memo);
                     }
-                    if let Some(reach) = reach {
-                        if reach.is_empty() {
-                            // The earlier rules that take some of its leads, in order.
-                            let mut remaining = open.clone().and_then(|o| o.intersect(&s.t));
-                            let mut covering = Vec::new();
-                            for (label, e) in &earlier {
-                                let (Some(r), Some(e)) = (&remaining, e) else {
-                                    continue;
-                                };
-                                if r.intersect(&e.t).is_some_and(|x| !x.is_empty()) {
-                                    covering.push(label.clone());
-                                    remaining = r.intersect(&e.nt);
-                                }
-                            }
-                            let why = if covering.is_empty() {
-                                NeverFiresCause::DisqualifiedFirst
-                            } else {
-                                NeverFiresCause::DecidedFirst(covering)
-                            };
-                            self.diags.push(CheckError::NeverFires {
-                                what: "rule",
-                                why,
-                                span: rule.span,
-                            });
-                        }
-                    }
+                    sets
                 }
-                None => {
-                    all_supported = false;
-                    let key = Shape(when);
-                    let same = seen_conditions.get(&key).cloned();
-                    seen_conditions
-                        .entry(key)
-                        .or_insert_with(|| rule.label.clone());
-                    if let Some(label) = same {
-                        let why = NeverFiresCause::SameCondition(label);
-                        self.diags.push(CheckError::NeverFires {
-                            what: "rule",
-                            why,
-                            span: rule.span,
-                        });
+                _ => {
+                    let found_before = self.diags.len();
+                    let sets = self.rule_sets(&mut analyzer, when, memo);
+                    if let Some(finding) = walk.finding(rule, when, sets.as_ref(), memo) {
+                        self.diags.push(finding);
                     }
+                    memo.linted = Some(Linted {
+                        findings: self.diags[found_before..].to_vec(),
+                        left_after: left(),
+                    });
+                    sets
                 }
-            }
-            earlier.push((rule.label.clone(), sets));
+            };
+            walk.earlier.push((&rule.label, sets));
         }
         let has_otherwise = rules.iter().any(|r| r.when.is_none());
-        if !has_otherwise && all_supported && !rules.is_empty() {
-            let mut fall = open;
-            for (_, e) in &earlier {
+        if !has_otherwise && walk.all_supported && !rules.is_empty() {
+            let mut fall = walk.open;
+            for (_, e) in &walk.earlier {
                 fall = match (fall, e) {
                     (Some(f), Some(e)) => f.intersect(&e.nt),
                     _ => None,
@@ -246,6 +213,47 @@ impl Checker<'_> {
                 }
             }
         }
+        // Each rule's sets, kept for the next check.
+        for (memo, (_, sets)) in memos.iter_mut().zip(walk.earlier) {
+            if let Some(kept) = &mut memo.sets {
+                kept.sets = sets;
+            }
+        }
+        self.rule_memos = memos;
+    }
+
+    /// A rule condition's sets: carried over from the last check when
+    /// computing them again would take the same steps and so give the same
+    /// ([`Cost`]); otherwise computed, with what they cost noted in `memo`.
+    fn rule_sets(
+        &mut self,
+        analyzer: &mut Analyzer<'_>,
+        when: &TExpr,
+        memo: &mut RuleMemo,
+    ) -> Option<Sets> {
+        let left_now = left();
+        if let Some(kept) = memo.sets.take() {
+            let same = match kept.cost {
+                Cost::FromSpent => left_now == 0,
+                Cost::Took(cost) => left_now >= cost && spend(cost),
+                Cost::Cut => false,
+            };
+            if same {
+                memo.sets = Some(Kept { sets: None, ..kept });
+                return kept.sets;
+            }
+        }
+        let sets = analyzer.sets(when);
+        let after = left();
+        let cost = if left_now == 0 {
+            Cost::FromSpent
+        } else if after > 0 {
+            Cost::Took(left_now - after)
+        } else {
+            Cost::Cut
+        };
+        memo.sets = Some(Kept { sets: None, cost });
+        sets
     }
 
     /// Score entries that never fire, or that a cap makes pointless.
@@ -305,5 +313,112 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+}
+
+/// A condition's shape with its hash, computed once ([`shape_hash`]).
+struct Hashed<'a>(u64, Shape<'a>);
+
+impl PartialEq for Hashed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 && self.1 == other.1
+    }
+}
+
+impl Eq for Hashed<'_> {}
+
+impl std::hash::Hash for Hashed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// The rule analysis's walk through the rules, in order: what the rules
+/// before the next one leave.
+struct Walk<'p> {
+    /// The leads no disqualifier takes (`None`: beyond the analysis).
+    open: Option<Region>,
+    /// Each earlier rule's label and sets.
+    earlier: Vec<(&'p str, Option<Sets>)>,
+    /// The conditions beyond the analysis so far, to find repeats, with
+    /// the first rule that has each. (Keyed by their hash, which an
+    /// unchanged rule carries over from the last check: a shape is a whole
+    /// tree, and hashing thousands of them was a sixth of the language
+    /// server's time per change.)
+    seen: foldhash::HashMap<Hashed<'p>, &'p str>,
+    /// Whether every rule so far is within the analysis.
+    all_supported: bool,
+}
+
+impl<'p> Walk<'p> {
+    /// Notes a rule whose condition is beyond the analysis; the earlier
+    /// rule with the same condition, if any.
+    fn beyond(
+        &mut self,
+        rule: &'p RuleDef,
+        when: &'p TExpr,
+        memo: &mut RuleMemo,
+    ) -> Option<&'p str> {
+        self.all_supported = false;
+        let hash = *memo.shape.get_or_insert_with(|| shape_hash(when));
+        let key = Hashed(hash, Shape(when));
+        let same = self.seen.get(&key).copied();
+        self.seen.entry(key).or_insert(&rule.label);
+        same
+    }
+
+    /// What the analysis finds of the next rule, whose condition has
+    /// `sets`: that it never fires (never true, shadowed, or a repeat).
+    fn finding(
+        &mut self,
+        rule: &'p RuleDef,
+        when: &'p TExpr,
+        sets: Option<&Sets>,
+        memo: &mut RuleMemo,
+    ) -> Option<CheckError> {
+        let never = |why| CheckError::NeverFires {
+            what: "rule",
+            why,
+            span: rule.span,
+        };
+        let Some(s) = sets else {
+            let same = self.beyond(rule, when, memo)?;
+            return Some(never(NeverFiresCause::SameCondition(same.to_string())));
+        };
+        if s.t.is_empty() {
+            return Some(never(NeverFiresCause::NeverTrue));
+        }
+        // The leads it would take, less those each earlier rule takes;
+        // `None` once beyond the analysis (its budget spent), which stays
+        // so: stop there rather than walk the thousands of earlier rules
+        // of a large policy.
+        let mut reach = self.open.clone().and_then(|o| o.intersect(&s.t));
+        for (_, e) in &self.earlier {
+            match (&reach, e) {
+                (None, _) => break,
+                (Some(r), Some(e)) => reach = r.intersect(&e.nt),
+                (Some(_), None) => {}
+            }
+        }
+        if !reach?.is_empty() {
+            return None;
+        }
+        // The earlier rules that take some of its leads, in order.
+        let mut remaining = self.open.clone().and_then(|o| o.intersect(&s.t));
+        let mut covering = Vec::new();
+        for (label, e) in &self.earlier {
+            let (Some(r), Some(e)) = (&remaining, e) else {
+                continue;
+            };
+            if r.intersect(&e.t).is_some_and(|x| !x.is_empty()) {
+                covering.push(label.to_string());
+                remaining = r.intersect(&e.nt);
+            }
+        }
+        Some(never(if covering.is_empty() {
+            NeverFiresCause::DisqualifiedFirst
+        } else {
+            NeverFiresCause::DecidedFirst(covering)
+        }))
     }
 }

@@ -12,6 +12,7 @@ mod lint;
 pub mod patterns;
 mod records;
 pub mod recovery;
+pub mod reuse;
 pub mod tir;
 mod typeck;
 pub use typeck::FUNCTIONS;
@@ -57,14 +58,32 @@ pub fn check(policy: &ast::Policy) -> Checked {
 /// rules that never fire, ...) only when `lint` (they are not wanted for a
 /// policy with syntax errors, and cost the most).
 pub fn check_with(policy: &ast::Policy, lint: bool) -> Checked {
+    check_again(policy, lint, None).0
+}
+
+/// [`check_with`] of an edited version of a policy: what `reuse` offers of
+/// the last check (of the version before) is carried over where it still
+/// holds ([`reuse`]); the result is the same as a check from scratch. Also
+/// returns what this check keeps for the next.
+pub fn check_again(
+    policy: &ast::Policy,
+    lint: bool,
+    reuse: Option<reuse::Reuse<'_>>,
+) -> (Checked, reuse::Memo) {
     let mut checker = Checker::new(policy);
+    checker.carried = reuse::Carried::new(policy, reuse);
     checker.declarations();
     checker.bodies();
     checker.let_budget();
     checker.records();
     if lint {
         checker.lint();
+    } else {
+        // What the rule analysis found holds for the rules before each as
+        // they were: not kept through a version it did not see.
+        checker.rule_memos.iter_mut().for_each(|m| m.linted = None);
     }
+    let policy_ast = checker.ast;
     let mut diagnostics = checker.diags;
     diagnostics.sort_by_key(|d| (d.primary_span().start, d.is_warning()));
     // One report per misspelt name (its first use), not one per use.
@@ -75,10 +94,13 @@ pub fn check_with(policy: &ast::Policy, lint: bool) -> Checked {
     });
     let mut policy = checker.out;
     policy.patterns = checker.patterns.into_built();
-    Checked {
+    let clean = !diagnostics.iter().any(|d| !d.is_warning());
+    let memo = reuse::Memo::new(policy_ast, clean, checker.rule_memos);
+    let checked = Checked {
         policy,
         diagnostics,
-    }
+    };
+    (checked, memo)
 }
 
 /// Where a let is in being checked, for cycle detection.
@@ -109,6 +131,14 @@ struct Checker<'a> {
     tier_used: Vec<bool>,
     patterns: patterns::PatternBudget,
     patterns_reported: bool,
+    /// What the last check of an earlier version offers ([`reuse`]).
+    carried: reuse::Carried,
+    /// What this check keeps of each rule, for the next.
+    rule_memos: Vec<reuse::RuleMemo>,
+    /// How many rules from the first are carried over from the last check
+    /// in place (nothing before them changed): the rule analysis resumes
+    /// after them.
+    resume: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -131,6 +161,9 @@ impl<'a> Checker<'a> {
             tier_used: Vec::new(),
             patterns: patterns::PatternBudget::new(),
             patterns_reported: false,
+            carried: reuse::Carried::default(),
+            rule_memos: Vec::new(),
+            resume: 0,
         }
     }
 
@@ -163,49 +196,43 @@ impl<'a> Checker<'a> {
     // ── pass 1: names and declarations ──
 
     fn declarations(&mut self) {
-        let mut seen: HashMap<(&'static str, String), Span> = HashMap::new();
-        let mut once = |checker: &mut Self, kind: &'static str, name: &Spanned<String>| -> bool {
-            match seen.get(&(kind, name.node.clone())) {
-                Some(first) => {
-                    checker.error(CheckError::Duplicate {
-                        kind,
-                        name: name.node.clone(),
-                        span: name.span,
-                        first: *first,
-                    });
-                    false
+        // Each name's first declaration, by kind (names borrowed from the
+        // tree: thousands of rules are not thousands of copies).
+        let mut seen: foldhash::HashMap<(&'static str, &'a str), Span> = Default::default();
+        let mut once =
+            |checker: &mut Self, kind: &'static str, name: &'a str, span: Span| -> bool {
+                match seen.entry((kind, name)) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        checker.error(CheckError::Duplicate {
+                            kind,
+                            name: name.to_string(),
+                            span,
+                            first: *first.get(),
+                        });
+                        false
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(span);
+                        true
+                    }
                 }
-                None => {
-                    seen.insert((kind, name.node.clone()), name.span);
-                    true
-                }
-            }
-        };
-        for item in &self.ast.items {
+            };
+        let ast = self.ast;
+        for item in &ast.items {
             match item {
                 Item::Name(n) => {
-                    if once(
-                        self,
-                        "declaration",
-                        &Spanned::new("policy".to_string(), n.span),
-                    ) {
+                    if once(self, "declaration", "policy", n.span) {
                         self.out.name = Some(n.node.clone());
                     }
                 }
                 Item::Enum(e) => {
-                    if once(self, "enum", &e.name) {
+                    if once(self, "enum", &e.name.node, e.name.span) {
                         self.declare_enum(e);
                     }
                 }
                 Item::Tiers(t) => {
-                    if once(
-                        self,
-                        "declaration",
-                        &Spanned::new(
-                            "tiers".to_string(),
-                            Span::new(t.span.start, t.span.start + 5),
-                        ),
-                    ) {
+                    let span = Span::new(t.span.start, t.span.start + 5);
+                    if once(self, "declaration", "tiers", span) {
                         for tier in &t.tiers {
                             if STATUS_NAMES.contains(&tier.node.as_str()) {
                                 self.error(CheckError::ReservedTier {
@@ -213,7 +240,7 @@ impl<'a> Checker<'a> {
                                     span: tier.span,
                                 });
                             }
-                            if once(self, "tier", tier) {
+                            if once(self, "tier", &tier.node, tier.span) {
                                 self.out.tiers.push(tier.node.clone());
                                 self.tier_spans.push(tier.span);
                             }
@@ -221,7 +248,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Let(l) => {
-                    if once(self, "let", &l.name) {
+                    if once(self, "let", &l.name.node, l.name.span) {
                         self.let_index
                             .insert(l.name.node.clone(), self.let_decls.len());
                         self.let_decls.push(l);
@@ -229,7 +256,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::Score(b) => {
                     if let Some(name) = &b.name {
-                        if once(self, "score block", name) {
+                        if once(self, "score block", &name.node, name.span) {
                             self.block_index
                                 .insert(name.node.clone(), self.block_index.len());
                         }
@@ -237,17 +264,17 @@ impl<'a> Checker<'a> {
                 }
                 Item::Rule(r) => {
                     if let Some(name) = &r.name {
-                        once(self, "rule", name);
+                        once(self, "rule", &name.node, name.span);
                     }
                 }
                 Item::Lead(l) => {
-                    if once(self, "lead", &l.name) {
+                    if once(self, "lead", &l.name.node, l.name.span) {
                         self.lead_index
                             .insert(l.name.node.clone(), self.lead_index.len());
                     }
                 }
                 Item::Test(t) => {
-                    once(self, "test", &t.name);
+                    once(self, "test", &t.name.node, t.name.span);
                 }
                 Item::Schema(_) | Item::Disqualify(_) => {}
             }
@@ -312,9 +339,9 @@ impl<'a> Checker<'a> {
         });
     }
 
-    fn schema(&mut self, once: &mut impl FnMut(&mut Self, &'static str, &Spanned<String>) -> bool) {
-        let schemas: Vec<&ast::SchemaDecl> = self
-            .ast
+    fn schema(&mut self, once: &mut impl FnMut(&mut Self, &'static str, &'a str, Span) -> bool) {
+        let ast = self.ast;
+        let schemas: Vec<&'a ast::SchemaDecl> = ast
             .items
             .iter()
             .filter_map(|i| {
@@ -346,7 +373,7 @@ impl<'a> Checker<'a> {
         self.out.schema.missing = first.missing.iter().map(|m| m.node.clone()).collect();
         let mut key_span: Option<Span> = None;
         for f in &first.fields {
-            if !once(self, "field", &f.name) {
+            if !once(self, "field", &f.name.node, f.name.span) {
                 continue;
             }
             let ty = self.field_type(&f.ty);
@@ -430,7 +457,8 @@ impl<'a> Checker<'a> {
             self.check_let(i);
         }
         let mut otherwise: Option<Span> = None;
-        for item in &self.ast.items {
+        let ast = self.ast;
+        for (i, item) in ast.items.iter().enumerate() {
             match item {
                 Item::Disqualify(d) => {
                     let when = self.condition(&d.when, "a disqualifier's condition");
@@ -464,7 +492,28 @@ impl<'a> Checker<'a> {
                     if r.when.is_none() && otherwise.is_none() {
                         otherwise = Some(r.span);
                     }
-                    let rule = self.tier_rule(r);
+                    let carried = self.carried.take(i);
+                    let errors = self.diags.len();
+                    let (rule, memo) = match carried {
+                        // Unchanged, in an unchanged context: moved, and
+                        // what typing it did besides, done again.
+                        Some((memo, old)) => {
+                            if old.span == r.span && self.resume == self.rule_memos.len() {
+                                self.resume += 1;
+                            }
+                            (self.carry(r, &memo, old), memo)
+                        }
+                        None => {
+                            let rule = self.tier_rule(r);
+                            let memo = reuse::RuleMemo {
+                                quiet: self.diags.len() == errors,
+                                uses: rule.when.as_ref().is_some_and(reuse::uses),
+                                ..Default::default()
+                            };
+                            (rule, memo)
+                        }
+                    };
+                    self.rule_memos.push(reuse::RuleMemo { item: i, ..memo });
                     self.out.rules.push(rule);
                 }
                 _ => {}

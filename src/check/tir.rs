@@ -17,33 +17,48 @@ pub struct TExpr {
     pub span: Span,
 }
 
-impl TExpr {
-    /// Its operands, in order (a `let` is a leaf: its value is elsewhere).
-    pub fn children(&self) -> impl DoubleEndedIterator<Item = &TExpr> + '_ {
-        // A node has up to three operands, or a list of them; neither
-        // allocates (the checker's passes walk every node of a policy).
-        let (few, many): ([Option<&TExpr>; 3], &[TExpr]) = match &self.kind {
+/// A node's operands: up to three single ones and a list (neither
+/// allocates: the checker's passes walk every node of a policy). One match
+/// for [`TExpr::children`] and [`TExpr::children_mut`], `$none` being the
+/// empty list.
+macro_rules! operands {
+    ($kind:expr, $none:expr) => {
+        match $kind {
             TKind::Const(_)
             | TKind::Field(_)
             | TKind::Let(_)
             | TKind::Score
             | TKind::Block(_)
-            | TKind::Ago(_) => ([None; 3], &[]),
-            TKind::List(items) | TKind::Call(_, items) => ([None; 3], items),
+            | TKind::Ago(_) => ([None, None, None], $none),
+            TKind::List(items) | TKind::Call(_, items) => ([None, None, None], items),
             TKind::Neg(x)
             | TKind::Not(x)
             | TKind::Matches(x, _)
             | TKind::Within(x, _)
-            | TKind::IsMissing(_, x) => ([Some(x), None, None], &[]),
+            | TKind::IsMissing(_, x) => ([Some(x), None, None], $none),
             TKind::Arith(_, l, r)
             | TKind::Compare(_, l, r)
             | TKind::In(_, l, r)
             | TKind::TextTest(_, l, r)
             | TKind::DateTest(_, l, r)
             | TKind::And(l, r)
-            | TKind::Or(l, r) => ([Some(l), Some(r), None], &[]),
-            TKind::Between(x, lo, hi) => ([Some(x), Some(lo), Some(hi)], &[]),
-        };
+            | TKind::Or(l, r) => ([Some(l), Some(r), None], $none),
+            TKind::Between(x, lo, hi) => ([Some(x), Some(lo), Some(hi)], $none),
+        }
+    };
+}
+
+impl TExpr {
+    /// Its operands, in order (a `let` is a leaf: its value is elsewhere).
+    pub fn children(&self) -> impl DoubleEndedIterator<Item = &TExpr> + '_ {
+        let (few, many): ([Option<&TExpr>; 3], &[TExpr]) = operands!(&self.kind, &[]);
+        few.into_iter().flatten().chain(many)
+    }
+
+    /// Its operands, in order, to change in place.
+    pub fn children_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut TExpr> + '_ {
+        let (few, many): ([Option<&mut TExpr>; 3], &mut [TExpr]) =
+            operands!(&mut self.kind, &mut []);
         few.into_iter().flatten().chain(many)
     }
 

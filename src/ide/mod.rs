@@ -15,7 +15,7 @@ pub mod outline;
 pub mod rename;
 pub mod tokens;
 
-use crate::check::{check_with, tir::CheckedPolicy};
+use crate::check::{check_again, reuse::Memo, reuse::Reuse, tir::CheckedPolicy};
 use crate::source::{Source, Span};
 use crate::syntax::{ast, parse_recovering, split::Broken, Reparser};
 use crate::{Error, Policy};
@@ -42,6 +42,8 @@ pub struct Analysis {
     pub checked: CheckedPolicy,
     /// Whether the text has syntax errors (formatting is refused).
     pub has_syntax_errors: bool,
+    /// What the check kept for the check of the next version.
+    memo: Memo,
     name: String,
     /// The test results, once asked for (code lenses ask after each
     /// change), with the date they were run as of.
@@ -54,7 +56,7 @@ type TestRun = (i32, Option<Vec<crate::testing::TestResult>>);
 impl Analysis {
     /// Analyses `text` (named `name` in diagnostics).
     pub fn new(name: &str, text: &str) -> Analysis {
-        Analysis::from_parsed(name, text, parse_recovering(text))
+        Analysis::from_parsed(name, text, parse_recovering(text), None)
     }
 
     /// Analyses a new version of a document, re-parsing only the
@@ -66,20 +68,43 @@ impl Analysis {
         name: &str,
         text: &str,
     ) -> Analysis {
-        let last =
-            previous.map(|a| std::mem::replace(&mut a.ast, ast::Policy { items: Vec::new() }));
-        Analysis::from_parsed(name, text, reparser.parse(text, last))
+        // The last version's tree goes to the parser, which moves its
+        // unchanged declarations; its checked rules and what its check kept
+        // go to the checker, which carries the unchanged rules over.
+        let (last, kept) = match previous {
+            Some(a) => {
+                let ast = std::mem::replace(&mut a.ast, ast::Policy { items: Vec::new() });
+                let rules = std::mem::take(&mut a.checked.rules);
+                (Some(ast), Some((rules, std::mem::take(&mut a.memo))))
+            }
+            None => (None, None),
+        };
+        let parsed = reparser.parse(text, last);
+        let reuse = kept.map(|(rules, memo)| Reuse {
+            origins: reparser.origins(),
+            memo,
+            rules,
+        });
+        Analysis::from_parsed(name, text, parsed, reuse)
     }
 
-    fn from_parsed(name: &str, text: &str, parsed: crate::syntax::Parsed) -> Analysis {
+    fn from_parsed(
+        name: &str,
+        text: &str,
+        parsed: crate::syntax::Parsed,
+        reuse: Option<Reuse<'_>>,
+    ) -> Analysis {
         let has_syntax_errors = !parsed.errors.is_empty();
         // A text over a size limit is not parsed at all: nothing to check.
         let parsed_any = parsed.policy.is_some();
         let ast = parsed.policy.unwrap_or(ast::Policy { items: Vec::new() });
-        let crate::check::Checked {
-            policy: checked,
-            diagnostics,
-        } = check_with(&ast, !has_syntax_errors);
+        let (
+            crate::check::Checked {
+                policy: checked,
+                diagnostics,
+            },
+            memo,
+        ) = check_again(&ast, !has_syntax_errors, reuse);
         let broken = parsed.broken;
         let diagnostics = crate::policy::reported(
             text,
@@ -95,6 +120,7 @@ impl Analysis {
             index: std::cell::OnceCell::new(),
             checked,
             has_syntax_errors,
+            memo,
             name: name.to_string(),
             tests: std::cell::RefCell::new(None),
         }

@@ -29,6 +29,9 @@ pub struct Reparser {
     last_text: String,
     /// How many items the last result had.
     items: usize,
+    /// For each item of the last result, the item of the result before it
+    /// that it was moved from (`None`: parsed anew).
+    origins: Vec<Option<usize>>,
 }
 
 /// Where a declaration was in the last version, and what it parsed to.
@@ -49,6 +52,14 @@ impl Reparser {
         Reparser::default()
     }
 
+    /// For each item of the last result, the index of the item of the
+    /// result before it whose text it has (moved, not parsed again), or
+    /// `None` when it was parsed anew: what a check of the new tree may
+    /// carry over from the check of the old one.
+    pub fn origins(&self) -> &[Option<usize>] {
+        &self.origins
+    }
+
     /// Parses `text`, reusing every declaration unchanged since the last
     /// call. `previous` is the syntax tree that call returned (its
     /// declarations are moved, not parsed again); without it, or with
@@ -58,6 +69,7 @@ impl Reparser {
             self.cache.clear();
             self.last_text.clear();
             self.items = 0;
+            self.origins.clear();
             return refused;
         }
         let previous = previous
@@ -87,6 +99,7 @@ impl Reparser {
         self.cache.reserve(cuts.len());
         let hasher = foldhash::fast::FixedState::default();
         let (mut items, mut errors, mut broken) = (Vec::new(), Vec::new(), Vec::new());
+        self.origins.clear();
         let mut i = 0;
         while i + 1 < cuts.len() {
             let (start, end) = (cuts[i], cuts[i + 1]);
@@ -111,6 +124,10 @@ impl Reparser {
                         bytes: start as isize - entry.start as isize,
                         lines: line as isize - entry.line as isize,
                     };
+                    let from = entry.items.map_or(0, |(first, _)| first);
+                    // Items parsed anew since the last reused ones: none.
+                    self.origins.resize(items.len(), None);
+                    self.origins.extend((from..).take(taken.len()).map(Some));
                     shift.append(taken, &mut items);
                 })
                 .is_some();
@@ -162,6 +179,7 @@ impl Reparser {
             i += 1;
         }
         self.items = items.len();
+        self.origins.resize(items.len(), None);
         self.last_text = last_text;
         self.last_text.clear();
         self.last_text.push_str(text);
@@ -205,11 +223,14 @@ mod tests {
             "# only a comment\n".to_string(),
         ];
         let mut reparser = Reparser::new();
-        let mut last = None;
+        let mut last: Option<(&str, Policy)> = None;
+        let mut moved = 0;
         for text in versions.iter().chain(versions.iter().rev()) {
             // The whole text with recovery after each error, as one stretch.
             let fresh = recover_in(text);
-            let again = reparser.parse(text, last.take());
+            let spans = |p: &Policy| p.items.iter().map(Item::span).collect::<Vec<_>>();
+            let before = last.as_ref().map(|(t, p)| (*t, spans(p)));
+            let again = reparser.parse(text, last.take().map(|(_, p)| p));
             assert_eq!(
                 format!("{:?}", again.policy),
                 format!("{:?}", fresh.policy),
@@ -220,6 +241,20 @@ mod tests {
                 format!("{:?}", fresh.errors),
                 "{text}"
             );
+            let policy = again.policy.unwrap_or(Policy { items: Vec::new() });
+            // Each item moved from the last result has the text it had there.
+            assert_eq!(reparser.origins().len(), policy.items.len());
+            for (item, origin) in policy.items.iter().zip(reparser.origins()) {
+                let Some(k) = origin else { continue };
+                let (old_text, old_spans) = before.as_ref().expect("a last result");
+                let old = old_spans[*k];
+                let new = item.span();
+                assert_eq!(&old_text[old.start..old.end], &text[new.start..new.end]);
+                moved += 1;
+            }
+            last = Some((text, policy));
         }
+        // Most declarations outlive each edit.
+        assert!(moved > 100, "{moved} items moved");
     }
 }

@@ -358,8 +358,10 @@ impl Dom {
 
 /// A box: each field's allowed values (`None`: the field's full domain).
 /// Domains are shared between the boxes made from them: intersecting two
-/// regions copies most of them unchanged.
-pub type Cube = Vec<Option<std::rc::Rc<Dom>>>;
+/// regions copies most of them unchanged. (Shared with `Arc`: the sets a
+/// check keeps for the next ([`super::reuse`]) live in an editor's
+/// analysis, which may move between threads.)
+pub type Cube = Vec<Option<std::sync::Arc<Dom>>>;
 
 /// A set of leads: a union of boxes. Past [`MAX_CUBES`] the analysis gives up.
 #[derive(Clone, Debug, PartialEq)]
@@ -429,7 +431,7 @@ impl Region {
             return Region::none();
         }
         let mut cube = vec![None; fields];
-        cube[slot] = Some(std::rc::Rc::new(dom));
+        cube[slot] = Some(std::sync::Arc::new(dom));
         Region { cubes: vec![cube] }
     }
 
@@ -467,9 +469,9 @@ fn intersect_cubes(a: &Cube, b: &Cube) -> Option<Cube> {
     for (x, y) in a.iter().zip(b) {
         let d = match (x, y) {
             (None, None) => None,
-            (Some(d), None) | (None, Some(d)) => Some(std::rc::Rc::clone(d)),
-            (Some(d), Some(e)) if std::rc::Rc::ptr_eq(d, e) => Some(std::rc::Rc::clone(d)),
-            (Some(d), Some(e)) => Some(std::rc::Rc::new(d.intersect(e))),
+            (Some(d), None) | (None, Some(d)) => Some(std::sync::Arc::clone(d)),
+            (Some(d), Some(e)) if std::sync::Arc::ptr_eq(d, e) => Some(std::sync::Arc::clone(d)),
+            (Some(d), Some(e)) => Some(std::sync::Arc::new(d.intersect(e))),
         };
         if d.as_ref().is_some_and(|d| d.is_empty()) {
             return None;

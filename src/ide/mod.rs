@@ -61,7 +61,9 @@ impl Analysis {
 
     /// Analyses a new version of a document, re-parsing only the
     /// declarations that changed since `reparser` last saw it; `previous`
-    /// is the last version's analysis, whose declarations are reused.
+    /// is the last version's analysis, whose declarations, checked rules
+    /// and what its check kept are moved out and reused (so it is left
+    /// without them: it is there to be dropped).
     pub fn again(
         reparser: &mut Reparser,
         previous: Option<&mut Analysis>,
@@ -227,6 +229,17 @@ pub fn floor_char(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An analysis can move between threads (a server embedding lq may
+    /// keep documents on a pool): what it keeps for the next check included.
+    #[test]
+    fn an_analysis_can_be_sent_between_threads() {
+        fn send<T: Send>(_: &T) {}
+        let a = Analysis::new("p.lq", include_str!("../../examples/inbound-saas.lq"));
+        send(&a);
+        let handle = std::thread::spawn(move || a.diagnostics.len());
+        assert!(handle.join().is_ok());
+    }
 
     #[test]
     fn a_broken_policy_is_still_indexed() {

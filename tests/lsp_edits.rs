@@ -326,3 +326,80 @@ fn findings_are_not_carried_through_a_version_with_a_syntax_error() {
         last = again;
     }
 }
+
+/// A policy whose rule `x` never fires, after `k` rules that spend the
+/// rule analysis's budget: past some `k` the budget runs out while `x`'s
+/// own sets are being found, and the warning is not given.
+fn budget_policy(k: usize) -> String {
+    let mut text = String::from(
+        "schema {\n  id: int key\n  a: int\n  b: int\n  c: int\n  d: int\n  e: int\n  f: int\n}\ntiers A > B\n",
+    );
+    for i in 0..k {
+        text.push_str(&format!(
+            "rule r{i}: when a > {i} and b < {} then tier A\n",
+            i + 50
+        ));
+    }
+    let any = |op: &str, n: u32| {
+        let fields = ["a", "b", "c", "d", "e", "f"];
+        let parts: Vec<String> = fields.iter().map(|f| format!("{f} {op} {n}")).collect();
+        format!("({})", parts.join(" or "))
+    };
+    text.push_str(&format!(
+        "rule x: when {} and {} and {} and {} and a > 5 and a < 3 then tier B\notherwise tier B\n",
+        any(">", 1),
+        any("<", 9),
+        any(">", 3),
+        any("<", 7)
+    ));
+    text
+}
+
+fn warns_x(text: &str) -> bool {
+    let x = text.find("rule x").expect("rule x");
+    lq::ide::Analysis::new("b.lq", text)
+        .diagnostics
+        .iter()
+        .any(|d| d.is_warning() && d.primary_span().start == x)
+}
+
+/// The rule analysis's budget ran out part way through a rule's own sets
+/// in the last check; with rules before it removed, more budget is left
+/// when it comes: its sets are found again, not carried over cut short.
+#[test]
+fn sets_cut_short_by_the_budget_are_found_again_with_more_budget() {
+    // The fewest rules before `x` that keep its warning from being given.
+    let (mut lo, mut hi) = (0, 400);
+    assert!(warns_x(&budget_policy(lo)));
+    assert!(!warns_x(&budget_policy(hi)));
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if warns_x(&budget_policy(mid)) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    // (With four groups of six alternatives, `x`'s sets need more than a
+    // rule's share of the budget, so at this boundary the budget is not
+    // yet spent when `x` comes, and runs out inside it.)
+    let before = budget_policy(hi);
+    // The first rule taken out: everything after it moves, and `x` is
+    // carried over with the sets the last check found.
+    let first = before.find("rule r0:").expect("r0");
+    let line_end = first + before[first..].find('\n').expect("a line") + 1;
+    let mut after = before.clone();
+    after.replace_range(first..line_end, "");
+    assert!(
+        warns_x(&after),
+        "with one rule fewer, x is analysed in full"
+    );
+    let mut reparser = lq::syntax::Reparser::new();
+    let mut last = lq::ide::Analysis::again(&mut reparser, None, "b.lq", &before);
+    let again = lq::ide::Analysis::again(&mut reparser, Some(&mut last), "b.lq", &after);
+    let fresh = lq::ide::Analysis::new("b.lq", &after);
+    assert_eq!(
+        format!("{:?}", again.diagnostics),
+        format!("{:?}", fresh.diagnostics)
+    );
+}

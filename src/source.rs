@@ -17,6 +17,15 @@ impl Span {
         Span { start, end }
     }
 
+    /// The same span `by` bytes further on (back, when negative): a
+    /// declaration moved to a new place in an edited text.
+    pub fn moved(self, by: isize) -> Span {
+        Span::new(
+            self.start.wrapping_add_signed(by),
+            self.end.wrapping_add_signed(by),
+        )
+    }
+
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))

@@ -1,6 +1,8 @@
 //! Warnings: declarations nothing uses, caps no lead can reach, and rules
 //! that can never fire.
 
+use std::collections::hash_map::Entry;
+
 use super::analysis::Sets;
 use super::analysis::{witness, Analyzer};
 use super::domain::{left, restore, spend, Region};
@@ -174,7 +176,7 @@ impl Checker<'_> {
             let replay = memo.linted.as_ref().filter(|_| j < resume);
             let sets = match (replay, &mut memo.sets) {
                 (Some(linted), Some(kept)) => {
-                    self.diags.extend(linted.findings.iter().cloned());
+                    self.diags.extend(linted.finding.clone());
                     restore(linted.left_after);
                     let sets = kept.sets.take();
                     if sets.is_none() {
@@ -183,13 +185,11 @@ impl Checker<'_> {
                     sets
                 }
                 _ => {
-                    let found_before = self.diags.len();
                     let sets = self.rule_sets(&mut analyzer, when, memo);
-                    if let Some(finding) = walk.finding(rule, when, sets.as_ref(), memo) {
-                        self.diags.push(finding);
-                    }
+                    let finding = walk.finding(rule, when, sets.as_ref(), memo);
+                    self.diags.extend(finding.clone());
                     memo.linted = Some(Linted {
-                        findings: self.diags[found_before..].to_vec(),
+                        finding,
                         left_after: left(),
                     });
                     sets
@@ -361,10 +361,13 @@ impl<'p> Walk<'p> {
     ) -> Option<&'p str> {
         self.all_supported = false;
         let hash = *memo.shape.get_or_insert_with(|| shape_hash(when));
-        let key = Hashed(hash, Shape(when));
-        let same = self.seen.get(&key).copied();
-        self.seen.entry(key).or_insert(&rule.label);
-        same
+        match self.seen.entry(Hashed(hash, Shape(when))) {
+            Entry::Occupied(first) => Some(*first.get()),
+            Entry::Vacant(v) => {
+                v.insert(&rule.label);
+                None
+            }
+        }
     }
 
     /// What the analysis finds of the next rule, whose condition has

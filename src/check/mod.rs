@@ -493,7 +493,7 @@ impl<'a> Checker<'a> {
                         otherwise = Some(r.span);
                     }
                     let carried = self.carried.take(i);
-                    let errors = self.diags.len();
+                    let reported_before = self.diags.len();
                     let (rule, memo) = match carried {
                         // Unchanged, in an unchanged context: moved, and
                         // what typing it did besides, done again.
@@ -506,7 +506,7 @@ impl<'a> Checker<'a> {
                         None => {
                             let rule = self.tier_rule(r);
                             let memo = reuse::RuleMemo {
-                                quiet: self.diags.len() == errors,
+                                quiet: self.diags.len() == reported_before,
                                 uses: rule.when.as_ref().is_some_and(reuse::uses),
                                 ..Default::default()
                             };

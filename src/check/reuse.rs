@@ -85,12 +85,12 @@ pub(super) enum Cost {
     Cut,
 }
 
-/// What the rule analysis found of a rule: its findings, and the budget
+/// What the rule analysis found of a rule: its finding, and the budget
 /// left after it.
 #[derive(Debug)]
 pub(super) struct Linted {
-    /// The warnings it gave the rule.
-    pub findings: Vec<super::CheckError>,
+    /// The warning it gave the rule, if any.
+    pub finding: Option<super::CheckError>,
     /// The analysis budget left after the rule.
     pub left_after: usize,
 }
@@ -200,9 +200,6 @@ impl Memo {
 }
 
 impl super::Checker<'_> {
-    /// What typing a carried condition did besides building it: marks the
-    /// lets it uses used, and counts its patterns against the policy's
-    /// pattern budget (compiling them for the checked policy).
     /// An unchanged rule carried over from the last check (`old`, as it
     /// was there) to its place in this one (`r`).
     pub(super) fn carry(
@@ -231,6 +228,9 @@ impl super::Checker<'_> {
         old
     }
 
+    /// What typing a carried condition did besides building it: marks the
+    /// lets it uses used, and counts its patterns against the policy's
+    /// pattern budget (compiling them for the checked policy).
     pub(super) fn replay(&mut self, e: &TExpr) {
         // In the order typing met them: operands first.
         e.children().for_each(|c| self.replay(c));
@@ -248,13 +248,9 @@ impl super::Checker<'_> {
 
 /// Moves every span of `e` by `by` bytes.
 pub(super) fn shift(e: &mut TExpr, by: isize) {
-    let moved = |span: &mut crate::source::Span| {
-        span.start = span.start.wrapping_add_signed(by);
-        span.end = span.end.wrapping_add_signed(by);
-    };
-    moved(&mut e.span);
+    e.span = e.span.moved(by);
     if let TKind::Matches(_, pattern) = &mut e.kind {
-        moved(&mut pattern.span);
+        pattern.span = pattern.span.moved(by);
     }
     e.children_mut().for_each(|c| shift(c, by));
 }

@@ -17,8 +17,7 @@ pub(crate) struct Shift {
 
 impl Shift {
     fn span(self, s: &mut Span) {
-        s.start = s.start.wrapping_add_signed(self.bytes);
-        s.end = s.end.wrapping_add_signed(self.bytes);
+        *s = s.moved(self.bytes);
     }
 
     fn spanned<T>(self, s: &mut Spanned<T>) {

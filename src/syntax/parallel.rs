@@ -1,30 +1,59 @@
 //! Parsing a large policy on several threads: the text is cut at
 //! declaration boundaries ([`super::split::boundaries`]) into one stretch
-//! per thread, each stretch is parsed on its own thread in one run of the
-//! grammar (declaration by declaration, [`super::incremental`], only if
-//! that run fails: a per-declaration cache is of no use to a text parsed
-//! once), and the items are moved to their places in the whole text.
+//! per thread, each stretch is parsed on its own thread a piece of a few
+//! declarations at a time (one run of the grammar each, so pest's token
+//! queue stays small and its memory is reused), and the items are moved
+//! to their places in the whole text on the thread that parsed them.
 //!
-//! Only a policy that parses cleanly takes this road: if any stretch has
+//! Only a policy that parses cleanly takes this road: if any piece has
 //! an error (or a boundary was guessed wrong), the whole text is parsed
 //! again on one thread, so errors are reported exactly as ever.
 
-use super::incremental::Reparser;
+use super::ast::Item;
 use super::parser::{finish, parse_alone, Parsed};
 use super::shift::Shift;
 use super::split::boundaries;
+use crate::source::count_byte;
 
 /// The smallest text worth parsing on several threads: below it, starting
 /// the threads costs more than they save.
 pub const PARALLEL_FROM: usize = 64 * 1024;
 
-/// One stretch, in one run of the grammar; declaration by declaration
-/// ([`super::incremental`]) when that run fails.
-fn parse_stretch(stretch: &str) -> Parsed {
-    match parse_alone(stretch) {
-        Some(items) => finish(items, Vec::new(), Vec::new()),
-        None => Reparser::new().parse_within_limits(stretch, Vec::new()),
+/// The largest piece of a stretch given to one run of the grammar: pest
+/// keeps a token for every rule it enters until the run ends, so a
+/// stretch is parsed a piece at a time, each piece's tokens freed (and
+/// their memory reused) before the next.
+const PIECE: usize = 16 * 1024;
+
+/// One stretch of the whole text, `start..end`, whose declarations start
+/// at `cuts`: parsed a piece of about [`PIECE`] bytes at a time, each in
+/// one run of the grammar, and its items moved to their places in the
+/// whole text; `None` if a piece does not parse.
+fn parse_stretch(text: &str, start: usize, end: usize, cuts: &[usize]) -> Option<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut line = 1 + count_byte(&text.as_bytes()[..start], b'\n');
+    let mut from = start;
+    while from < end {
+        // The last cut within a piece's length, or the next cut when a
+        // declaration is longer than a piece.
+        let within = cuts.partition_point(|&c| c <= from.saturating_add(PIECE));
+        let to = cuts[..within]
+            .last()
+            .copied()
+            .filter(|&c| c > from)
+            .or_else(|| cuts.get(within).copied())
+            .filter(|&c| c < end)
+            .unwrap_or(end);
+        let piece = &text[from..to];
+        let placed = Shift {
+            bytes: from as isize,
+            lines: line as isize - 1,
+        };
+        placed.append(parse_alone(piece)?, &mut items);
+        line += count_byte(piece.as_bytes(), b'\n');
+        from = to;
     }
+    Some(items)
 }
 
 /// Parses `text` (within the size and nesting limits) on up to `threads`
@@ -49,46 +78,32 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
     if starts.len() < 2 {
         return None;
     }
-    let ends: Vec<usize> = starts[1..]
-        .iter()
-        .copied()
-        .chain(std::iter::once(text.len()))
-        .collect();
-    let stretches: Vec<(usize, &str)> = starts
-        .iter()
-        .zip(&ends)
-        .map(|(&s, &e)| (s, &text[s..e]))
-        .collect();
-    let parsed: Vec<Option<Parsed>> = std::thread::scope(|scope| {
+    let ends = starts[1..].iter().copied().chain([text.len()]);
+    let stretches: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
+    let cuts = &cuts;
+    let parsed: Vec<Option<Vec<Item>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = stretches
             .iter()
             .skip(1)
-            .map(|(_, stretch)| {
+            .map(|&(start, end)| {
                 std::thread::Builder::new()
-                    .spawn_scoped(scope, move || parse_stretch(stretch))
+                    .spawn_scoped(scope, move || parse_stretch(text, start, end, cuts))
                     .ok()
             })
             .collect();
-        let first = parse_stretch(stretches[0].1);
-        std::iter::once(Some(first))
-            .chain(handles.into_iter().map(|h| h.and_then(|h| h.join().ok())))
+        let (start, end) = stretches[0];
+        let first = parse_stretch(text, start, end, cuts);
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.and_then(|h| h.join().ok()).flatten()),
+            )
             .collect()
     });
     let mut items = Vec::new();
-    let mut line = 1;
-    let mut last = 0;
-    for ((start, _), stretch) in stretches.iter().zip(parsed) {
-        let stretch = stretch?;
-        if !stretch.errors.is_empty() || !stretch.broken.is_empty() {
-            return None;
-        }
-        line += crate::source::count_byte(&text.as_bytes()[last..*start], b'\n');
-        last = *start;
-        let placed = Shift {
-            bytes: *start as isize,
-            lines: line as isize - 1,
-        };
-        placed.append(stretch.policy?.items, &mut items);
+    for stretch in parsed {
+        items.extend(stretch?);
     }
     Some(finish(items, Vec::new(), Vec::new()))
 }
@@ -97,6 +112,22 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
 mod tests {
     use super::*;
     use crate::syntax::parser::recover_in;
+
+    /// Holds the parse of `text` on each of `threads` to one parse of the
+    /// whole text, spans and lines included.
+    fn assert_parses_as_whole(text: &str, threads: &[usize]) {
+        let whole = recover_in(text);
+        assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+        for &threads in threads {
+            let parsed = parse_parallel(text, threads).expect("parsed on threads");
+            assert!(parsed.errors.is_empty());
+            assert_eq!(
+                format!("{:?}", parsed.policy),
+                format!("{:?}", whole.policy),
+                "{threads} threads"
+            );
+        }
+    }
 
     /// A large policy parsed on 2, 3 and 4 threads gives the tree of one
     /// parse of the whole text, spans and lines included; one with an
@@ -112,19 +143,53 @@ mod tests {
                 "\nrule r{n}: when visits > {n}\n  and budget >= {n}k then tier B\n"
             ));
         }
-        let whole = recover_in(&text);
-        assert!(whole.errors.is_empty());
-        for threads in [2, 3, 4] {
-            let parsed = parse_parallel(&text, threads).expect("parsed on threads");
-            assert_eq!(
-                format!("{:?}", parsed.policy),
-                format!("{:?}", whole.policy),
-                "{threads} threads"
-            );
-            assert!(parsed.errors.is_empty());
+        assert_parses_as_whole(&text, &[2, 3, 4]);
+        // A declaration longer than a piece, among short ones, in each
+        // stretch.
+        let long = (0..3 * PIECE / 20)
+            .map(|k| format!("visits = {k}"))
+            .collect::<Vec<_>>()
+            .join("\n  or ");
+        let mut pieced = String::new();
+        let mut inserted = 0;
+        for (k, line) in text.lines().enumerate() {
+            pieced.push_str(line);
+            pieced.push('\n');
+            // After a blank line (between declarations), about every
+            // 2,000 lines.
+            if line.is_empty() && k >= 1000 + 2000 * inserted {
+                pieced.push_str(&format!("rule long{k}: when {long}\n  then tier A\n"));
+                inserted += 1;
+            }
         }
+        assert!(inserted >= 2, "{inserted} long declarations");
+        assert_parses_as_whole(&pieced, &[2, 3]);
         let broken = text.replace("rule r700:", "rule r700 when");
         assert!(parse_parallel(&broken, 2).is_none());
         assert!(parse_parallel(base, 2).is_none(), "a small policy");
+    }
+
+    /// Every example policy, one after another until the text is many
+    /// pieces long: every kind of declaration, comments and blank lines
+    /// between them, parsed on threads a piece at a time, gives the tree
+    /// of one parse of the whole text.
+    #[test]
+    fn every_kind_of_declaration_across_pieces() {
+        let examples = [
+            include_str!("../../examples/bank-telemarketing.lq"),
+            include_str!("../../examples/bant.lq"),
+            include_str!("../../examples/fit-engagement-matrix.lq"),
+            include_str!("../../examples/gates-and-routing.lq"),
+            include_str!("../../examples/inbound-saas.lq"),
+            include_str!("../../examples/pardot-grades.lq"),
+        ];
+        let mut text = String::new();
+        while text.len() < 8 * PIECE {
+            for example in examples {
+                text.push_str(example);
+                text.push('\n');
+            }
+        }
+        assert_parses_as_whole(&text, &[2, 3, 5]);
     }
 }

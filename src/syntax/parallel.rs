@@ -1,13 +1,15 @@
 //! Parsing a large policy on several threads: the text is cut at
 //! declaration boundaries ([`super::split::boundaries`]) into one stretch
-//! per thread, each stretch is parsed on its own thread a piece of a few
+//! per thread (the whole text on one), each stretch is parsed on its own
+//! thread a piece of a few
 //! declarations at a time (one run of the grammar each, so pest's token
 //! queue stays small and its memory is reused), and the items are moved
 //! to their places in the whole text on the thread that parsed them.
 //!
 //! Only a policy that parses cleanly takes this road: if any piece has
 //! an error (or a boundary was guessed wrong), the whole text is parsed
-//! again on one thread, so errors are reported exactly as ever.
+//! again in one run of the grammar, so errors are reported exactly as
+//! ever.
 
 use super::ast::Item;
 use super::parser::{finish, parse_alone, Parsed};
@@ -15,8 +17,9 @@ use super::shift::Shift;
 use super::split::boundaries;
 use crate::source::count_byte;
 
-/// The smallest text worth parsing on several threads: below it, starting
-/// the threads costs more than they save.
+/// The smallest text worth parsing on several threads, and a piece at a
+/// time: below it, starting the threads costs more than they save, and
+/// one run of the grammar over the whole text needs little memory.
 pub const PARALLEL_FROM: usize = 64 * 1024;
 
 /// The largest piece of a stretch given to one run of the grammar: pest
@@ -57,10 +60,10 @@ fn parse_stretch(text: &str, start: usize, end: usize, cuts: &[usize]) -> Option
 }
 
 /// Parses `text` (within the size and nesting limits) on up to `threads`
-/// threads; `None` when it is small, one thread is all there is, or a
-/// stretch has an error.
+/// threads (on one, this thread parses the whole text a piece at a time);
+/// `None` when it is small or a piece has an error.
 pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
-    if text.len() < PARALLEL_FROM || threads < 2 {
+    if text.len() < PARALLEL_FROM {
         return None;
     }
     let cuts = boundaries(text);
@@ -74,9 +77,6 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
                 starts.push(cut);
             }
         }
-    }
-    if starts.len() < 2 {
-        return None;
     }
     let ends = starts[1..].iter().copied().chain([text.len()]);
     let stretches: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
@@ -129,7 +129,7 @@ mod tests {
         }
     }
 
-    /// A large policy parsed on 2, 3 and 4 threads gives the tree of one
+    /// A large policy parsed on 1 to 4 threads gives the tree of one
     /// parse of the whole text, spans and lines included; one with an
     /// error is left to the one-thread parse.
     #[test]
@@ -143,7 +143,7 @@ mod tests {
                 "\nrule r{n}: when visits > {n}\n  and budget >= {n}k then tier B\n"
             ));
         }
-        assert_parses_as_whole(&text, &[2, 3, 4]);
+        assert_parses_as_whole(&text, &[1, 2, 3, 4]);
         // A declaration longer than a piece, among short ones, in each
         // stretch.
         let long = (0..3 * PIECE / 20)
@@ -163,9 +163,10 @@ mod tests {
             }
         }
         assert!(inserted >= 2, "{inserted} long declarations");
-        assert_parses_as_whole(&pieced, &[2, 3]);
+        assert_parses_as_whole(&pieced, &[1, 2, 3]);
         let broken = text.replace("rule r700:", "rule r700 when");
         assert!(parse_parallel(&broken, 2).is_none());
+        assert!(parse_parallel(&broken, 1).is_none());
         assert!(parse_parallel(base, 2).is_none(), "a small policy");
     }
 
@@ -190,6 +191,6 @@ mod tests {
                 text.push('\n');
             }
         }
-        assert_parses_as_whole(&text, &[2, 3, 5]);
+        assert_parses_as_whole(&text, &[1, 2, 3, 5]);
     }
 }

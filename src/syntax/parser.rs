@@ -87,8 +87,9 @@ pub struct Parsed {
 /// syntax error and keeps every declaration that parsed.
 ///
 /// A policy without errors parses in one pass of the grammar (a large one
-/// on several threads, declaration by declaration); one with errors is parsed
-/// declaration by declaration, in time linear in its size.
+/// a piece of a few dozen declarations at a time, on several threads where
+/// there are); one with errors is parsed declaration by declaration, in
+/// time linear in its size.
 pub fn parse_recovering(text: &str) -> Parsed {
     if let Some(refused) = over_limits(text) {
         return refused;

@@ -1,10 +1,10 @@
 //! Parsing a large policy on several threads: the text is cut at
 //! declaration boundaries ([`super::split::boundaries`]) into one stretch
 //! per thread (the whole text on one), each stretch is parsed on its own
-//! thread a piece of a few
-//! declarations at a time (one run of the grammar each, so pest's token
-//! queue stays small and its memory is reused), and the items are moved
-//! to their places in the whole text on the thread that parsed them.
+//! thread a piece of a few dozen declarations at a time (one run of the
+//! grammar each, so pest's token queue stays small and its memory is
+//! reused), and the items are moved to their places in the whole text on
+//! the thread that parsed them.
 //!
 //! Only a policy that parses cleanly takes this road: if any piece has
 //! an error (or a boundary was guessed wrong), the whole text is parsed

@@ -123,8 +123,19 @@ pub struct Slot {
     pub path: PathBuf,
     current: RwLock<Arc<Served>>,
     failure: Mutex<Option<Failure>>,
-    /// The file's stamp when last read; the text's hash when last tried.
-    seen: Mutex<(Stamp, String)>,
+    /// What the watcher last saw of the file.
+    seen: Mutex<Seen>,
+}
+
+/// What the watcher last saw of a policy file.
+struct Seen {
+    /// The file's stamp when last read.
+    stamp: Stamp,
+    /// The text's hash when last tried.
+    sha: String,
+    /// A changed stamp seen on the last tick and not read yet: the file
+    /// is read once its stamp has held for a tick.
+    waiting: Option<Stamp>,
 }
 
 impl Slot {
@@ -151,9 +162,17 @@ impl Slot {
         // that a second write could not share its modification time.
         let settled = stamp
             .is_some_and(|(modified, _)| modified.elapsed().is_ok_and(|age| age.as_secs() >= 2));
-        if !force && settled && stamp == seen.0 {
+        if !force && settled && stamp == seen.stamp {
             return;
         }
+        // A changed file is read once its stamp has held for a tick, so
+        // that one caught while it is written (emptied, then filled) is
+        // read when the writer is done rather than rejected half written.
+        if !force && stamp != seen.stamp && seen.waiting != Some(stamp) {
+            seen.waiting = Some(stamp);
+            return;
+        }
+        seen.waiting = None;
         let file = self.path.display().to_string();
         let text = match std::fs::read(&self.path) {
             Ok(bytes) => String::from_utf8(bytes)
@@ -168,7 +187,7 @@ impl Slot {
             Err(message) => {
                 // A file being replaced may be missing for a moment: say
                 // so once, keep serving, and look again on the next tick.
-                if seen.0.is_some() || force {
+                if seen.stamp.is_some() || force {
                     report(&Event::Rejected {
                         name: &self.name,
                         problem: Err(&message),
@@ -176,16 +195,16 @@ impl Slot {
                     metrics.reload(&self.name, false);
                     self.fail(message, Vec::new());
                 }
-                seen.0 = None;
+                seen.stamp = None;
                 return;
             }
         };
-        seen.0 = stamp;
+        seen.stamp = stamp;
         let sha = sha256_hex(text.as_bytes());
-        if sha == seen.1 {
+        if sha == seen.sha {
             return;
         }
-        seen.1 = sha.clone();
+        seen.sha = sha.clone();
         if sha == self.current().sha256 {
             *lock(&self.failure) = None;
             return;
@@ -269,7 +288,11 @@ impl Registry {
             slots.push(Slot {
                 name: name.clone(),
                 path: path.clone(),
-                seen: Mutex::new((stamp, served.sha256.clone())),
+                seen: Mutex::new(Seen {
+                    stamp,
+                    sha: served.sha256.clone(),
+                    waiting: None,
+                }),
                 current: RwLock::new(Arc::new(served)),
                 failure: Mutex::new(None),
             });
@@ -337,4 +360,75 @@ fn stamp(path: &Path) -> Stamp {
 /// replaced whole, never left half-written).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registry serving one copy of the inbound example, and the
+    /// events it reports.
+    fn serving(dir: &Path) -> (Registry, PathBuf, Arc<Mutex<Vec<String>>>) {
+        let path = dir.join("inbound.lq");
+        std::fs::write(&path, include_str!("../../examples/inbound-saas.lq")).expect("written");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let heard = events.clone();
+        let report: Reporter = Box::new(move |event| {
+            lock(&heard).push(match event {
+                Event::Reloaded { .. } => "reloaded".to_string(),
+                Event::Rejected { .. } => "rejected".to_string(),
+            })
+        });
+        let registry = Registry::load(&[("inbound".into(), path.clone())], report).expect("loads");
+        (registry, path, events)
+    }
+
+    /// A file caught while it is written (emptied, half filled) is not
+    /// rejected: it is read once its stamp has held for a tick, whole.
+    #[test]
+    fn a_file_caught_half_written_is_read_once_it_holds() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (registry, path, events) = serving(dir.path());
+        let metrics = Metrics::new();
+        let edited = include_str!("../../examples/inbound-saas.lq").replacen(
+            "otherwise tier C",
+            "otherwise tier B",
+            1,
+        );
+        std::fs::write(&path, &edited[..edited.len() / 2]).expect("written");
+        registry.reload_changed(&metrics);
+        std::fs::write(&path, &edited).expect("written");
+        registry.reload_changed(&metrics);
+        assert!(lock(&events).is_empty(), "{:?}", lock(&events));
+        registry.reload_changed(&metrics);
+        assert_eq!(*lock(&events), ["reloaded"]);
+        let slot = registry.get("inbound").expect("served");
+        assert_eq!(slot.current().sha256, sha256_hex(edited.as_bytes()));
+        assert!(slot.failure().is_none());
+        let rendered = metrics.render();
+        assert!(!rendered.contains("result=\"failed\""), "{rendered}");
+    }
+
+    /// A broken file that holds is rejected on the tick after it changed;
+    /// `SIGHUP` reads a file at once.
+    #[test]
+    fn a_broken_file_that_holds_is_rejected_and_sighup_reads_at_once() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (registry, path, events) = serving(dir.path());
+        let metrics = Metrics::new();
+        let text = include_str!("../../examples/inbound-saas.lq");
+        std::fs::write(&path, text.replace("tiers A > B > C", "tiers A > B >")).expect("written");
+        registry.reload_changed(&metrics);
+        assert!(lock(&events).is_empty());
+        registry.reload_changed(&metrics);
+        assert_eq!(*lock(&events), ["rejected"]);
+        let slot = registry.get("inbound").expect("served");
+        assert!(slot.failure().is_some());
+        let edited = text.replacen("otherwise tier C", "otherwise tier B", 1);
+        std::fs::write(&path, &edited).expect("written");
+        registry.reload_all(&metrics);
+        assert_eq!(*lock(&events), ["rejected", "reloaded"]);
+        assert_eq!(slot.current().sha256, sha256_hex(edited.as_bytes()));
+        assert!(slot.failure().is_none());
+    }
 }

@@ -8,8 +8,9 @@
 //!
 //! Only a policy that parses cleanly takes this road: if any piece has
 //! an error (or a boundary was guessed wrong), the whole text is parsed
-//! again in one run of the grammar, so errors are reported exactly as
-//! ever.
+//! again declaration by declaration ([`super::incremental`]), which
+//! reports errors exactly as one run over the whole text would (and
+//! joins a declaration cut at a wrong boundary to the next).
 
 use super::ast::Item;
 use super::parser::{finish, parse_alone, Parsed};

@@ -96,10 +96,20 @@ pub fn parse_recovering(text: &str) -> Parsed {
     }
     if text.len() >= super::parallel::PARALLEL_FROM {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        if let Some(parsed) = super::parallel::parse_parallel(text, threads) {
-            return parsed;
-        }
+        return match super::parallel::parse_parallel(text, threads) {
+            Some(parsed) => parsed,
+            // A piece did not parse: declaration by declaration (as below
+            // after a failed run over the whole text, which would fail
+            // too, or find a boundary guessed wrong, which this also does).
+            None => super::incremental::Reparser::new().parse_within_limits(text, Vec::new()),
+        };
     }
+    parse_in_one_run(text)
+}
+
+/// [`parse_recovering`] of a text within the limits, in one run of the
+/// grammar over the whole text, declaration by declaration if it fails.
+fn parse_in_one_run(text: &str) -> Parsed {
     match run_pest_quiet(text) {
         Some(pairs) => {
             let (items, errors, failed) = lower_all(text, pairs);
@@ -1136,6 +1146,50 @@ pub fn parse_number(text: &str) -> Option<Number> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A large policy with errors (a number too large and a date that is
+    /// not one, which the grammar accepts; and a declaration it does not)
+    /// gets the errors, tree and broken stretches of one run over the
+    /// whole text, though it is parsed a piece at a time; so does one
+    /// without.
+    #[test]
+    fn a_large_policy_reads_as_one_run_over_it() {
+        let mut text = include_str!("../../examples/inbound-saas.lq").to_string();
+        let mut n = 0;
+        while text.len() < 3 * super::super::parallel::PARALLEL_FROM {
+            n += 1;
+            text.push_str(&format!("\nrule r{n}: when visits > {n} then tier B\n"));
+        }
+        // Errors the grammar accepts (found when its pairs are lowered):
+        // one run over the whole text succeeds, and lowers them.
+        let lowered = text
+            .replacen("visits > 1500", "visits > 99999999999999999999999k", 1)
+            .replacen("visits > 2500", "last_activity before 2026-13-45", 1);
+        // And one the grammar does not.
+        let broken = lowered.replacen("rule r900:", "rule r900", 1);
+        for text in [&text, &lowered, &broken] {
+            let pieces = parse_recovering(text);
+            let whole = parse_in_one_run(text);
+            assert_eq!(
+                format!("{:?}", pieces.policy),
+                format!("{:?}", whole.policy)
+            );
+            assert_eq!(
+                format!("{:?}", pieces.errors),
+                format!("{:?}", whole.errors)
+            );
+            // Broken declarations by where they start, kind and names
+            // (what diagnostics read of them): declaration by declaration,
+            // one runs on to where the next begins, past its blank lines.
+            let starts = |p: &Parsed| -> Vec<String> {
+                let sum_up = |b: &Broken| format!("{} {:?} {:?}", b.span.start, b.kind, b.names);
+                p.broken.iter().map(sum_up).collect()
+            };
+            assert_eq!(starts(&pieces), starts(&whole));
+        }
+        assert_eq!(parse_recovering(&lowered).errors.len(), 2);
+        assert_eq!(parse_recovering(&broken).errors.len(), 3);
+    }
 
     #[test]
     fn numbers_scale_exactly() {

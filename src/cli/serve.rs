@@ -49,7 +49,8 @@ pub struct Args {
     /// How many rotated decision logs to keep.
     #[arg(long, value_name = "N", default_value_t = 5)]
     decision_log_keep: usize,
-    /// How often to look for changed policy files (e.g. 500ms, 2s).
+    /// How often to look for changed policy files (e.g. 500ms, 2s); a
+    /// changed file is loaded once it has stayed the same for one look.
     #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration)]
     watch_every: Duration,
     /// Reload only on SIGHUP, never by looking at the files.

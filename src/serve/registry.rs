@@ -368,15 +368,15 @@ mod tests {
 
     /// A registry serving one copy of the inbound example, and the
     /// events it reports.
-    fn serving(dir: &Path) -> (Registry, PathBuf, Arc<Mutex<Vec<String>>>) {
+    fn serving(dir: &Path) -> (Registry, PathBuf, Arc<Mutex<Vec<&'static str>>>) {
         let path = dir.join("inbound.lq");
         std::fs::write(&path, include_str!("../../examples/inbound-saas.lq")).expect("written");
         let events = Arc::new(Mutex::new(Vec::new()));
         let heard = events.clone();
         let report: Reporter = Box::new(move |event| {
             lock(&heard).push(match event {
-                Event::Reloaded { .. } => "reloaded".to_string(),
-                Event::Rejected { .. } => "rejected".to_string(),
+                Event::Reloaded { .. } => "reloaded",
+                Event::Rejected { .. } => "rejected",
             })
         });
         let registry = Registry::load(&[("inbound".into(), path.clone())], report).expect("loads");

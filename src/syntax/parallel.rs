@@ -109,6 +109,22 @@ pub fn parse_parallel(text: &str, threads: usize) -> Option<Parsed> {
     Some(finish(items, Vec::new(), Vec::new()))
 }
 
+/// The inbound example followed by rules `r1`, `r2`, … (each on two
+/// lines, `visits > N` then `budget >= Nk`) until the text is at least
+/// `len` bytes: a large policy for the tests of parsing it.
+#[cfg(test)]
+pub(super) fn large_policy(len: usize) -> String {
+    let mut text = include_str!("../../examples/inbound-saas.lq").to_string();
+    let mut n = 0;
+    while text.len() < len {
+        n += 1;
+        text.push_str(&format!(
+            "\nrule r{n}: when visits > {n}\n  and budget >= {n}k then tier B\n"
+        ));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,15 +151,7 @@ mod tests {
     /// error is left to the one-thread parse.
     #[test]
     fn equals_a_whole_parse() {
-        let base = include_str!("../../examples/inbound-saas.lq");
-        let mut text = base.to_string();
-        let mut n = 0;
-        while text.len() < PARALLEL_FROM * 2 {
-            n += 1;
-            text.push_str(&format!(
-                "\nrule r{n}: when visits > {n}\n  and budget >= {n}k then tier B\n"
-            ));
-        }
+        let text = large_policy(PARALLEL_FROM * 2);
         assert_parses_as_whole(&text, &[1, 2, 3, 4]);
         // A declaration longer than a piece, among short ones, in each
         // stretch.
@@ -168,7 +176,8 @@ mod tests {
         let broken = text.replace("rule r700:", "rule r700 when");
         assert!(parse_parallel(&broken, 2).is_none());
         assert!(parse_parallel(&broken, 1).is_none());
-        assert!(parse_parallel(base, 2).is_none(), "a small policy");
+        let small = include_str!("../../examples/inbound-saas.lq");
+        assert!(parse_parallel(small, 2).is_none(), "a small policy");
     }
 
     /// Every example policy, one after another until the text is many

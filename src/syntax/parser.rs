@@ -1154,12 +1154,8 @@ mod tests {
     /// without.
     #[test]
     fn a_large_policy_reads_as_one_run_over_it() {
-        let mut text = include_str!("../../examples/inbound-saas.lq").to_string();
-        let mut n = 0;
-        while text.len() < 3 * super::super::parallel::PARALLEL_FROM {
-            n += 1;
-            text.push_str(&format!("\nrule r{n}: when visits > {n} then tier B\n"));
-        }
+        use super::super::parallel::{large_policy, PARALLEL_FROM};
+        let text = large_policy(3 * PARALLEL_FROM);
         // Errors the grammar accepts (found when its pairs are lowered):
         // one run over the whole text succeeds, and lowers them.
         let lowered = text
@@ -1167,6 +1163,13 @@ mod tests {
             .replacen("visits > 2500", "last_activity before 2026-13-45", 1);
         // And one the grammar does not.
         let broken = lowered.replacen("rule r900:", "rule r900", 1);
+        // Broken declarations by where they start, kind and names (what
+        // diagnostics read of them): declaration by declaration, one runs
+        // on to where the next begins, past its blank lines.
+        let starts = |p: &Parsed| -> Vec<String> {
+            let sum_up = |b: &Broken| format!("{} {:?} {:?}", b.span.start, b.kind, b.names);
+            p.broken.iter().map(sum_up).collect()
+        };
         for text in [&text, &lowered, &broken] {
             let pieces = parse_recovering(text);
             let whole = parse_in_one_run(text);
@@ -1178,13 +1181,6 @@ mod tests {
                 format!("{:?}", pieces.errors),
                 format!("{:?}", whole.errors)
             );
-            // Broken declarations by where they start, kind and names
-            // (what diagnostics read of them): declaration by declaration,
-            // one runs on to where the next begins, past its blank lines.
-            let starts = |p: &Parsed| -> Vec<String> {
-                let sum_up = |b: &Broken| format!("{} {:?} {:?}", b.span.start, b.kind, b.names);
-                p.broken.iter().map(sum_up).collect()
-            };
             assert_eq!(starts(&pieces), starts(&whole));
         }
         assert_eq!(parse_recovering(&lowered).errors.len(), 2);

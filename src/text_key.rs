@@ -119,13 +119,24 @@ impl TextList {
 pub struct TextMap {
     keys: Vec<(TextKey, u32)>,
     long: Vec<(String, u32)>,
+    /// The texts of up to 16 bytes, each once (as first listed), as their
+    /// [`padded`] words and length, for [`TextMap::get_in`].
+    padded: Vec<(u64, u64, usize, u32)>,
 }
 
 impl TextMap {
     /// Adds `text` for `value`.
     pub fn insert(&mut self, text: &str, value: u32) {
         match TextKey::of(text.as_bytes()) {
-            Some(key) => self.keys.push((key, value)),
+            Some(key) => {
+                if !self.keys.iter().any(|(k, _)| *k == key) {
+                    let mut window = [0; 16];
+                    window[..text.len()].copy_from_slice(text.as_bytes());
+                    let (head, tail) = padded(&window, text.len());
+                    self.padded.push((head, tail, text.len(), value));
+                }
+                self.keys.push((key, value));
+            }
             None => self.long.push((text.to_string(), value)),
         }
     }
@@ -138,6 +149,47 @@ impl TextMap {
             None => self.long.iter().find(|(t, _)| t == text).map(|(_, v)| *v),
         }
     }
+
+    /// [`TextMap::get`] of `text`, whose bytes `window` starts at (the
+    /// bytes from the text on, in the record it was read from; any other
+    /// window reads as `get`): when the window holds 16 bytes, the text's words are read from it at
+    /// fixed widths and compared with every entry, with no branch on the
+    /// text's length or on which entry it is, which a processor would
+    /// guess wrong on cells of mixed lengths and values.
+    #[inline]
+    pub fn get_in(&self, text: &str, window: &[u8]) -> Option<u32> {
+        let n = text.len();
+        match window.first_chunk::<16>() {
+            Some(window) if n <= TextKey::MAX && std::ptr::eq(window.as_ptr(), text.as_ptr()) => {
+                let (head, tail) = padded(window, n);
+                // One entry at most matches (each text is listed once):
+                // its value, plus one, is kept by a mask rather than by a
+                // jump, which the compiler would otherwise make.
+                let mut found = 0u64;
+                for &(h, t, len, value) in &self.padded {
+                    let hit = (h == head) & (t == tail) & (len == n);
+                    found |= (u64::from(value) + 1) & u64::from(hit).wrapping_neg();
+                }
+                found.checked_sub(1).and_then(|v| u32::try_from(v).ok())
+            }
+            _ => self.get(text),
+        }
+    }
+}
+
+/// The first `n` (up to 16) bytes of `window` as two little-endian words,
+/// the bytes past `n` cleared: masks made by shifts, not by branches.
+#[inline(always)]
+fn padded(window: &[u8; 16], n: usize) -> (u64, u64) {
+    let (head, tail) = window.split_at(8);
+    let word = |bytes: &[u8]| {
+        let mut le = [0; 8];
+        le.copy_from_slice(bytes);
+        u64::from_le_bytes(le)
+    };
+    // The low `k` (up to 8) bytes of a word.
+    let keep = |k: usize| ((1u128 << (8 * k.min(8))) - 1) as u64;
+    (word(head) & keep(n), word(tail) & keep(n.saturating_sub(8)))
 }
 
 /// A constant for `starts with` / `ends with`, with its key when short.
@@ -404,6 +456,85 @@ mod tests {
         assert_eq!(map.get(long), Some(3));
         assert_eq!(map.get("Vp"), None);
         assert_eq!(map.get(""), None);
+    }
+
+    /// `get_in` finds what `get` finds, for texts read from a record at
+    /// every place in it: near its end (fewer than 16 bytes on), amid
+    /// other cells, and of every length around the words' edges; and a
+    /// window that does not start at the text reads as `get`.
+    #[test]
+    fn lookups_in_a_record_agree_with_get() {
+        let long = "a text longer than sixteen bytes";
+        let mut map = TextMap::default();
+        let entries = [
+            ("VP", 0),
+            ("Director", 1),
+            ("Dir.", 1),
+            ("VP", 2),
+            ("", 3),
+            ("Healthcare", 4),
+            ("Manufacturing", 5),
+            ("exactly16bytes!!", 6),
+            ("seven77", 7),
+            ("a\0b", 8),
+            ("\u{e9}t\u{e9}", 9),
+            (long, 10),
+        ];
+        for (t, v) in entries {
+            map.insert(t, v);
+        }
+        let mut texts: Vec<String> = entries.iter().map(|(t, _)| t.to_string()).collect();
+        for t in entries.map(|(t, _)| t) {
+            texts.push(format!("{t}x"));
+            texts.push(t.to_lowercase());
+            texts.push(t.chars().skip(1).collect());
+            texts.push(
+                t.chars()
+                    .rev()
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect(),
+            );
+        }
+        texts.extend((0..=17).map(|n| "V".repeat(n)));
+        texts.extend(
+            [
+                "a",
+                "a\0",
+                "\0",
+                "VP\0",
+                "exactly16bytes!",
+                "exactly16bytes!!!",
+            ]
+            .map(String::from),
+        );
+        let mut checked = 0;
+        for text in &texts {
+            for (before, after) in [
+                ("", ""),
+                ("x,", ","),
+                ("", ",and more cells after it"),
+                ("id,", ",0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+            ] {
+                let record = format!("{before}{text}{after}");
+                let cell = &record[before.len()..before.len() + text.len()];
+                let window = &record.as_bytes()[before.len()..];
+                assert_eq!(
+                    map.get_in(cell, window),
+                    map.get(text),
+                    "{text:?} in {record:?}"
+                );
+                checked += usize::from(window.len() >= 16 && text.len() <= 16);
+                // A window that is not the text's own reads as `get`.
+                assert_eq!(map.get_in(cell, b"VP and sixteen bytes"), map.get(text));
+            }
+        }
+        assert!(checked > 100, "the fixed-width path ran {checked} times");
+        let record = "VP,Director,Dir.,a,b,c,d";
+        assert_eq!(map.get_in(&record[..2], record.as_bytes()), Some(0));
+        assert_eq!(map.get_in(&record[3..11], &record.as_bytes()[3..]), Some(1));
     }
 
     #[test]

@@ -229,12 +229,16 @@ fn variant_hint(
 /// boolean, an ISO date, an enum spelling, or text. True when `slot` now
 /// holds the value, exactly as [`convert_text`] reads it; false leaves
 /// the cell to [`convert_text_into`] (blanks, markers, `$1,234`, errors).
+/// `window` is the bytes from the cell on in its record, for reading an
+/// enum spelling with [`TextMap::get_in`](crate::text_key::TextMap::get_in)
+/// (the cell itself, when there is no record).
 #[inline(always)]
 pub fn quick_convert(
     policy: &CheckedPolicy,
     field: &Field,
     plain: bool,
     cell: &str,
+    window: &[u8],
     slot: &mut Datum,
 ) -> bool {
     let bytes = cell.as_bytes();
@@ -295,7 +299,10 @@ pub fn quick_convert(
         },
         (Type::Enum(id, _), slot) if !field.ignore_case => {
             match (
-                policy.enums.get(*id).and_then(|e| e.spelled.get(cell)),
+                policy
+                    .enums
+                    .get(*id)
+                    .and_then(|e| e.spelled.get_in(cell, window)),
                 slot,
             ) {
                 (Some(v), Datum::Enum(x)) => *x = v,
@@ -559,9 +566,14 @@ mod tests {
         for field in &checked.schema.fields {
             for cell in cells {
                 let expected = convert_text(checked, field, cell);
-                for old in &before {
+                // The cell alone, and amid a record with 16 bytes or more
+                // from it on (an enum spelling is then read at fixed widths).
+                let record = format!("{cell},Director,Dir.,VP,more");
+                let windows = [cell.as_bytes(), record.as_bytes()];
+                for (old, window) in before.iter().flat_map(|o| windows.map(|w| (o, w))) {
+                    let cell = &record[..cell.len()];
                     let mut slot = old.clone();
-                    if quick_convert(checked, field, true, cell, &mut slot) {
+                    if quick_convert(checked, field, true, cell, window, &mut slot) {
                         taken += 1;
                         assert_eq!(
                             Ok(slot),
@@ -577,7 +589,9 @@ mod tests {
         // With markers declared, nothing takes the quick path.
         let mut slot = Datum::Missing;
         let field = &checked.schema.fields[0];
-        assert!(!quick_convert(checked, field, false, "42", &mut slot));
+        assert!(!quick_convert(
+            checked, field, false, "42", b"42", &mut slot
+        ));
     }
 
     #[test]

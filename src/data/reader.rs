@@ -138,7 +138,16 @@ fn csv_cells<'a>(
     columns: &'a [usize],
     record: &'a csv::StringRecord,
 ) -> impl Iterator<Item = Option<Cell<'a>>> + 'a {
-    columns.iter().map(|&c| record.get(c).map(Cell::Text))
+    let all = record.as_slice();
+    columns.iter().map(move |&c| {
+        // The cell, and the record's bytes from it on (for reading an enum
+        // spelling at fixed widths).
+        let range = record.range(c)?;
+        Some(Cell::Text(
+            all.get(range.clone())?,
+            all.as_bytes().get(range.start..)?,
+        ))
+    })
 }
 
 /// The cells of a JSON object for each schema field, by column name.
@@ -679,7 +688,8 @@ impl Iterator for RecordReader<'_> {
 
 /// A cell to convert: CSV text or a JSON value (absent when `None`).
 enum Cell<'a> {
-    Text(&'a str),
+    /// A CSV cell, and the bytes of its record from it on.
+    Text(&'a str, &'a [u8]),
     Json(Option<&'a serde_json::Value>),
 }
 
@@ -711,8 +721,10 @@ fn convert_into<'a>(
         .zip(values.iter_mut())
     {
         let converted = match cell {
-            Some(Cell::Text(t)) if quick_convert(policy, field, plain, t, slot) => Ok(()),
-            Some(Cell::Text(t)) => convert_text_into(policy, field, t, slot),
+            Some(Cell::Text(t, window)) if quick_convert(policy, field, plain, t, window, slot) => {
+                Ok(())
+            }
+            Some(Cell::Text(t, _)) => convert_text_into(policy, field, t, slot),
             Some(Cell::Json(v)) => convert_json(policy, field, v).map(|d| *slot = d),
             None => convert_text_into(policy, field, "", slot),
         };

@@ -114,30 +114,138 @@ impl TextList {
 }
 
 /// Texts mapped to numbers (an enum's names and spellings to the variant),
-/// looked up by key; the first text listed wins.
+/// looked up by key; the first text listed wins. Made with `collect`
+/// from `(text, value)` pairs (or [`TextMap::insert`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TextMap {
     keys: Vec<(TextKey, u32)>,
     long: Vec<(String, u32)>,
     /// The texts of up to 16 bytes, each once (as first listed), as their
     /// [`padded`] words and length, for [`TextMap::get_in`].
-    padded: Vec<(u64, u64, usize, u32)>,
+    padded: Vec<Padded>,
+    /// The same entries placed by [`TextMap::place`], no two in one
+    /// place (the others hold [`Padded::NONE`]); empty when no
+    /// multiplier placed them apart, or the map is too large to try.
+    table: Vec<Padded>,
+    /// The multiplier that placed them.
+    multiplier: u64,
+    /// The table's size is `1 << (64 - shift)`.
+    shift: u32,
+}
+
+/// A text of up to 16 bytes as its [`padded`] words and its length, and
+/// the value it maps to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Padded {
+    head: u64,
+    tail: u64,
+    len: usize,
+    value: u32,
+}
+
+impl Padded {
+    /// An empty place in [`TextMap::table`]: no text is this long.
+    const NONE: Padded = Padded {
+        head: 0,
+        tail: 0,
+        len: usize::MAX,
+        value: 0,
+    };
+
+    /// Whether this is the text of `head`, `tail` and `len`.
+    #[inline(always)]
+    fn is(&self, head: u64, tail: u64, len: usize) -> bool {
+        (self.head == head) & (self.tail == tail) & (self.len == len)
+    }
+}
+
+impl<'t> FromIterator<(&'t str, u32)> for TextMap {
+    fn from_iter<I: IntoIterator<Item = (&'t str, u32)>>(entries: I) -> TextMap {
+        let mut map = TextMap::default();
+        for (text, value) in entries {
+            map.add(text, value);
+        }
+        map.build_table();
+        map
+    }
 }
 
 impl TextMap {
-    /// Adds `text` for `value`.
+    /// The most texts of up to 16 bytes a map places in a table; a
+    /// larger map searches them in order.
+    const MOST_PLACED: usize = 64;
+
+    /// Adds `text` for `value`, and places the texts again (`collect`
+    /// places them once, after the last).
     pub fn insert(&mut self, text: &str, value: u32) {
+        self.add(text, value);
+        self.build_table();
+    }
+
+    /// Adds `text` for `value`; the table is not built.
+    fn add(&mut self, text: &str, value: u32) {
         match TextKey::of(text.as_bytes()) {
             Some(key) => {
                 if !self.keys.iter().any(|(k, _)| *k == key) {
                     let mut window = [0; 16];
                     window[..text.len()].copy_from_slice(text.as_bytes());
                     let (head, tail) = padded(&window, text.len());
-                    self.padded.push((head, tail, text.len(), value));
+                    let len = text.len();
+                    self.padded.push(Padded {
+                        head,
+                        tail,
+                        len,
+                        value,
+                    });
                 }
                 self.keys.push((key, value));
             }
             None => self.long.push((text.to_string(), value)),
+        }
+    }
+
+    /// The place of a text in a table of `1 << (64 - shift)` places,
+    /// with `multiplier`.
+    #[inline(always)]
+    fn place(head: u64, tail: u64, len: usize, multiplier: u64, shift: u32) -> usize {
+        let mixed = head ^ tail.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ len as u64;
+        (mixed.wrapping_mul(multiplier) >> shift) as usize
+    }
+
+    /// Finds a multiplier that places every short text apart, in a
+    /// table of two to sixteen places per text, trying a fixed sequence
+    /// of odd multipliers (the same map always gets the same table).
+    fn build_table(&mut self) {
+        self.table.clear();
+        let k = self.padded.len();
+        if k == 0 || k > Self::MOST_PLACED {
+            return;
+        }
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let least = (2 * k).next_power_of_two().trailing_zeros();
+        for bits in least..least + 4 {
+            let shift = 64 - bits;
+            for _ in 0..64 {
+                // splitmix64: well-spread odd multipliers.
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                let multiplier = (z ^ (z >> 31)) | 1;
+                let mut table = vec![Padded::NONE; 1 << bits];
+                let apart = self.padded.iter().all(|p| {
+                    let at = Self::place(p.head, p.tail, p.len, multiplier, shift);
+                    let free = table[at].len == usize::MAX;
+                    table[at] = *p;
+                    free
+                });
+                if apart {
+                    self.table = table;
+                    self.multiplier = multiplier;
+                    self.shift = shift;
+                    return;
+                }
+            }
         }
     }
 
@@ -152,28 +260,32 @@ impl TextMap {
 
     /// [`TextMap::get`] of `text`, whose bytes `window` starts at (the
     /// bytes from the text on, in the record it was read from; any other
-    /// window reads as `get`): when the window holds 16 bytes, the text's words are read from it at
-    /// fixed widths and compared with every entry, with no branch on the
-    /// text's length or on which entry it is, which a processor would
-    /// guess wrong on cells of mixed lengths and values.
+    /// window reads as `get`). When the window holds 16 bytes, the text
+    /// is read from it as two words at fixed widths and looked up in the
+    /// table, its one candidate compared, with no branch on the text's
+    /// length or on which entry it is (a processor guesses those wrong on
+    /// cells of mixed lengths and values).
     #[inline]
     pub fn get_in(&self, text: &str, window: &[u8]) -> Option<u32> {
         let n = text.len();
-        match window.first_chunk::<16>() {
-            Some(window) if n <= TextKey::MAX && std::ptr::eq(window.as_ptr(), text.as_ptr()) => {
-                let (head, tail) = padded(window, n);
-                // One entry at most matches (each text is listed once):
-                // its value, plus one, is kept by a mask rather than by a
-                // jump, which the compiler would otherwise make.
-                let mut found = 0u64;
-                for &(h, t, len, value) in &self.padded {
-                    let hit = (h == head) & (t == tail) & (len == n);
-                    found |= (u64::from(value) + 1) & u64::from(hit).wrapping_neg();
-                }
-                found.checked_sub(1).and_then(|v| u32::try_from(v).ok())
+        let window = match window.first_chunk::<16>() {
+            Some(w) if n <= TextKey::MAX && std::ptr::eq(w.as_ptr(), text.as_ptr()) => w,
+            _ => return self.get(text),
+        };
+        let (head, tail) = padded(window, n);
+        if self.table.is_empty() {
+            // Every entry compared; the one that matches (each text is
+            // listed once), plus one, kept by a mask rather than by a
+            // jump, which the compiler would otherwise make.
+            let mut found = 0u64;
+            for p in &self.padded {
+                found |= (u64::from(p.value) + 1) & u64::from(p.is(head, tail, n)).wrapping_neg();
             }
-            _ => self.get(text),
+            return found.checked_sub(1).and_then(|v| u32::try_from(v).ok());
         }
+        let at = Self::place(head, tail, n, self.multiplier, self.shift);
+        let candidate = self.table.get(at)?;
+        candidate.is(head, tail, n).then_some(candidate.value)
     }
 }
 
@@ -447,10 +559,9 @@ mod tests {
     #[test]
     fn maps_find_the_first_entry() {
         let long = "a text longer than sixteen bytes";
-        let mut map = TextMap::default();
-        for (t, v) in [("VP", 0), ("vp", 0), ("Dir", 1), ("VP", 2), (long, 3)] {
-            map.insert(t, v);
-        }
+        let map: TextMap = [("VP", 0), ("vp", 0), ("Dir", 1), ("VP", 2), (long, 3)]
+            .into_iter()
+            .collect();
         assert_eq!(map.get("VP"), Some(0));
         assert_eq!(map.get("Dir"), Some(1));
         assert_eq!(map.get(long), Some(3));
@@ -465,7 +576,6 @@ mod tests {
     #[test]
     fn lookups_in_a_record_agree_with_get() {
         let long = "a text longer than sixteen bytes";
-        let mut map = TextMap::default();
         let entries = [
             ("VP", 0),
             ("Director", 1),
@@ -480,9 +590,11 @@ mod tests {
             ("\u{e9}t\u{e9}", 9),
             (long, 10),
         ];
-        for (t, v) in entries {
-            map.insert(t, v);
-        }
+        let map: TextMap = entries.into_iter().collect();
+        assert!(
+            !map.table.is_empty(),
+            "the map's texts are placed in a table"
+        );
         let mut texts: Vec<String> = entries.iter().map(|(t, _)| t.to_string()).collect();
         for t in entries.map(|(t, _)| t) {
             texts.push(format!("{t}x"));
@@ -535,6 +647,50 @@ mod tests {
         let record = "VP,Director,Dir.,a,b,c,d";
         assert_eq!(map.get_in(&record[..2], record.as_bytes()), Some(0));
         assert_eq!(map.get_in(&record[3..11], &record.as_bytes()[3..]), Some(1));
+    }
+
+    /// Texts inserted one by one make the map `collect` makes.
+    #[test]
+    fn inserting_makes_the_collected_map() {
+        let entries = [
+            ("VP", 0),
+            ("Director", 1),
+            ("vp", 0),
+            ("VP", 2),
+            ("Healthcare", 3),
+        ];
+        let mut map = TextMap::default();
+        for (text, value) in entries {
+            map.insert(text, value);
+        }
+        assert_eq!(map, entries.into_iter().collect::<TextMap>());
+        assert!(!map.table.is_empty());
+    }
+
+    /// Maps of every size up to the most placed in a table are placed
+    /// in one, and a larger map searches in order: both agree with
+    /// `get`, for members and for texts that are not.
+    #[test]
+    fn maps_of_every_size_look_up_alike() {
+        let spelling = |i: usize| match i % 4 {
+            0 => format!("V{i}"),
+            1 => format!("Variant number {i}"),
+            2 => format!("{i:>9}"),
+            _ => "x".repeat(i % 17),
+        };
+        for size in (1..=TextMap::MOST_PLACED + 1).chain([200]) {
+            let texts: Vec<String> = (0..size).map(spelling).collect();
+            let map: TextMap = texts.iter().map(String::as_str).zip(0..).collect();
+            let placed = map.padded.len() <= TextMap::MOST_PLACED;
+            assert_eq!(!map.table.is_empty(), placed, "{size} texts");
+            let strangers = (size..size + 20).map(spelling);
+            for text in texts.iter().cloned().chain(strangers) {
+                let record = format!("{text},and sixteen bytes more");
+                let cell = &record[..text.len()];
+                let found = map.get_in(cell, record.as_bytes());
+                assert_eq!(found, map.get(&text), "{text:?} among {size}");
+            }
+        }
     }
 
     #[test]

@@ -324,12 +324,15 @@ impl<'a> Checker<'a> {
         self.enum_index
             .insert(e.name.node.clone(), self.out.enums.len());
         self.enum_spans.push(e.name.span);
-        let mut spelled = crate::text_key::TextMap::default();
-        for (i, v) in variants.iter().enumerate() {
-            for text in std::iter::once(&v.name).chain(&v.spellings) {
-                spelled.insert(text, i as u32);
-            }
-        }
+        let spelled = variants
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| {
+                std::iter::once(&v.name)
+                    .chain(&v.spellings)
+                    .map(move |text| (text.as_str(), i as u32))
+            })
+            .collect();
         self.out.enums.push(EnumDef {
             name: e.name.node.clone(),
             variants,

@@ -120,12 +120,13 @@ impl TextList {
 pub struct TextMap {
     keys: Vec<(TextKey, u32)>,
     long: Vec<(String, u32)>,
-    /// The texts of up to 16 bytes, each once (as first listed), as their
-    /// [`padded`] words and length, for [`TextMap::get_in`].
+    /// The texts of up to 16 bytes, as listed, as their [`padded`] words
+    /// and length, for [`TextMap::get_in`].
     padded: Vec<Padded>,
-    /// The same entries placed by [`TextMap::place`], no two in one
-    /// place (the others hold [`Padded::NONE`]); empty when no
-    /// multiplier placed them apart, or the map is too large to try.
+    /// The same texts placed by [`TextMap::place`], each once (as first
+    /// listed), no two in one place (the others hold [`Padded::NONE`]);
+    /// empty when no multiplier placed them apart, or the map is too
+    /// large to try ([`TextMap::get_in`] then reads as [`TextMap::get`]).
     table: Vec<Padded>,
     /// The multiplier that placed them.
     multiplier: u64,
@@ -172,7 +173,7 @@ impl<'t> FromIterator<(&'t str, u32)> for TextMap {
 
 impl TextMap {
     /// The most texts of up to 16 bytes a map places in a table; a
-    /// larger map searches them in order.
+    /// larger map is searched in order.
     const MOST_PLACED: usize = 64;
 
     /// Adds `text` for `value`, and places the texts again (`collect`
@@ -186,18 +187,16 @@ impl TextMap {
     fn add(&mut self, text: &str, value: u32) {
         match TextKey::of(text.as_bytes()) {
             Some(key) => {
-                if !self.keys.iter().any(|(k, _)| *k == key) {
-                    let mut window = [0; 16];
-                    window[..text.len()].copy_from_slice(text.as_bytes());
-                    let (head, tail) = padded(&window, text.len());
-                    let len = text.len();
-                    self.padded.push(Padded {
-                        head,
-                        tail,
-                        len,
-                        value,
-                    });
-                }
+                let mut window = [0; 16];
+                window[..text.len()].copy_from_slice(text.as_bytes());
+                let (head, tail) = padded(&window, text.len());
+                let len = text.len();
+                self.padded.push(Padded {
+                    head,
+                    tail,
+                    len,
+                    value,
+                });
                 self.keys.push((key, value));
             }
             None => self.long.push((text.to_string(), value)),
@@ -214,7 +213,8 @@ impl TextMap {
 
     /// Finds a multiplier that places every short text apart, in a
     /// table of two to sixteen places per text, trying a fixed sequence
-    /// of odd multipliers (the same map always gets the same table).
+    /// of odd multipliers (the same map always gets the same table). A
+    /// text listed again keeps its first place and value.
     fn build_table(&mut self) {
         self.table.clear();
         let k = self.padded.len();
@@ -222,6 +222,7 @@ impl TextMap {
             return;
         }
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut table = Vec::new();
         let least = (2 * k).next_power_of_two().trailing_zeros();
         for bits in least..least + 4 {
             let shift = 64 - bits;
@@ -232,12 +233,16 @@ impl TextMap {
                 z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
                 z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
                 let multiplier = (z ^ (z >> 31)) | 1;
-                let mut table = vec![Padded::NONE; 1 << bits];
+                table.clear();
+                table.resize(1 << bits, Padded::NONE);
                 let apart = self.padded.iter().all(|p| {
                     let at = Self::place(p.head, p.tail, p.len, multiplier, shift);
-                    let free = table[at].len == usize::MAX;
-                    table[at] = *p;
-                    free
+                    match table.get_mut(at) {
+                        Some(place) if place.len == usize::MAX => *place = *p,
+                        Some(place) => return place.is(p.head, p.tail, p.len),
+                        None => return false,
+                    }
+                    true
                 });
                 if apart {
                     self.table = table;
@@ -260,29 +265,26 @@ impl TextMap {
 
     /// [`TextMap::get`] of `text`, whose bytes `window` starts at (the
     /// bytes from the text on, in the record it was read from; any other
-    /// window reads as `get`). When the window holds 16 bytes, the text
-    /// is read from it as two words at fixed widths and looked up in the
-    /// table, its one candidate compared, with no branch on the text's
-    /// length or on which entry it is (a processor guesses those wrong on
-    /// cells of mixed lengths and values).
+    /// window reads as `get`). When the window holds 16 bytes and the
+    /// map's texts are placed in a table, the text is read from the
+    /// window as two words at fixed widths and compared with the one
+    /// entry at its place: no branch on the text's length or on which
+    /// entry it is (a processor guesses those wrong on cells of mixed
+    /// lengths and values).
     #[inline]
     pub fn get_in(&self, text: &str, window: &[u8]) -> Option<u32> {
         let n = text.len();
         let window = match window.first_chunk::<16>() {
-            Some(w) if n <= TextKey::MAX && std::ptr::eq(w.as_ptr(), text.as_ptr()) => w,
+            Some(w)
+                if n <= TextKey::MAX
+                    && !self.table.is_empty()
+                    && std::ptr::eq(w.as_ptr(), text.as_ptr()) =>
+            {
+                w
+            }
             _ => return self.get(text),
         };
         let (head, tail) = padded(window, n);
-        if self.table.is_empty() {
-            // Every entry compared; the one that matches (each text is
-            // listed once), plus one, kept by a mask rather than by a
-            // jump, which the compiler would otherwise make.
-            let mut found = 0u64;
-            for p in &self.padded {
-                found |= (u64::from(p.value) + 1) & u64::from(p.is(head, tail, n)).wrapping_neg();
-            }
-            return found.checked_sub(1).and_then(|v| u32::try_from(v).ok());
-        }
         let at = Self::place(head, tail, n, self.multiplier, self.shift);
         let candidate = self.table.get(at)?;
         candidate.is(head, tail, n).then_some(candidate.value)

@@ -113,20 +113,20 @@ impl TextList {
     }
 }
 
-/// Texts mapped to numbers (an enum's names and spellings to the variant),
-/// looked up by key; the first text listed wins. Made with `collect`
-/// from `(text, value)` pairs (or [`TextMap::insert`]).
+/// Texts mapped to numbers (an enum's names and spellings to the variant);
+/// the first text listed wins. Made with `collect` from `(text, value)`
+/// pairs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TextMap {
-    keys: Vec<(TextKey, u32)>,
+    /// The texts longer than 16 bytes, as listed.
     long: Vec<(String, u32)>,
     /// The texts of up to 16 bytes, as listed, as their [`padded`] words
-    /// and length, for [`TextMap::get_in`].
+    /// and length.
     padded: Vec<Padded>,
     /// The same texts placed by [`TextMap::place`], each once (as first
     /// listed), no two in one place (the others hold [`Padded::NONE`]);
     /// empty when no multiplier placed them apart, or the map is too
-    /// large to try ([`TextMap::get_in`] then reads as [`TextMap::get`]).
+    /// large to try (they are then searched in order).
     table: Vec<Padded>,
     /// The multiplier that placed them.
     multiplier: u64,
@@ -176,28 +176,18 @@ impl TextMap {
     /// larger map is searched in order.
     const MOST_PLACED: usize = 64;
 
-    /// Adds `text` for `value`, and places the texts again (`collect`
-    /// places them once, after the last).
-    pub fn insert(&mut self, text: &str, value: u32) {
-        self.add(text, value);
-        self.build_table();
-    }
-
-    /// Adds `text` for `value`; the table is not built.
+    /// Adds `text` for `value`; the table is built after the last.
     fn add(&mut self, text: &str, value: u32) {
-        match TextKey::of(text.as_bytes()) {
-            Some(key) => {
-                let mut window = [0; 16];
-                window[..text.len()].copy_from_slice(text.as_bytes());
-                let (head, tail) = padded(&window, text.len());
+        match window_of(text) {
+            Some(window) => {
                 let len = text.len();
+                let (head, tail) = padded(&window, len);
                 self.padded.push(Padded {
                     head,
                     tail,
                     len,
                     value,
                 });
-                self.keys.push((key, value));
             }
             None => self.long.push((text.to_string(), value)),
         }
@@ -257,53 +247,80 @@ impl TextMap {
     /// The value of the first entry for `text`.
     #[inline]
     pub fn get(&self, text: &str) -> Option<u32> {
-        match TextKey::of(text.as_bytes()) {
-            Some(key) => self.keys.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+        match window_of(text) {
+            Some(window) => self.find(&window, text.len()),
             None => self.long.iter().find(|(t, _)| t == text).map(|(_, v)| *v),
         }
     }
 
     /// [`TextMap::get`] of `text`, whose bytes `window` starts at (the
     /// bytes from the text on, in the record it was read from; any other
-    /// window reads as `get`). When the window holds 16 bytes and the
-    /// map's texts are placed in a table, the text is read from the
-    /// window as two words at fixed widths and compared with the one
-    /// entry at its place: no branch on the text's length or on which
-    /// entry it is (a processor guesses those wrong on cells of mixed
-    /// lengths and values).
+    /// window reads as `get`). When the window holds 16 bytes, the text
+    /// is read from it as two words at fixed widths, with no copy and no
+    /// branch on its length (a processor guesses that wrong on cells of
+    /// mixed lengths).
     #[inline]
     pub fn get_in(&self, text: &str, window: &[u8]) -> Option<u32> {
-        let n = text.len();
-        let window = match window.first_chunk::<16>() {
-            Some(w)
-                if n <= TextKey::MAX
-                    && !self.table.is_empty()
-                    && std::ptr::eq(w.as_ptr(), text.as_ptr()) =>
-            {
-                w
+        match window.first_chunk::<16>() {
+            Some(w) if text.len() <= TextKey::MAX && std::ptr::eq(w.as_ptr(), text.as_ptr()) => {
+                self.find(w, text.len())
             }
-            _ => return self.get(text),
-        };
+            _ => self.get_slowly(text),
+        }
+    }
+
+    /// [`TextMap::get`], kept out of line, off `get_in`'s own path.
+    #[cold]
+    fn get_slowly(&self, text: &str) -> Option<u32> {
+        self.get(text)
+    }
+
+    /// The value of the first text of up to 16 bytes that is the first
+    /// `n` bytes of `window`: compared with the one entry at its place in
+    /// the table (no branch on which entry it is), or with each in turn
+    /// when there is no table.
+    #[inline(always)]
+    fn find(&self, window: &[u8; 16], n: usize) -> Option<u32> {
         let (head, tail) = padded(window, n);
+        if self.table.is_empty() {
+            return self.search(head, tail, n);
+        }
         let at = Self::place(head, tail, n, self.multiplier, self.shift);
         let candidate = self.table.get(at)?;
         candidate.is(head, tail, n).then_some(candidate.value)
     }
+
+    /// [`TextMap::find`] without a table: each entry in turn. Kept out of
+    /// line, off the table's path.
+    #[cold]
+    fn search(&self, head: u64, tail: u64, n: usize) -> Option<u32> {
+        let first = self.padded.iter().find(|p| p.is(head, tail, n));
+        first.map(|p| p.value)
+    }
 }
 
-/// The first `n` (up to 16) bytes of `window` as two little-endian words,
-/// the bytes past `n` cleared: masks made by shifts, not by branches.
+/// `text` in a window of 16 bytes, zeros after it; `None` when longer.
+#[inline(always)]
+fn window_of(text: &str) -> Option<[u8; 16]> {
+    let mut window = [0; 16];
+    window
+        .get_mut(..text.len())?
+        .copy_from_slice(text.as_bytes());
+    Some(window)
+}
+
+/// The first `n` (up to 16) bytes of `window` as two little-endian words
+/// ([`first_word`]s), the bytes past `n` cleared: masks made by shifts,
+/// not by branches.
 #[inline(always)]
 fn padded(window: &[u8; 16], n: usize) -> (u64, u64) {
     let (head, tail) = window.split_at(8);
-    let word = |bytes: &[u8]| {
-        let mut le = [0; 8];
-        le.copy_from_slice(bytes);
-        u64::from_le_bytes(le)
-    };
     // The low `k` (up to 8) bytes of a word.
     let keep = |k: usize| ((1u128 << (8 * k.min(8))) - 1) as u64;
-    (word(head) & keep(n), word(tail) & keep(n.saturating_sub(8)))
+    (
+        first_word(head) & keep(n),
+        first_word(tail) & keep(n.saturating_sub(8)),
+    )
 }
 
 /// A constant for `starts with` / `ends with`, with its key when short.
@@ -571,10 +588,11 @@ mod tests {
         assert_eq!(map.get(""), None);
     }
 
-    /// `get_in` finds what `get` finds, for texts read from a record at
-    /// every place in it: near its end (fewer than 16 bytes on), amid
-    /// other cells, and of every length around the words' edges; and a
-    /// window that does not start at the text reads as `get`.
+    /// `get` finds the first entry listed for a text, and `get_in` finds
+    /// what `get` finds, for texts read from a record at every place in
+    /// it: near its end (fewer than 16 bytes on), amid other cells, and
+    /// of every length around the words' edges; and a window that does
+    /// not start at the text reads as `get`.
     #[test]
     fn lookups_in_a_record_agree_with_get() {
         let long = "a text longer than sixteen bytes";
@@ -626,6 +644,8 @@ mod tests {
         );
         let mut checked = 0;
         for text in &texts {
+            let first = entries.iter().find(|(t, _)| t == text).map(|(_, v)| *v);
+            assert_eq!(map.get(text), first, "{text:?}");
             for (before, after) in [
                 ("", ""),
                 ("x,", ","),
@@ -651,27 +671,10 @@ mod tests {
         assert_eq!(map.get_in(&record[3..11], &record.as_bytes()[3..]), Some(1));
     }
 
-    /// Texts inserted one by one make the map `collect` makes.
-    #[test]
-    fn inserting_makes_the_collected_map() {
-        let entries = [
-            ("VP", 0),
-            ("Director", 1),
-            ("vp", 0),
-            ("VP", 2),
-            ("Healthcare", 3),
-        ];
-        let mut map = TextMap::default();
-        for (text, value) in entries {
-            map.insert(text, value);
-        }
-        assert_eq!(map, entries.into_iter().collect::<TextMap>());
-        assert!(!map.table.is_empty());
-    }
-
     /// Maps of every size up to the most placed in a table are placed
-    /// in one, and a larger map searches in order: both agree with
-    /// `get`, for members and for texts that are not.
+    /// in one, and a larger map searches in order: both find the first
+    /// entry listed, by `get` and by `get_in`, for members and for texts
+    /// that are not.
     #[test]
     fn maps_of_every_size_look_up_alike() {
         let spelling = |i: usize| match i % 4 {
@@ -687,6 +690,8 @@ mod tests {
             assert_eq!(!map.table.is_empty(), placed, "{size} texts");
             let strangers = (size..size + 20).map(spelling);
             for text in texts.iter().cloned().chain(strangers) {
+                let first = texts.iter().position(|t| *t == text);
+                assert_eq!(map.get(&text), first.map(|i| i as u32), "{text:?}");
                 let record = format!("{text},and sixteen bytes more");
                 let cell = &record[..text.len()];
                 let found = map.get_in(cell, record.as_bytes());

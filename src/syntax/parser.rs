@@ -1163,25 +1163,22 @@ mod tests {
             .replacen("visits > 2500", "last_activity before 2026-13-45", 1);
         // And one the grammar does not.
         let broken = lowered.replacen("rule r900:", "rule r900", 1);
-        // Broken declarations by where they start, kind and names (what
-        // diagnostics read of them): declaration by declaration, one runs
-        // on to where the next begins, past its blank lines.
-        let starts = |p: &Parsed| -> Vec<String> {
+        // The tree, the errors, and broken declarations by where they
+        // start, kind and names (what diagnostics read of them):
+        // declaration by declaration, one runs on to where the next
+        // begins, past its blank lines.
+        let summary = |p: &Parsed| -> Vec<String> {
             let sum_up = |b: &Broken| format!("{} {:?} {:?}", b.span.start, b.kind, b.names);
-            p.broken.iter().map(sum_up).collect()
+            let tree = [format!("{:?}", p.policy), format!("{:?}", p.errors)];
+            tree.into_iter()
+                .chain(p.broken.iter().map(sum_up))
+                .collect()
         };
         for text in [&text, &lowered, &broken] {
-            let pieces = parse_recovering(text);
-            let whole = parse_in_one_run(text);
             assert_eq!(
-                format!("{:?}", pieces.policy),
-                format!("{:?}", whole.policy)
+                summary(&parse_recovering(text)),
+                summary(&parse_in_one_run(text))
             );
-            assert_eq!(
-                format!("{:?}", pieces.errors),
-                format!("{:?}", whole.errors)
-            );
-            assert_eq!(starts(&pieces), starts(&whole));
         }
         assert_eq!(parse_recovering(&lowered).errors.len(), 2);
         assert_eq!(parse_recovering(&broken).errors.len(), 3);

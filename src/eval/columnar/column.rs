@@ -59,6 +59,7 @@ impl Texts {
 
     /// Writes the texts in `slot` of up to 64 records (leads `lanes`) in
     /// the forms `uses` asks for; returns which of them are texts.
+    #[inline(always)]
     fn fill_block<R: AsRef<[Datum]>>(
         &mut self,
         lanes: std::ops::Range<usize>,
@@ -187,6 +188,13 @@ fn reset<T: Copy>(column: &mut Column<T>, n: usize, placeholder: T) {
     column.known.resize(words(n), 0);
 }
 
+kernel! {
+/// [`Buffers::fill`], in a copy for each kind of vector unit.
+fn fill_columns<R: AsRef<[Datum]>>(buffers: &mut Buffers, wanted: &Wanted, rows: &[R]) {
+    buffers.fill_baseline(wanted, rows);
+}
+}
+
 /// Decodes the datum in `slot` of up to 64 records into `values` (as
 /// long as `rows`) with `read`, which gives a value and whether it is
 /// known; returns the known bits. One column at a time over a block of
@@ -211,7 +219,19 @@ fn decode_block<R: AsRef<[Datum]>, T>(
 impl Buffers {
     /// Decodes the wanted columns of `rows`, 64 records at a time: each
     /// block of records is read column by column while it is in cache.
+    /// Compiled for the machine's vector units like the condition loops
+    /// (the known bits' variable shifts are one instruction with BMI2
+    /// rather than three): `lq eval --columns id,tier,score` took 4%
+    /// longer with the baseline copy.
     pub fn fill<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, rows: &[R]) {
+        fill_columns(self, wanted, rows);
+    }
+
+    /// [`Buffers::fill`]'s work, inlined into each copy of
+    /// `fill_columns`; called directly it is the baseline `x86_64` copy,
+    /// which the tests compare with the copy the machine picks.
+    #[inline(always)]
+    fn fill_baseline<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, rows: &[R]) {
         let n = rows.len();
         self.numbers
             .resize_with(wanted.numbers.len(), Default::default);
@@ -282,5 +302,53 @@ impl Buffers {
                 column.known[w] = column.fill_block(lanes.clone(), block, *slot, *uses);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copy of the decode chosen for this processor writes the same
+    /// columns as the baseline copy: every kind of column and text form,
+    /// values of every kind in every column (known or not), records too
+    /// short for a slot, texts of every length around a word's, and a
+    /// batch that ends inside a word.
+    #[test]
+    fn the_copy_chosen_at_run_time_decodes_as_the_baseline_does() {
+        let wanted = Wanted {
+            numbers: vec![0, 1],
+            variants: vec![2],
+            dates: vec![3],
+            bools: vec![4],
+            counts: vec![0],
+            texts: vec![5],
+            text_uses: vec![Wanted::KEYS | Wanted::SHORT | Wanted::FIRST | Wanted::LAST],
+        };
+        let datum = |i: usize, k: usize| match (i * 7 + k * 3) % 9 {
+            0 => Datum::Missing,
+            1 => Datum::Int(i as i64 * 37 - 500),
+            2 => Datum::Num(i as f64 * 0.5),
+            3 => Datum::Num(f64::NAN),
+            4 => Datum::Enum(i as u32 % 70),
+            5 => Datum::Date(i as i32 - 20),
+            6 => Datum::Bool(i % 2 == 0),
+            7 => Datum::Text("é".repeat(i % 5) + &"x".repeat(i % 19)),
+            _ => Datum::List(vec!["a".into()]),
+        };
+        let rows: Vec<Vec<Datum>> = (0..150)
+            .map(|i| (0..(6 - i % 3 * (i % 2))).map(|k| datum(i, k)).collect())
+            .collect();
+        let (mut chosen, mut baseline) = (Buffers::default(), Buffers::default());
+        for n in [150, 64, 1, 0, 130] {
+            chosen.fill(&wanted, &rows[..n]);
+            baseline.fill_baseline(&wanted, &rows[..n]);
+            assert_eq!(
+                format!("{chosen:?}"),
+                format!("{baseline:?}"),
+                "{n} records"
+            );
+        }
+        assert!(chosen.texts[0].known[0] != 0 && chosen.numbers[0].known[0] != 0);
     }
 }

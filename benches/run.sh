@@ -7,7 +7,9 @@
 # all measured in this one run. Also (d) `lq eval --columns id,tier,score`
 # against (e) the native program writing the same three columns, and (f)
 # `lq diff` of the policy against a tuned copy (both evaluated in one pass)
-# against one `lq eval`, (a), and (g) `lq coverage` against (a).
+# against one `lq eval`, (a), and (g) `lq coverage` against (a). And (h)
+# the same leads as NDJSON (generated once, next to the CSV file: about
+# 200 bytes a lead) on one thread and (h2) on two.
 #
 #   benches/run.sh            # 1M leads, 5 runs each
 #   N=10000000 benches/run.sh # 10M leads (a 740 MB file)
@@ -27,6 +29,9 @@ DATA=target/bench/leads-$N.csv
 # pay alone for reading it from disk (a 10M-lead file may have left the
 # page cache since the last run).
 cat "$DATA" > /dev/null
+NDJSON=target/bench/leads-$N.ndjson
+[ -f "$NDJSON" ] || ./target/release/lq generate examples/inbound-saas.lq --count "$N" --format ndjson --output "$NDJSON"
+cat "$NDJSON" > /dev/null
 
 # /usr/bin/time writes to stderr after the command; run through sh so the
 # command's own stderr is dropped and time's line is kept.
@@ -37,7 +42,9 @@ LQ="./target/release/lq eval examples/inbound-saas.lq $DATA --as-of $AS_OF --for
 PROGRAMS=("$LQ --threads 1" "$LQ --threads 2" "./target/release/examples/native_inbound $AS_OF $DATA" "./target/release/examples/io_floor $DATA"
   "$LQ --threads 1 --columns id,tier,score" "./target/release/examples/native_inbound $AS_OF $DATA id,tier,score"
   "./target/release/lq diff examples/inbound-saas.lq docs/snippets/inbound-saas-tuned.lq $DATA --as-of $AS_OF --format json"
-  "./target/release/lq coverage examples/inbound-saas.lq $DATA --as-of $AS_OF --format json")
+  "./target/release/lq coverage examples/inbound-saas.lq $DATA --as-of $AS_OF --format json"
+  "./target/release/lq eval examples/inbound-saas.lq $NDJSON --as-of $AS_OF --format csv --threads 1"
+  "./target/release/lq eval examples/inbound-saas.lq $NDJSON --as-of $AS_OF --format csv --threads 2")
 if [ -n "${BASE:-}" ]; then
   PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 1")
   PROGRAMS+=("$BASE eval examples/inbound-saas.lq $DATA --as-of $AS_OF --format csv --threads 2")
@@ -61,10 +68,12 @@ read -r D DM < <(median 4)
 read -r E EM < <(median 5)
 read -r F FM < <(median 6)
 read -r G GM < <(median 7)
+read -r H HM < <(median 8)
+read -r H2 H2M < <(median 9)
 A0=""
 if [ -n "${BASE:-}" ]; then
-  read -r A0 A0M < <(median 8)
-  read -r A02 A02M < <(median 9)
+  read -r A0 A0M < <(median 10)
+  read -r A02 A02M < <(median 11)
 fi
 rm -f "$RESULTS"
 printf '%-36s %8s s %8s MB\n' "(a) lq eval, 1 thread" "$A" "$((AM / 1024))"
@@ -75,6 +84,8 @@ printf '%-36s %8s s %8s MB\n' "(d) lq eval --columns id,tier,score" "$D" "$((DM 
 printf '%-36s %8s s %8s MB\n' "(e) native, id,tier,score" "$E" "$((EM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(f) lq diff, two policies" "$F" "$((FM / 1024))"
 printf '%-36s %8s s %8s MB\n' "(g) lq coverage" "$G" "$((GM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(h) lq eval, NDJSON in, 1 thread" "$H" "$((HM / 1024))"
+printf '%-36s %8s s %8s MB\n' "(h2) lq eval, NDJSON in, 2 threads" "$H2" "$((H2M / 1024))"
 if [ -n "$A0" ]; then
   printf '%-36s %8s s %8s MB\n' "(a0) the BASE lq, 1 thread" "$A0" "$((A0M / 1024))"
   printf '%-36s %8s s %8s MB\n' "(a02) the BASE lq, 2 threads" "$A02" "$((A02M / 1024))"
@@ -83,13 +94,15 @@ if [ -n "$A0" ]; then
     printf "a/a0 = %.2f   (this build against the BASE build)\n", a / a0
   }'
 fi
-awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v d="$D" -v e="$E" -v f="$F" -v g="$G" -v n="$N" 'BEGIN {
+awk -v a="$A" -v a2="$A2" -v b="$B" -v c="$C" -v d="$D" -v e="$E" -v f="$F" -v g="$G" -v h="$H" -v h2="$H2" -v n="$N" 'BEGIN {
   printf "a/b  = %.2f   (target <= 1.3)\n", a / b
   printf "d/e  = %.2f   (three columns against native, target <= 1.15)\n", d / e
   printf "f/a  = %.2f   (lq diff against one lq eval, target <= 1.3)\n", f / a
   printf "g/a  = %.2f   (lq coverage against one lq eval, target <= 1.3)\n", g / a
   printf "a/c  = %.2f   (target <= 2.5)\n", a / c
   printf "a/a2 = %.2f   (2-thread speed-up, target >= 1.7)\n", a / a2
+  printf "h/h2 = %.2f   (2-thread speed-up with NDJSON input)\n", h / h2
+  printf "h/a  = %.2f   (NDJSON input against CSV input, 1 thread)\n", h / a
   printf "lq: %.0f ns per lead end to end\n", a * 1e9 / n
 }'
 # The outputs are the same, byte for byte.
@@ -99,3 +112,5 @@ cmp -s target/bench/lq.csv target/bench/native.csv && echo "outputs identical to
 ./target/release/lq eval examples/inbound-saas.lq "$DATA" --as-of $AS_OF --format csv --threads 1 --columns id,tier,score > target/bench/lq3.csv 2> /dev/null
 ./target/release/examples/native_inbound $AS_OF "$DATA" id,tier,score > target/bench/native3.csv
 cmp -s target/bench/lq3.csv target/bench/native3.csv && echo "id,tier,score outputs identical to the native program" || echo "ID,TIER,SCORE OUTPUTS DIFFER"
+./target/release/lq eval examples/inbound-saas.lq "$NDJSON" --as-of $AS_OF --format csv --threads 2 > target/bench/lq-ndjson.csv 2> /dev/null
+cmp -s target/bench/lq.csv target/bench/lq-ndjson.csv && echo "NDJSON input gives the same outputs as CSV" || echo "NDJSON OUTPUTS DIFFER"

@@ -505,9 +505,42 @@ fn with_id(piece: &[u8], id: usize) -> Vec<u8> {
     }
 }
 
+/// The kinds of NDJSON lines a real export holds, good and broken (the
+/// `{}` is a lead's id).
+const JSON_PIECES: &[&[u8]] = &[
+    b"{\"id\": {}, \"budget\": 20000}\n",
+    b"{\"id\": {}, \"budget\": \"$500\"}\r\n",
+    b"{\"budget\": 12000, \"id\": {}, \"extra\": [1, 2]}\n",
+    b"{\"id\": {}, \"budget\": null}\n",
+    b"{\"id\": {}}\n",
+    b"{\"id\": {}, \"budget\": \"lots\"}\n",
+    b"{\"id\": \"x{}\", \"budget\": 1}\n",
+    b"\n",
+    b"   \t \r\n",
+    b"[{}, 2]\n",
+    b"{}\n",
+    b"{ }\n",
+    b"{\"id\": {}, \"budget\": 2\n",
+    b"{\"id\": {}, \"budget\": \"\xff\xfe\"}\n",
+    b"{\"id\": {}, \"budget\": 5, \"note\": \"a line far longer than the sixty bytes a record may have\"}\n",
+    b"{\"id\": {}, \"budget\": 7}",
+    b"{\"id\": {}, \"budget\": \"7\r",
+    b"{\"id\": {}}\r",
+];
+
 /// Evaluates `data` on one thread, record by record, and on `threads`
 /// workers handed blocks of at least `block` bytes: the NDJSON lines.
 fn one_and_many(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, Vec<u8>, usize) {
+    one_and_many_of(InputFormat::Csv, data, threads, block)
+}
+
+/// [`one_and_many`] for an input of `format`.
+fn one_and_many_of(
+    format: InputFormat,
+    data: &[u8],
+    threads: usize,
+    block: usize,
+) -> (Vec<u8>, Vec<u8>, usize) {
     let policy = policy();
     let run = |threads: usize| {
         let mut columns = Columns::of(policy.checked());
@@ -525,7 +558,7 @@ fn one_and_many(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, Vec<u8>,
         let mut r = RecordReader::with_options(
             policy.checked(),
             Box::new(std::io::Cursor::new(data.to_vec())),
-            InputFormat::Csv,
+            format,
             "messy.csv",
             options,
         )
@@ -566,6 +599,94 @@ fn messy_csv_cut_into_blocks_reads_as_it_does_on_one_thread() {
     }
 }
 
+#[test]
+fn messy_ndjson_cut_into_blocks_reads_as_it_does_on_one_thread() {
+    let mut data = Vec::new();
+    for round in 0..40 {
+        for (i, piece) in JSON_PIECES.iter().enumerate().take(JSON_PIECES.len() - 3) {
+            data.extend_from_slice(&with_id(piece, round * 100 + i));
+        }
+    }
+    data.extend_from_slice(&with_id(JSON_PIECES[JSON_PIECES.len() - 3], 9999));
+    for block in [1, 7, 64, 1000, 1 << 20] {
+        let (one, many, total) = one_and_many_of(InputFormat::Ndjson, &data, 3, block);
+        assert_eq!(total, 40 * 13 + 1, "blank lines are no records");
+        let text = String::from_utf8_lossy(&one);
+        for problem in [
+            "not valid UTF-8",
+            "bytes",
+            "invalid JSON",
+            "a record is a JSON object",
+            "lots",
+        ] {
+            assert!(text.contains(problem), "{problem}: {text}");
+        }
+        assert!(text.contains(r#""row":521,"id":9999"#), "{text}");
+        assert!(
+            one == many,
+            "block {block}: the lines differ:\n{text}\n---\n{}",
+            String::from_utf8_lossy(&many)
+        );
+    }
+}
+
+/// What a run of NDJSON whose first object must have `budget` delivered,
+/// and how it ended, on `threads` workers with blocks of `block` bytes.
+fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, String) {
+    let policy = policy();
+    let columns = Columns::of(policy.checked());
+    let mut sink = OutcomeLines {
+        plan: policy.compiled.clone(),
+        columns,
+        on_workers: threads > 1,
+        out: Vec::new(),
+    };
+    let mut r = RecordReader::new(
+        policy.checked(),
+        Box::new(std::io::Cursor::new(data.to_vec())),
+        InputFormat::Ndjson,
+        "leads.ndjson",
+    )
+    .expect("opens");
+    r.require_first("budget");
+    let ended = match Batch::new(&policy, AS_OF)
+        .threads(threads)
+        .block_bytes(block)
+        .run([r], &mut sink)
+    {
+        Ok(tally) => format!("{} records", tally.total()),
+        Err(Failed::Data(e)) => e.to_string(),
+        Err(Failed::Sink(e)) => match e {},
+    };
+    (sink.out, ended)
+}
+
+#[test]
+fn a_first_object_without_a_required_key_fails_after_the_lines_before_it_on_workers_too() {
+    let lacking = b"\n[1]\n{\"id\": 1,\n\xff\n{\"id\": 2}\n{\"id\": 3, \"budget\": 1}\n";
+    let having = b"[1]\n{\"id\": 2, \"budget\": 5}\n{\"id\": 3}\n";
+    for (data, ends) in [(&lacking[..], "budget"), (&having[..], "3 records")] {
+        let (one, one_ended) = run_requiring_budget(data, 1, 1);
+        assert!(one_ended.contains(ends), "{one_ended}");
+        for block in [1, 5, 12, 1000] {
+            let (many, many_ended) = run_requiring_budget(data, 2, block);
+            assert_eq!(many_ended, one_ended, "block {block}");
+            assert!(
+                one == many,
+                "block {block}:\n{}\n---\n{}",
+                String::from_utf8_lossy(&one),
+                String::from_utf8_lossy(&many)
+            );
+        }
+    }
+    let (one, _) = run_requiring_budget(lacking, 1, 1);
+    assert_eq!(
+        String::from_utf8_lossy(&one).lines().count(),
+        3,
+        "three broken lines first"
+    );
+}
+
 mod blocks {
     use super::*;
     use proptest::prelude::*;
@@ -587,6 +708,31 @@ mod blocks {
                 data.extend_from_slice(&with_id(PIECES[p], n));
             }
             let (one, many, _) = one_and_many(&data, threads, block);
+            prop_assert!(
+                one == many,
+                "{}\n---\n{}",
+                String::from_utf8_lossy(&one),
+                String::from_utf8_lossy(&many)
+            );
+        }
+
+        /// Any NDJSON made of the pieces, cut into blocks of any size,
+        /// reads on 2 or 3 workers as it does line by line on one thread.
+        #[test]
+        fn any_ndjson_cut_anywhere_reads_the_same(
+            pieces in proptest::collection::vec(0..JSON_PIECES.len() - 3, 0..120),
+            last in proptest::option::of(JSON_PIECES.len() - 3..JSON_PIECES.len()),
+            block in 1usize..300,
+            threads in 2usize..4,
+        ) {
+            let mut data = Vec::new();
+            for (n, &p) in pieces.iter().enumerate() {
+                data.extend_from_slice(&with_id(JSON_PIECES[p], n));
+            }
+            if let Some(&last) = last.as_ref() {
+                data.extend_from_slice(&with_id(JSON_PIECES[last], 9999));
+            }
+            let (one, many, _) = one_and_many_of(InputFormat::Ndjson, &data, threads, block);
             prop_assert!(
                 one == many,
                 "{}\n---\n{}",

@@ -1349,9 +1349,9 @@ fn keep_and_columns_shape_the_outcomes() {
     );
 }
 
-/// On an input of several chunks, `--keep` and `--columns` give the same
-/// bytes on two threads as on one, and the two-thread run really ran on
-/// its workers (`--verbose` says so).
+/// On a CSV or NDJSON input of several chunks, `--keep` and `--columns`
+/// give the same bytes on two threads as on one, and the two-thread run
+/// really ran on its workers (`--verbose` says so).
 #[test]
 fn keep_and_columns_on_threads_equal_one_thread() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -1370,12 +1370,30 @@ fn keep_and_columns_on_threads_equal_one_thread() {
     }
     std::fs::write(&data, body).expect("written");
     let data = data.to_string_lossy().into_owned();
-    for format in ["csv", "ndjson"] {
+    // The same number of leads as NDJSON, read on the workers too.
+    let ndjson = dir.path().join("leads.ndjson");
+    let made = lq()
+        .args([
+            "generate", INBOUND, "--count", "14000", "--format", "ndjson",
+        ])
+        .arg("--output")
+        .arg(&ndjson)
+        .output()
+        .expect("runs");
+    assert!(made.status.success());
+    let ndjson = ndjson.to_string_lossy().into_owned();
+    for (input, format) in [
+        (&data, "csv"),
+        (&data, "ndjson"),
+        (&ndjson, "csv"),
+        (&ndjson, "ndjson"),
+    ] {
+        let header = usize::from(format == "csv");
         let run = |threads: &str| {
             lq().args([
                 "eval",
                 INBOUND,
-                &data,
+                input,
                 "--as-of",
                 "2026-11-23",
                 "--format",
@@ -1399,21 +1417,36 @@ fn keep_and_columns_on_threads_equal_one_thread() {
         assert_eq!(two.status.code(), Some(0));
         assert!(
             one.stdout == two.stdout,
-            "{format}: the same bytes on 2 threads"
+            "{input} to {format}: the same bytes on 2 threads"
         );
         let text = String::from_utf8_lossy(&one.stdout);
-        assert_eq!(text.lines().count(), 14_000 + usize::from(format == "csv"));
+        assert_eq!(text.lines().count(), 14_000 + header);
         // The outcome column is carried on every path, before the kept ones.
         let first = text.lines().next().unwrap_or_default();
         if format == "csv" {
             assert_eq!(first, "id,tier,score,outcome,email,Total Visits");
         } else {
-            assert!(first.contains("\"outcome\":false,\"keep\":{"), "{first}");
+            let outcome = ["false", "true"].map(|o| format!("\"outcome\":{o},\"keep\":{{"));
+            assert!(outcome.iter().any(|o| first.contains(o)), "{first}");
         }
         let said = String::from_utf8_lossy(&two.stderr);
         assert!(said.contains("evaluated on 2 worker threads"), "{said}");
         assert!(!String::from_utf8_lossy(&one.stderr).contains("worker threads"));
     }
+    // An outcome column the first NDJSON object lacks fails the input on
+    // two threads as on one: the same message, exit 2.
+    let lacking = |threads: &str| {
+        lq().args(["eval", INBOUND, &ndjson, "--as-of", "2026-11-23"])
+            .args(["--outcome", "Converted", "--threads", threads])
+            .output()
+            .expect("runs")
+    };
+    let (one, two) = (lacking("1"), lacking("2"));
+    assert_eq!((one.status.code(), two.status.code()), (Some(2), Some(2)));
+    assert_eq!(one.stdout, two.stdout);
+    let said = String::from_utf8_lossy(&two.stderr);
+    assert!(said.contains("Converted"), "{said}");
+    assert_eq!(String::from_utf8_lossy(&one.stderr), said);
 }
 
 /// `lq compile --loaded --keep` carries the kept columns into the outcome

@@ -156,9 +156,48 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
         std::fs::read(&data).expect("the data"),
         "the same seed gives the same leads"
     );
+    // The same leads as NDJSON, and NDJSON as messy as a CRM export:
+    // blank lines, broken JSON, a record that is not an object, text that
+    // is not UTF-8, a line past `--max-record-bytes`, a cell that does not
+    // convert, and no line end at the end.
+    let ndjson = dir.path().join("leads.ndjson");
+    let gen = Command::cargo_bin("lq")
+        .expect("bin")
+        .args(["generate", "examples/inbound-saas.lq", "--count", "20000"])
+        .args(["--format", "ndjson", "--output"])
+        .arg(&ndjson)
+        .output()
+        .expect("runs");
+    assert!(gen.status.success());
+    let ndjson = ndjson.to_string_lossy().into_owned();
+    let messy = dir.path().join("messy.ndjson");
+    let lead = std::fs::read_to_string(&ndjson).expect("the leads");
+    let mut text = Vec::new();
+    for (i, line) in lead.lines().take(3000).enumerate() {
+        match i % 9 {
+            1 => text.extend_from_slice(b"\n  \r\n"),
+            2 => text.extend_from_slice(b"{\"id\": 7, \"email\":\n"),
+            3 => text.extend_from_slice(b"[1, 2]\n"),
+            4 => text.extend_from_slice(b"{\"id\": 8, \"email\": \"\xff\"}\n"),
+            5 => text
+                .extend_from_slice(format!("{{\"note\": \"{}\"}}\n", "x".repeat(600)).as_bytes()),
+            6 => {
+                text.extend_from_slice(line.replace("\"role\":\"", "\"role\":\"Chief ").as_bytes())
+            }
+            _ => text.extend_from_slice(line.as_bytes()),
+        }
+        if i % 9 == 6 || i % 9 == 0 || i % 9 >= 7 {
+            text.extend_from_slice(b"\r\n");
+        }
+    }
+    text.extend_from_slice(lead.lines().next().unwrap_or_default().as_bytes());
+    std::fs::write(&messy, text).expect("written");
+    let messy = messy.to_string_lossy().into_owned();
     for inputs in [
         vec![data.as_str()],
         vec!["examples/data/inbound-leads-messy.csv", data.as_str()],
+        vec![ndjson.as_str()],
+        vec![messy.as_str(), data.as_str(), ndjson.as_str()],
     ] {
         for format in ["csv", "ndjson"] {
             let run = |threads: &str| {
@@ -172,6 +211,8 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
                     format,
                     "--threads",
                     threads,
+                    "--max-record-bytes",
+                    "500",
                 ])
                 .args(&inputs);
                 let out = cmd.output().expect("runs");
@@ -193,8 +234,14 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
                 );
                 assert_eq!(counts, counts_many);
             }
-            let rows = String::from_utf8_lossy(&one).lines().count();
+            let out = String::from_utf8_lossy(&one);
+            let rows = out.lines().count();
             assert!(rows >= 20000, "{rows}");
+            if inputs[0] == messy {
+                for problem in ["invalid JSON", "JSON object", "UTF-8", "500 bytes", "Chief"] {
+                    assert!(out.contains(problem), "{problem}: {counts}");
+                }
+            }
         }
     }
 }

@@ -61,11 +61,13 @@ pub fn as_of(bytes: &[u8]) -> i32 {
     }
 }
 
-/// The NDJSON outcome lines of `policy` over the CSV `input`, as `lq eval`
-/// writes them: record by record on one thread, or formatted by `threads`
-/// workers that each parse their own blocks of at least `block` bytes.
-pub fn csv_lines(
+/// The NDJSON outcome lines of `policy` over `input` (CSV or NDJSON), as
+/// `lq eval` writes them: record by record on one thread, or formatted by
+/// `threads` workers that each parse their own blocks of at least `block`
+/// bytes.
+pub fn outcome_lines(
     policy: &Policy,
+    format: lq::data::InputFormat,
     input: &[u8],
     options: lq::data::ReadOptions,
     threads: usize,
@@ -114,8 +116,8 @@ pub fn csv_lines(
     let reader = lq::data::RecordReader::with_options(
         policy.checked(),
         Box::new(std::io::Cursor::new(input.to_vec())),
-        lq::data::InputFormat::Csv,
-        "fuzz.csv",
+        format,
+        "fuzz",
         options,
     )
     .ok()?;

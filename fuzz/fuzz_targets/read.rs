@@ -1,8 +1,8 @@
 //! The record readers on any bytes, for each example schema: every CSV
 //! record or NDJSON line yields exactly one record or one record error (none
-//! is dropped), and a record that reads evaluates; and CSV cut into blocks
-//! for worker threads, at any block size, gives the same outcome lines as
-//! one thread.
+//! is dropped), and a record that reads evaluates; and CSV or NDJSON cut
+//! into blocks for worker threads, at any block size, gives the same
+//! outcome lines as one thread.
 #![no_main]
 
 use std::io::Cursor;
@@ -57,10 +57,10 @@ fuzz_target!(|data: &[u8]| {
     if ended_early {
         return;
     }
-    if format == InputFormat::Csv {
+    if format != InputFormat::Json {
         let block = 1 + usize::from(*which) * 7;
-        let one = lq_fuzz::csv_lines(policy, input, options, 1, block);
-        let many = lq_fuzz::csv_lines(policy, input, options, 3, block);
+        let one = lq_fuzz::outcome_lines(policy, format, input, options, 1, block);
+        let many = lq_fuzz::outcome_lines(policy, format, input, options, 3, block);
         assert!(one == many, "workers' lines differ from one thread's");
     }
     // An independent count of the records the input holds.

@@ -1,24 +1,27 @@
 //! The batch engine on threads (`lq eval --threads N`): a pipeline that
-//! keeps input order. One thread cuts the CSV text into blocks of whole
-//! records: the record guard ([`crate::data::bounded::CsvGuard`]) already
-//! finds every record's end by the parser's quoting rules, with a scan
-//! that jumps from quote to quote, so cutting costs a fraction of parsing.
-//! N workers each parse their own block, take its first row number from
-//! the block before (known once that block is parsed, so the workers wait
-//! on each other only for a count), decide the records with the columnar
-//! engine and format the outcomes into bytes; the caller writes the blocks
-//! back in order. Memory stays bounded: at most a few blocks are in flight.
+//! keeps input order. One thread cuts the text into blocks of whole
+//! records: for CSV, the record guard ([`crate::data::bounded::CsvGuard`])
+//! already finds every record's end by the parser's quoting rules, with a
+//! scan that jumps from quote to quote, so cutting costs a fraction of
+//! parsing; for NDJSON, a block is whole lines
+//! ([`crate::data::bounded::BoundedLines::next_block`]). N workers each
+//! parse their own block, take its first row number from the block before
+//! (known once that block is parsed, so the workers wait on each other
+//! only for a count), decide the records with the columnar engine and
+//! format the outcomes into bytes; the caller writes the blocks back in
+//! order. Memory stays bounded: at most a few blocks are in flight.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::data::bounded::BlockProblems;
-use crate::data::error::RecordProblem;
+use crate::check::tir::CheckedPolicy;
+use crate::data::bounded::{LongLines, TextBlock};
+use crate::data::error::{RecordError, RecordProblem};
 use crate::data::fast::DecisionWriter;
 use crate::data::reader::csv_message;
 use crate::data::writer::outcome_line;
-use crate::data::{Columns, CsvLayout, DataError, OutputFormat, RecordReader};
+use crate::data::{Columns, DataError, Layout, NdjsonLayout, OutputFormat, RecordReader};
 use crate::eval::columnar::{Columnar, Lanes};
 use crate::eval::{Datum, Decision, Outcome, Status};
 use crate::Policy;
@@ -39,13 +42,6 @@ struct Raw {
     malformed: Option<RecordProblem>,
 }
 
-/// A block of whole CSV records, and the problems of the broken ones.
-#[derive(Default)]
-struct Block {
-    bytes: Vec<u8>,
-    problems: BlockProblems,
-}
-
 /// What a worker made of a block.
 pub struct Done {
     /// The formatted lines.
@@ -58,8 +54,8 @@ pub struct Done {
 pub struct Setup<'a> {
     /// The policy.
     pub policy: &'a Policy,
-    /// Which CSV column feeds which field.
-    pub layout: CsvLayout,
+    /// How a block's records are read (CSV or NDJSON).
+    pub layout: Layout,
     /// CSV or NDJSON.
     pub format: OutputFormat,
     /// The columns of CSV output.
@@ -88,8 +84,8 @@ pub fn run<E>(
     row_offset: usize,
     mut sink: impl FnMut(&Done) -> Result<(), E>,
 ) -> Result<Ran, Failure<E>> {
-    let (work_tx, work_rx) = sync_channel::<(usize, Block)>(threads * 2);
-    let (recycle_tx, recycle_rx) = sync_channel::<Block>(threads * 4);
+    let (work_tx, work_rx) = sync_channel::<(usize, TextBlock)>(threads * 2);
+    let (recycle_tx, recycle_rx) = sync_channel::<TextBlock>(threads * 4);
     let (done_tx, done_rx) = sync_channel::<(usize, Done)>(threads * 2);
     // Written blocks go back to the workers, so their buffers are reused
     // rather than allocated (and faulted in) for every block.
@@ -267,13 +263,13 @@ impl Drop for Abandon<'_> {
 fn read_blocks(
     reader: &mut RecordReader<'_>,
     block_bytes: usize,
-    recycled: &Receiver<Block>,
-    mut send: impl FnMut((usize, Block)) -> bool,
+    recycled: &Receiver<TextBlock>,
+    mut send: impl FnMut((usize, TextBlock)) -> bool,
 ) -> Result<(), DataError> {
     let mut seq = 0;
     loop {
         let mut block = recycled.try_recv().unwrap_or_default();
-        reader.next_block(&mut block.bytes, block_bytes, &mut block.problems)?;
+        reader.next_block(&mut block, block_bytes)?;
         if block.bytes.is_empty() {
             return Ok(());
         }
@@ -285,7 +281,7 @@ fn read_blocks(
 }
 
 /// Parses a block's records into `raws` (their storage reused): how many.
-fn parse_block(block: &mut Block, delimiter: u8, raws: &mut Vec<Raw>) -> usize {
+fn parse_block(block: &mut TextBlock, delimiter: u8, raws: &mut Vec<Raw>) -> usize {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -314,12 +310,59 @@ fn parse_block(block: &mut Block, delimiter: u8, raws: &mut Vec<Raw>) -> usize {
     }
 }
 
+/// Where a block's records go as they are converted: lane `i` is
+/// `rows[i]` (the first `len` in use), and each record's carried columns
+/// and its lane or error, in order.
+struct Converted<'a> {
+    rows: &'a mut Vec<Vec<Datum>>,
+    carried: &'a mut Vec<Vec<String>>,
+    read: &'a mut Vec<Result<usize, RecordError>>,
+    len: &'a mut usize,
+}
+
+/// Reads a block of NDJSON lines into `into`, numbering its records from
+/// 1 (a too-long line in `long` is a record that could not be read; a
+/// blank line is none): how many records.
+fn json_block(
+    layout: &NdjsonLayout,
+    policy: &CheckedPolicy,
+    lines: &[u8],
+    long: &LongLines,
+    into: &mut Converted<'_>,
+) -> usize {
+    let mut long = long.iter().peekable();
+    for (index, line) in lines.split_inclusive(|b| *b == b'\n').enumerate() {
+        let at = into.read.len();
+        if into.carried.len() == at {
+            into.carried.push(Vec::new());
+        }
+        if into.rows.len() == *into.len {
+            into.rows.push(Vec::new());
+        }
+        let (carried, values) = (&mut into.carried[at], &mut into.rows[*into.len]);
+        let row = at + 1;
+        let read = match long.next_if(|(i, _)| *i == index) {
+            Some((_, problem)) => {
+                layout.carried_empty(carried);
+                Err(RecordError::one(row, problem.clone()))
+            }
+            None => match layout.read(policy, line, row, carried, values) {
+                Some(read) => read.map(|_| *into.len),
+                None => continue,
+            },
+        };
+        *into.len += usize::from(read.is_ok());
+        into.read.push(read);
+    }
+    into.read.len()
+}
+
 fn worker(
     setup: &Setup<'_>,
     chain: &RowChain,
-    work: &Mutex<Receiver<(usize, Block)>>,
+    work: &Mutex<Receiver<(usize, TextBlock)>>,
     done: &std::sync::mpsc::SyncSender<(usize, Done)>,
-    recycle: &std::sync::mpsc::SyncSender<Block>,
+    recycle: &std::sync::mpsc::SyncSender<TextBlock>,
     spent: &Mutex<Receiver<Done>>,
 ) {
     let Setup {
@@ -351,7 +394,24 @@ fn worker(
         let Ok((seq, mut block)) = next else {
             return;
         };
-        let count = parse_block(&mut block, layout.delimiter(), &mut raws);
+        // CSV: the records are parsed here and converted once their rows
+        // are known. NDJSON: each line is parsed and converted here, as if
+        // the block's first record were row 1, its rows moved on below.
+        read.clear();
+        let mut len = 0;
+        let count = match layout {
+            Layout::Csv(csv) => parse_block(&mut block, csv.delimiter(), &mut raws),
+            Layout::Ndjson(json) => {
+                let (lines, long) = (&block.bytes, &block.long);
+                let mut into = Converted {
+                    rows: &mut rows,
+                    carried: &mut carried,
+                    read: &mut read,
+                    len: &mut len,
+                };
+                json_block(json, plan.policy_ref(), lines, long, &mut into)
+            }
+        };
         let _ = recycle.try_send(block);
         let Some(before) = chain.claim(seq, count) else {
             return;
@@ -365,30 +425,37 @@ fn worker(
             bytes: Vec::with_capacity(count * 64),
             statuses: Vec::with_capacity(count),
         });
-        let raws = &raws[..count];
-        carried.resize_with(raws.len().max(carried.len()), Vec::new);
-        read.clear();
-        let mut len = 0;
-        for (i, raw) in raws.iter().enumerate() {
-            let row = first_row + i;
-            // A broken record's text (its marker line) is not carried.
-            let whole = raw.malformed.is_none().then_some(&raw.record);
-            layout.carried_into(whole, &mut carried[i]);
-            if rows.len() == len {
-                rows.push(Vec::new());
+        match layout {
+            Layout::Csv(layout) => {
+                let raws = &raws[..count];
+                carried.resize_with(raws.len().max(carried.len()), Vec::new);
+                for (i, raw) in raws.iter().enumerate() {
+                    let row = first_row + i;
+                    // A broken record's text (its marker line) is not carried.
+                    let whole = raw.malformed.is_none().then_some(&raw.record);
+                    layout.carried_into(whole, &mut carried[i]);
+                    if rows.len() == len {
+                        rows.push(Vec::new());
+                    }
+                    let converted = match &raw.malformed {
+                        None => layout
+                            .convert(plan.policy_ref(), &raw.record, row, &mut rows[len])
+                            .map(|_| len),
+                        Some(problem) => Err(crate::data::RecordError {
+                            row,
+                            key: None,
+                            problems: vec![problem.clone()],
+                        }),
+                    };
+                    len += usize::from(converted.is_ok());
+                    read.push(converted);
+                }
             }
-            let converted = match &raw.malformed {
-                None => layout
-                    .convert(plan.policy_ref(), &raw.record, row, &mut rows[len])
-                    .map(|_| len),
-                Some(problem) => Err(crate::data::RecordError {
-                    row,
-                    key: None,
-                    problems: vec![problem.clone()],
-                }),
-            };
-            len += usize::from(converted.is_ok());
-            read.push(converted);
+            Layout::Ndjson(_) => {
+                for e in read.iter_mut().filter_map(|r| r.as_mut().err()) {
+                    e.row += before;
+                }
+            }
         }
         engine.run(&rows[..len], as_of, &mut lanes);
         for (i, converted) in read.iter().enumerate() {

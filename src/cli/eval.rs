@@ -87,8 +87,8 @@ pub struct Args {
     /// List the input columns the schema does not use.
     #[arg(long, short)]
     verbose: bool,
-    /// Worker threads for CSV input to CSV or NDJSON output (outcomes stay in
-    /// input order) [default: one per core].
+    /// Worker threads for CSV or NDJSON input to CSV or NDJSON output
+    /// (outcomes stay in input order) [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
 }

@@ -150,6 +150,19 @@ fn take_front<'a>(
     }
 }
 
+/// A block of whole records' text, for reading on many threads, and the
+/// problems of its broken records: CSV records by their marker lines,
+/// NDJSON lines by their index.
+#[derive(Debug, Default)]
+pub struct TextBlock {
+    /// The text.
+    pub bytes: Vec<u8>,
+    /// CSV: the problems of the block's marker lines.
+    pub problems: BlockProblems,
+    /// NDJSON: the lines that were too long.
+    pub long: LongLines,
+}
+
 /// Where the scanner is within the current CSV record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -537,7 +550,15 @@ pub struct BoundedLines<R> {
     inner: R,
     max: usize,
     buf: Vec<u8>,
+    /// A read failure after some lines of a block, reported by the next
+    /// call of [`BoundedLines::next_block`].
+    failed: Option<io::Error>,
 }
+
+/// The lines of a block ([`BoundedLines::next_block`]) that are not
+/// there: each too long, by its index among the block's lines (a line of
+/// its own, empty, stands in for it).
+pub type LongLines = Vec<(usize, RecordProblem)>;
 
 impl<R: BufRead> BoundedLines<R> {
     /// The lines of `inner`, each at most `max` bytes.
@@ -546,28 +567,28 @@ impl<R: BufRead> BoundedLines<R> {
             inner,
             max: max.max(1),
             buf: Vec::new(),
+            failed: None,
         }
     }
-}
 
-impl<R: BufRead> Iterator for BoundedLines<R> {
-    type Item = io::Result<Line>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.buf.clear();
+    /// Appends the next line, with its line end, to `out`: `Ok(true)`
+    /// when it was longer than the cap (then skipped to its end, and
+    /// `out` left as it was), `None` at the end of the input.
+    fn line_into(&mut self, out: &mut Vec<u8>) -> Option<io::Result<bool>> {
+        let start = out.len();
         let mut too_large = false;
         let mut any = false;
         loop {
             let data = match self.inner.fill_buf() {
                 Ok(d) => d,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Some(Err(e)),
+                Err(e) => {
+                    out.truncate(start);
+                    return Some(Err(e));
+                }
             };
             if data.is_empty() {
-                if !any {
-                    return None;
-                }
-                break;
+                return any.then_some(Ok(too_large));
             }
             any = true;
             let (take, done) = match memchr::memchr(b'\n', data) {
@@ -575,36 +596,95 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
                 None => (data.len(), false),
             };
             if !too_large {
-                let room = self.max.saturating_sub(self.buf.len());
+                let room = self.max.saturating_sub(out.len() - start);
                 if take > room + usize::from(done) {
                     too_large = true;
-                    self.buf.clear();
+                    out.truncate(start);
                 } else {
-                    self.buf.extend_from_slice(&data[..take]);
+                    out.extend_from_slice(&data[..take]);
                 }
             }
             self.inner.consume(take);
             if done {
-                break;
+                return Some(Ok(too_large));
             }
         }
-        if too_large {
-            return Some(Ok(Line::Broken(RecordProblem::TooLarge {
-                limit: self.max,
-            })));
+    }
+
+    /// Appends whole lines to `block` until it holds at least `min` bytes
+    /// or the input ends, every line ended by `\n` but the input's last
+    /// (as it was given); a line longer than the cap is an empty line
+    /// there, its problem in `long` by its index among the block's lines.
+    /// For reading on many threads, where each block is read on its own.
+    /// An empty block is the end of the input. A read failure after some
+    /// lines is reported by the next call, so no whole line read before
+    /// it is lost.
+    pub fn next_block(
+        &mut self,
+        block: &mut Vec<u8>,
+        min: usize,
+        long: &mut LongLines,
+    ) -> io::Result<()> {
+        block.clear();
+        long.clear();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
         }
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-            if self.buf.last() == Some(&b'\r') {
-                self.buf.pop();
+        let mut lines = 0;
+        while block.len() < min {
+            match self.line_into(block) {
+                None => break,
+                Some(Ok(too_large)) => {
+                    if too_large {
+                        long.push((lines, RecordProblem::TooLarge { limit: self.max }));
+                        block.push(b'\n');
+                    }
+                    lines += 1;
+                }
+                Some(Err(e)) if block.is_empty() && long.is_empty() => return Err(e),
+                Some(Err(e)) => {
+                    self.failed = Some(e);
+                    break;
+                }
             }
         }
-        match String::from_utf8(std::mem::take(&mut self.buf)) {
-            Ok(text) => Some(Ok(Line::Text(text))),
-            Err(_) => Some(Ok(Line::Broken(RecordProblem::Malformed(
-                "it is not valid UTF-8 text".to_string(),
-            )))),
-        }
+        Ok(())
+    }
+}
+
+/// A line of a block without its line end (`\n`, and a `\r` before it).
+pub fn without_line_end(mut line: &[u8]) -> &[u8] {
+    if let Some(rest) = line.strip_suffix(b"\n") {
+        line = rest.strip_suffix(b"\r").unwrap_or(rest);
+    }
+    line
+}
+
+/// The problem of a line that is not UTF-8 text.
+pub fn not_utf8() -> RecordProblem {
+    RecordProblem::Malformed("it is not valid UTF-8 text".to_string())
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = io::Result<Line>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let read = self.line_into(&mut buf);
+        let line = match read {
+            Some(Ok(false)) => {
+                buf.truncate(without_line_end(&buf).len());
+                String::from_utf8(buf).map_or_else(|_| Line::Broken(not_utf8()), Line::Text)
+            }
+            Some(Ok(true)) => {
+                self.buf = buf;
+                Line::Broken(RecordProblem::TooLarge { limit: self.max })
+            }
+            Some(Err(e)) => return Some(Err(e)),
+            None => return None,
+        };
+        Some(Ok(line))
     }
 }
 
@@ -744,6 +824,84 @@ mod tests {
             Line::Broken(RecordProblem::TooLarge { limit: 50 })
         ));
         assert!(matches!(&lines[2], Line::Text(t) if t == "{\"a\":2}"));
+    }
+
+    /// Blocks of NDJSON hold whole lines, each ended by `\n` but the
+    /// input's last, a too-long line as an empty line with its problem by
+    /// index; their lines are the lines read one at a time.
+    #[test]
+    fn ndjson_blocks_are_whole_lines_and_long_lines_stand_empty() {
+        let input = format!(
+            "{{\"a\":1}}\r\n\n{}\n{{\"a\":2}}\n{}\n{}\n\"é\r",
+            "y".repeat(100),
+            "z".repeat(51),
+            "w".repeat(50)
+        );
+        let one: Vec<String> = BoundedLines::new(input.as_bytes(), 50)
+            .map(|l| match l.expect("read") {
+                Line::Text(t) => t,
+                Line::Broken(p) => format!("<{p}>"),
+            })
+            .collect();
+        for min in [1, 9, 30, 1000] {
+            let mut lines = BoundedLines::new(input.as_bytes(), 50);
+            let (mut block, mut long) = (Vec::new(), LongLines::new());
+            let mut many = Vec::new();
+            loop {
+                lines.next_block(&mut block, min, &mut long).expect("read");
+                if block.is_empty() {
+                    break;
+                }
+                assert!(
+                    block.ends_with(b"\n") || block.ends_with(b"\r"),
+                    "whole lines"
+                );
+                for (i, line) in block.split_inclusive(|b| *b == b'\n').enumerate() {
+                    many.push(match long.iter().find(|(at, _)| *at == i) {
+                        Some((_, p)) => {
+                            assert_eq!(line, b"\n", "a long line stands empty");
+                            format!("<{p}>")
+                        }
+                        None => String::from_utf8(without_line_end(line).to_vec()).expect("text"),
+                    });
+                }
+            }
+            assert_eq!(many, one, "blocks of at least {min} bytes");
+        }
+        assert_eq!(one.len(), 7);
+        assert_eq!(
+            (&one[0][..], &one[1][..], &one[6][..]),
+            ("{\"a\":1}", "", "\"\u{e9}\r")
+        );
+        assert!(one[2].starts_with('<') && one[4].starts_with('<') && !one[5].starts_with('<'));
+    }
+
+    /// A read that fails after some lines of a block: the block keeps
+    /// them, and the failure comes with the next call.
+    #[test]
+    fn a_failed_read_ends_the_ndjson_block_and_comes_next() {
+        struct Failing(Vec<u8>);
+        impl Read for Failing {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::other("the disk went away"));
+                }
+                let n = self.0.len().min(out.len()).min(7);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let input = io::BufReader::new(Failing(b"{\"a\":1}\n{\"a\":2}\n{\"a\"".to_vec()));
+        let mut lines = BoundedLines::new(input, 50);
+        let (mut block, mut long) = (Vec::new(), LongLines::new());
+        lines
+            .next_block(&mut block, 1000, &mut long)
+            .expect("the lines before");
+        assert_eq!(block, b"{\"a\":1}\n{\"a\":2}\n");
+        let failed = lines.next_block(&mut block, 1000, &mut long);
+        assert!(failed.is_err_and(|e| e.to_string() == "the disk went away"));
+        assert!(block.is_empty());
     }
 
     #[test]

@@ -13,5 +13,5 @@ pub mod table;
 pub mod writer;
 
 pub use error::{DataError, RecordError};
-pub use reader::{CsvLayout, InputFormat, ReadOptions, RecordReader};
+pub use reader::{CsvLayout, InputFormat, Layout, NdjsonLayout, ReadOptions, RecordReader};
 pub use writer::{Columns, OutcomeWriter, OutputFormat};

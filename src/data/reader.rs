@@ -5,7 +5,8 @@
 use std::io::{BufRead, Read};
 
 use super::bounded::{
-    BlockProblems, BoundedLines, Broken, CsvGuard, Line, DEFAULT_MAX_RECORD_BYTES,
+    not_utf8, without_line_end, BoundedLines, Broken, CsvGuard, Line, TextBlock,
+    DEFAULT_MAX_RECORD_BYTES,
 };
 use super::convert::{convert_json, convert_text, convert_text_into, quick_convert};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
@@ -90,6 +91,9 @@ pub struct RecordReader<'p> {
     /// The last JSON record as it was given, when kept
     /// ([`RecordReader::keep_json`]).
     last_json: Option<Option<serde_json::Value>>,
+    /// A failure found while cutting a block of NDJSON lines, reported
+    /// after the lines before it ([`RecordReader::next_block`]).
+    failure: Option<DataError>,
 }
 
 /// A second policy's reading of the records (`lq diff` reads the data
@@ -207,17 +211,47 @@ impl Carried {
 
     /// The values of a JSON object, as text (absent or `null`: empty).
     fn read_json(&mut self, object: Option<&JsonObject>) {
-        if self.names.is_empty() {
-            return;
+        if !self.names.is_empty() {
+            json_texts(&self.names, object, &mut self.values);
         }
-        self.values.clear();
-        for name in &self.names {
-            self.values.push(match object.and_then(|o| o.get(name)) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(t)) => t.clone(),
-                Some(other) => other.to_string(),
-            });
-        }
+    }
+}
+
+/// The values of `names` in a JSON object, as text (absent or `null`:
+/// empty), into `out`; nothing when no name is asked for.
+fn json_texts(names: &[String], object: Option<&JsonObject>, out: &mut Vec<String>) {
+    if names.is_empty() {
+        out.clear();
+        return;
+    }
+    out.clear();
+    for name in names {
+        out.push(match object.and_then(|o| o.get(name)) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(t)) => t.clone(),
+            Some(other) => other.to_string(),
+        });
+    }
+}
+
+/// An NDJSON line as a JSON value, or why it is not one; `None` for a
+/// blank line, which is no record.
+fn ndjson_value(line: &str) -> Option<Result<serde_json::Value, String>> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    Some(serde_json::from_str(line).map_err(|e| format!("invalid JSON: {}", json_message(&e))))
+}
+
+/// The object a JSON record is, or the error of record `row`.
+fn record_object(
+    value: Result<serde_json::Value, String>,
+    row: usize,
+) -> Result<JsonObject, RecordError> {
+    match value {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(other) => Err(not_an_object(row, &other)),
+        Err(message) => Err(RecordError::one(row, RecordProblem::Malformed(message))),
     }
 }
 
@@ -329,6 +363,7 @@ impl<'p> RecordReader<'p> {
             missing,
             other: None,
             last_json: None,
+            failure: None,
         })
     }
 
@@ -471,11 +506,17 @@ impl<'p> RecordReader<'p> {
         &self.unused
     }
 
-    /// For parallel reading: the CSV layout (which column feeds which
-    /// field), `None` for other formats, for a CSV input that lacks
-    /// columns, and when reading for a second policy too.
-    pub fn layout(&self) -> Option<CsvLayout> {
-        if !self.missing.is_empty() || self.other.is_some() || self.row > 0 {
+    /// For parallel reading: how a worker reads a block's records (for
+    /// CSV, which column feeds which field; for NDJSON, the carried
+    /// columns). `None` for a JSON array, for a CSV input that lacks
+    /// columns, when reading for a second policy too or keeping each JSON
+    /// record, and once a record was read.
+    pub fn layout(&self) -> Option<Layout> {
+        if !self.missing.is_empty()
+            || self.other.is_some()
+            || self.row > 0
+            || self.last_json.is_some()
+        {
             return None;
         }
         match &self.source {
@@ -484,34 +525,81 @@ impl<'p> RecordReader<'p> {
                 width,
                 delimiter,
                 ..
-            } => Some(CsvLayout {
+            } => Some(Layout::Csv(CsvLayout {
                 columns: columns.clone(),
                 width: *width,
                 carried: self.carried.columns.clone(),
                 delimiter: *delimiter,
-            }),
-            _ => None,
+            })),
+            Source::Ndjson(_) => Some(Layout::Ndjson(NdjsonLayout {
+                carried: self.carried.names.clone(),
+            })),
+            Source::Json(_) => None,
         }
     }
 
-    /// For parallel reading: the next block of whole CSV records, at least
-    /// `min` bytes of text unless the input ends (an empty block is the
-    /// end), with the problems of the broken records in it. Only after
-    /// [`RecordReader::layout`] said yes, before any record is read.
-    pub fn next_block(
-        &mut self,
-        block: &mut Vec<u8>,
-        min: usize,
-        problems: &mut BlockProblems,
-    ) -> Result<(), DataError> {
-        let Source::Csv { reader, .. } = &mut self.source else {
-            block.clear();
-            return Ok(());
+    /// For parallel reading: the next block of whole records (CSV records
+    /// or NDJSON lines), at least `min` bytes of text unless the input
+    /// ends (an empty block is the end), with the problems of the broken
+    /// records in it. Only after [`RecordReader::layout`] said yes, before
+    /// any record is read. A first JSON object without the key
+    /// [`RecordReader::require_first`] asks for fails the input after the
+    /// lines before it, as it does record by record.
+    pub fn next_block(&mut self, block: &mut TextBlock, min: usize) -> Result<(), DataError> {
+        block.bytes.clear();
+        block.long.clear();
+        if let Some(e) = self.failure.take() {
+            return Err(e);
+        }
+        let read = match &mut self.source {
+            Source::Csv { reader, .. } => {
+                reader
+                    .get_mut()
+                    .next_block(&mut block.bytes, min, &mut block.problems)
+            }
+            Source::Ndjson(lines) => lines.next_block(&mut block.bytes, min, &mut block.long),
+            Source::Json(_) => Ok(()),
         };
-        reader
-            .get_mut()
-            .next_block(block, min, problems)
-            .map_err(|e| DataError::io(&self.path, &e))
+        read.map_err(|e| DataError::io(&self.path, &e))?;
+        if self.required.is_some() && matches!(self.source, Source::Ndjson(_)) {
+            self.check_required(block)?;
+        }
+        Ok(())
+    }
+
+    /// [`RecordReader::lacks_required`] for the first JSON object among a
+    /// block's lines, if there is one: the block then ends before it, and
+    /// the failure comes with the next block.
+    fn check_required(&mut self, block: &mut TextBlock) -> Result<(), DataError> {
+        let mut start = 0;
+        for (index, line) in block.bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+            let at = start;
+            start += line.len();
+            if block.long.iter().any(|(i, _)| *i == index) {
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(without_line_end(line)) else {
+                continue;
+            };
+            let Some(Ok(value)) = ndjson_value(text) else {
+                continue;
+            };
+            if !value.is_object() {
+                continue;
+            }
+            if let Some(e) = self.lacks_required(&value) {
+                if at == 0 {
+                    block.bytes.clear();
+                    block.long.clear();
+                    return Err(e);
+                }
+                block.bytes.truncate(at);
+                block.long.retain(|(i, _)| *i < index);
+                self.failure = Some(e);
+            }
+            return Ok(());
+        }
+        Ok(())
     }
 
     /// The next record into `values` (its storage reused): its row, or
@@ -626,15 +714,7 @@ impl<'p> RecordReader<'p> {
         }
         self.carried
             .read_json(value.as_ref().ok().and_then(|v| v.as_object()));
-        let object = match value {
-            Ok(serde_json::Value::Object(map)) => Ok(map),
-            Ok(other) => Err(not_an_object(self.row, &other)),
-            Err(message) => Err(RecordError::one(
-                self.row,
-                RecordProblem::Malformed(message),
-            )),
-        }
-        .inspect_err(|e| self.other_fails(e))?;
+        let object = record_object(value, self.row).inspect_err(|e| self.other_fails(e))?;
         if let Some(other) = self.other.as_mut().filter(|o| !o.alike) {
             other.read_json(&object, self.row);
         }
@@ -665,11 +745,9 @@ impl Iterator for RecordReader<'_> {
                     }
                     Err(source) => return Some(Err(DataError::io(&self.path, &source))),
                 };
-                if line.trim().is_empty() {
+                let Some(value) = ndjson_value(&line) else {
                     continue;
-                }
-                let value = serde_json::from_str(&line)
-                    .map_err(|e| format!("invalid JSON: {}", json_message(&e)));
+                };
                 if let Some(e) = value.as_ref().ok().and_then(|v| self.lacks_required(v)) {
                     return Some(Err(e));
                 }
@@ -756,6 +834,59 @@ pub fn read_json_object(
         return Err(not_an_object(1, lead));
     };
     convert_into(policy, 1, object_cells(policy, object), values).map(|_| ())
+}
+
+/// How a worker thread reads the records of a block of text.
+#[derive(Clone, Debug)]
+pub enum Layout {
+    /// CSV records.
+    Csv(CsvLayout),
+    /// NDJSON lines.
+    Ndjson(NdjsonLayout),
+}
+
+/// The carried columns of NDJSON records, for reading lines on other
+/// threads.
+#[derive(Clone, Debug)]
+pub struct NdjsonLayout {
+    /// The carried columns' names ([`RecordReader::carry`]).
+    carried: Vec<String>,
+}
+
+impl NdjsonLayout {
+    /// Reads the line `line` of a block (its line end included) as record
+    /// `row` into `values`, and its carried columns into `carried`, as
+    /// [`RecordReader::next_into`] reads it; `None` for a blank line,
+    /// which is no record.
+    pub fn read(
+        &self,
+        policy: &CheckedPolicy,
+        line: &[u8],
+        row: usize,
+        carried: &mut Vec<String>,
+        values: &mut Vec<Datum>,
+    ) -> Option<Result<usize, RecordError>> {
+        let Ok(text) = std::str::from_utf8(without_line_end(line)) else {
+            json_texts(&self.carried, None, carried);
+            return Some(Err(RecordError::one(row, not_utf8())));
+        };
+        let value = ndjson_value(text)?;
+        json_texts(
+            &self.carried,
+            value.as_ref().ok().and_then(|v| v.as_object()),
+            carried,
+        );
+        Some(
+            record_object(value, row).and_then(|object| {
+                convert_into(policy, row, object_cells(policy, &object), values)
+            }),
+        )
+    }
+
+    /// The carried columns of a record that could not be read: empty.
+    pub fn carried_empty(&self, carried: &mut Vec<String>) {
+        json_texts(&self.carried, None, carried);
+    }
 }
 
 /// Which CSV column feeds which schema field, for converting raw records

@@ -630,6 +630,62 @@ fn messy_ndjson_cut_into_blocks_reads_as_it_does_on_one_thread() {
     }
 }
 
+/// NDJSON read by the keys the schema and the carried columns name (no
+/// map of each record) reads every line as reading each whole object
+/// does (which a reader keeping each JSON record still does): the same
+/// values, the same errors, the same carried text.
+#[test]
+fn ndjson_read_by_its_wanted_keys_equals_reading_whole_objects() {
+    let policy = policy();
+    let mut data = Vec::new();
+    for round in 0..3 {
+        for (i, piece) in JSON_PIECES.iter().enumerate() {
+            data.extend_from_slice(&with_id(piece, round * 100 + i));
+        }
+    }
+    data.extend_from_slice(b"\n{\"budget\": {\"a\": [1, \"\\u00e9\"]}, \"id\": 5, \"id\": 6}\n");
+    data.extend_from_slice(b"{\"id\": 7, \"x\": 1e400}\n{\"id\": 8, \"x\": \"\\ud800\"}\n");
+    let open = |whole: bool| {
+        let options = lq::data::ReadOptions {
+            delimiter: None,
+            max_record_bytes: 60,
+        };
+        let mut r = RecordReader::with_options(
+            policy.checked(),
+            Box::new(std::io::Cursor::new(data.clone())),
+            InputFormat::Ndjson,
+            "leads.ndjson",
+            options,
+        )
+        .expect("opens");
+        r.carry(&["budget".into(), "nope".into(), "id".into()])
+            .expect("carried");
+        if whole {
+            r.keep_json();
+        }
+        r
+    };
+    let (mut keys, mut whole) = (open(false), open(true));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut records = 0;
+    loop {
+        let (x, y) = (keys.next_into(&mut a), whole.next_into(&mut b));
+        let (x, y) = match (x, y) {
+            (Some(x), Some(y)) => (x, y),
+            (None, None) => break,
+            _ => panic!("record {records}: one reading ended before the other"),
+        };
+        records += 1;
+        match (x.expect("no I/O failure"), y.expect("no I/O failure")) {
+            (Ok(r1), Ok(r2)) => assert_eq!((r1, &a), (r2, &b)),
+            (Err(e1), Err(e2)) => assert_eq!(e1.messages(), e2.messages()),
+            (x, y) => panic!("record {records}: {x:?} against {y:?}"),
+        }
+        assert_eq!(keys.carried(), whole.carried(), "record {records}");
+    }
+    assert!(records >= 40, "{records} records");
+}
+
 /// What a run of NDJSON whose first object must have `budget` delivered,
 /// and how it ended, on `threads` workers with blocks of `block` bytes.
 fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, String) {

@@ -20,8 +20,9 @@ use crate::data::bounded::{LongLines, TextBlock};
 use crate::data::error::{RecordError, RecordProblem};
 use crate::data::fast::DecisionWriter;
 use crate::data::reader::csv_message;
+use crate::data::reader::JsonReading;
 use crate::data::writer::outcome_line;
-use crate::data::{Columns, DataError, Layout, NdjsonLayout, OutputFormat, RecordReader};
+use crate::data::{Columns, DataError, Layout, OutputFormat, RecordReader};
 use crate::eval::columnar::{Columnar, Lanes};
 use crate::eval::{Datum, Decision, Outcome, Status};
 use crate::Policy;
@@ -324,7 +325,7 @@ struct Converted<'a> {
 /// 1 (a too-long line in `long` is a record that could not be read; a
 /// blank line is none): how many records.
 fn json_block(
-    layout: &NdjsonLayout,
+    reading: &mut JsonReading,
     policy: &CheckedPolicy,
     lines: &[u8],
     long: &LongLines,
@@ -343,10 +344,10 @@ fn json_block(
         let row = at + 1;
         let read = match long.next_if(|(i, _)| *i == index) {
             Some((_, problem)) => {
-                layout.carried_empty(carried);
+                reading.carried_empty(carried);
                 Err(RecordError::one(row, problem.clone()))
             }
-            None => match layout.read(policy, line, row, carried, values) {
+            None => match reading.read_line(policy, line, row, carried, values) {
                 Some(read) => read.map(|_| *into.len),
                 None => continue,
             },
@@ -386,6 +387,8 @@ fn worker(
     let mut carried: Vec<Vec<String>> = Vec::new();
     let mut read: Vec<Result<usize, crate::data::RecordError>> = Vec::new();
     let mut decision = Decision::default();
+    // NDJSON: this worker's reading of lines.
+    let mut json = None;
     loop {
         let next = match work.lock() {
             Ok(rx) => rx.recv(),
@@ -399,9 +402,9 @@ fn worker(
         // the block's first record were row 1, its rows moved on below.
         read.clear();
         let mut len = 0;
-        let count = match layout {
-            Layout::Csv(csv) => parse_block(&mut block, csv.delimiter(), &mut raws),
-            Layout::Ndjson(json) => {
+        let count = match (layout, &mut json) {
+            (Layout::Csv(csv), _) => parse_block(&mut block, csv.delimiter(), &mut raws),
+            (Layout::Ndjson(layout), json) => {
                 let (lines, long) = (&block.bytes, &block.long);
                 let mut into = Converted {
                     rows: &mut rows,
@@ -409,7 +412,8 @@ fn worker(
                     read: &mut read,
                     len: &mut len,
                 };
-                json_block(json, plan.policy_ref(), lines, long, &mut into)
+                let reading = json.get_or_insert_with(|| layout.reading());
+                json_block(reading, plan.policy_ref(), lines, long, &mut into)
             }
         };
         let _ = recycle.try_send(block);

@@ -8,6 +8,7 @@ pub mod error_report;
 pub mod fast;
 pub mod generate;
 pub mod infer;
+pub mod json_fields;
 pub mod reader;
 pub mod table;
 pub mod writer;

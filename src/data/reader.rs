@@ -10,6 +10,7 @@ use super::bounded::{
 };
 use super::convert::{convert_json, convert_text, convert_text_into, quick_convert};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
+use super::json_fields::{JsonFields, Shape};
 use crate::check::tir::CheckedPolicy;
 use crate::diagnostic::did_you_mean;
 use crate::eval::outcome::datum_json;
@@ -94,6 +95,9 @@ pub struct RecordReader<'p> {
     /// A failure found while cutting a block of NDJSON lines, reported
     /// after the lines before it ([`RecordReader::next_block`]).
     failure: Option<DataError>,
+    /// How NDJSON lines are read when nothing needs the whole object
+    /// (made at the first line, after [`RecordReader::carry`]).
+    json_reading: Option<Box<JsonReading>>,
 }
 
 /// A second policy's reading of the records (`lq diff` reads the data
@@ -168,11 +172,13 @@ fn object_cells<'a>(
 
 /// The error of a JSON record that is not an object.
 fn not_an_object(row: usize, value: &serde_json::Value) -> RecordError {
-    let problem = RecordProblem::Malformed(format!(
-        "a record is a JSON object, found {}",
-        json_kind(value)
-    ));
-    RecordError::one(row, problem)
+    RecordError::one(row, not_an_object_kind(json_kind(value)))
+}
+
+/// The problem of a JSON record that is `kind` ([`json_kind`]), not an
+/// object.
+fn not_an_object_kind(kind: &str) -> RecordProblem {
+    RecordProblem::Malformed(format!("a record is a JSON object, found {kind}"))
 }
 
 /// Sets `out` to the texts, reusing its strings' storage.
@@ -212,26 +218,31 @@ impl Carried {
     /// The values of a JSON object, as text (absent or `null`: empty).
     fn read_json(&mut self, object: Option<&JsonObject>) {
         if !self.names.is_empty() {
-            json_texts(&self.names, object, &mut self.values);
+            let values = self.names.iter().map(|n| object.and_then(|o| o.get(n)));
+            json_texts(values, &mut self.values);
         }
     }
 }
 
-/// The values of `names` in a JSON object, as text (absent or `null`:
-/// empty), into `out`; nothing when no name is asked for.
-fn json_texts(names: &[String], object: Option<&JsonObject>, out: &mut Vec<String>) {
-    if names.is_empty() {
-        out.clear();
-        return;
-    }
+/// The keys each JSON record is read by: the schema's columns and the
+/// carried ones.
+fn json_fields(policy: &CheckedPolicy, carried: &[String]) -> JsonFields {
+    let columns = policy.schema.fields.iter().map(|f| f.column.as_str());
+    JsonFields::new(columns, carried)
+}
+
+/// JSON values as the text of carried columns (absent or `null`: empty),
+/// into `out`.
+fn json_texts<'v>(
+    values: impl ExactSizeIterator<Item = Option<&'v serde_json::Value>>,
+    out: &mut Vec<String>,
+) {
     out.clear();
-    for name in names {
-        out.push(match object.and_then(|o| o.get(name)) {
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(serde_json::Value::String(t)) => t.clone(),
-            Some(other) => other.to_string(),
-        });
-    }
+    out.extend(values.map(|value| match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(t)) => t.clone(),
+        Some(other) => other.to_string(),
+    }));
 }
 
 /// An NDJSON line as a JSON value, or why it is not one; `None` for a
@@ -364,6 +375,7 @@ impl<'p> RecordReader<'p> {
             other: None,
             last_json: None,
             failure: None,
+            json_reading: None,
         })
     }
 
@@ -407,6 +419,7 @@ impl<'p> RecordReader<'p> {
             columns,
             values: vec![String::new(); names.len()],
         };
+        self.json_reading = None;
         Ok(())
     }
 
@@ -532,7 +545,7 @@ impl<'p> RecordReader<'p> {
                 delimiter: *delimiter,
             })),
             Source::Ndjson(_) => Some(Layout::Ndjson(NdjsonLayout {
-                carried: self.carried.names.clone(),
+                fields: json_fields(self.policy, &self.carried.names),
             })),
             Source::Json(_) => None,
         }
@@ -745,6 +758,29 @@ impl Iterator for RecordReader<'_> {
                     }
                     Err(source) => return Some(Err(DataError::io(&self.path, &source))),
                 };
+                if self.required.is_none() && self.last_json.is_none() && self.other.is_none() {
+                    // Only the keys read are kept: no map of the record.
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    self.row += 1;
+                    if self.json_reading.is_none() {
+                        let fields = json_fields(self.policy, &self.carried.names);
+                        self.json_reading = Some(Box::new(JsonReading::new(fields)));
+                    }
+                    let Some(reading) = self.json_reading.as_deref_mut() else {
+                        continue;
+                    };
+                    let mut values = Vec::new();
+                    let read = reading.read(
+                        self.policy,
+                        &line,
+                        self.row,
+                        &mut self.carried.values,
+                        &mut values,
+                    );
+                    return Some(Ok(read.map(|row| (row, values))));
+                }
                 let Some(value) = ndjson_value(&line) else {
                     continue;
                 };
@@ -845,21 +881,43 @@ pub enum Layout {
     Ndjson(NdjsonLayout),
 }
 
-/// The carried columns of NDJSON records, for reading lines on other
+/// The keys NDJSON records are read by, for reading lines on other
 /// threads.
 #[derive(Clone, Debug)]
 pub struct NdjsonLayout {
-    /// The carried columns' names ([`RecordReader::carry`]).
-    carried: Vec<String>,
+    fields: JsonFields,
 }
 
 impl NdjsonLayout {
+    /// A reading of lines by this layout, with its own scratch space (one
+    /// for each thread).
+    pub fn reading(&self) -> JsonReading {
+        JsonReading::new(self.fields.clone())
+    }
+}
+
+/// Reads JSON records by the keys a reading needs ([`JsonFields`]), its
+/// scratch space reused from record to record.
+#[derive(Clone, Debug)]
+pub struct JsonReading {
+    fields: JsonFields,
+    values: Vec<Option<serde_json::Value>>,
+}
+
+impl JsonReading {
+    fn new(fields: JsonFields) -> JsonReading {
+        JsonReading {
+            fields,
+            values: Vec::new(),
+        }
+    }
+
     /// Reads the line `line` of a block (its line end included) as record
     /// `row` into `values`, and its carried columns into `carried`, as
     /// [`RecordReader::next_into`] reads it; `None` for a blank line,
     /// which is no record.
-    pub fn read(
-        &self,
+    pub fn read_line(
+        &mut self,
         policy: &CheckedPolicy,
         line: &[u8],
         row: usize,
@@ -867,25 +925,42 @@ impl NdjsonLayout {
         values: &mut Vec<Datum>,
     ) -> Option<Result<usize, RecordError>> {
         let Ok(text) = std::str::from_utf8(without_line_end(line)) else {
-            json_texts(&self.carried, None, carried);
+            self.carried_empty(carried);
             return Some(Err(RecordError::one(row, not_utf8())));
         };
-        let value = ndjson_value(text)?;
-        json_texts(
-            &self.carried,
-            value.as_ref().ok().and_then(|v| v.as_object()),
-            carried,
-        );
-        Some(
-            record_object(value, row).and_then(|object| {
-                convert_into(policy, row, object_cells(policy, &object), values)
-            }),
-        )
+        if text.trim().is_empty() {
+            return None;
+        }
+        Some(self.read(policy, text, row, carried, values))
+    }
+
+    /// Reads the JSON text `text` (not blank) as record `row`.
+    fn read(
+        &mut self,
+        policy: &CheckedPolicy,
+        text: &str,
+        row: usize,
+        carried: &mut Vec<String>,
+        values: &mut Vec<Datum>,
+    ) -> Result<usize, RecordError> {
+        let shape = self.fields.read(text, &mut self.values);
+        let problem = match shape {
+            Ok(Shape::Object) => {
+                json_texts(self.fields.carried(&self.values), carried);
+                let cells = (0..policy.schema.fields.len())
+                    .map(|f| Some(Cell::Json(self.fields.field(&self.values, f))));
+                return convert_into(policy, row, cells, values);
+            }
+            Ok(Shape::Other(kind)) => not_an_object_kind(kind),
+            Err(e) => RecordProblem::Malformed(format!("invalid JSON: {}", json_message(&e))),
+        };
+        self.carried_empty(carried);
+        Err(RecordError::one(row, problem))
     }
 
     /// The carried columns of a record that could not be read: empty.
     pub fn carried_empty(&self, carried: &mut Vec<String>) {
-        json_texts(&self.carried, None, carried);
+        json_texts(self.fields.carried(&[]), carried);
     }
 }
 

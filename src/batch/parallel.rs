@@ -16,7 +16,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::check::tir::CheckedPolicy;
-use crate::data::bounded::{LongLines, TextBlock};
+use crate::data::bounded::{block_lines, LongLines, TextBlock};
 use crate::data::error::{RecordError, RecordProblem};
 use crate::data::fast::DecisionWriter;
 use crate::data::reader::csv_message;
@@ -332,7 +332,7 @@ fn json_block(
     into: &mut Converted<'_>,
 ) -> usize {
     let mut long = long.iter().peekable();
-    for (index, line) in lines.split_inclusive(|b| *b == b'\n').enumerate() {
+    for (index, line) in block_lines(lines).enumerate() {
         let at = into.read.len();
         if into.carried.len() == at {
             into.carried.push(Vec::new());

@@ -632,6 +632,30 @@ impl<R: BufRead> BoundedLines<R> {
         }
         let mut lines = 0;
         while block.len() < min {
+            // The whole lines in the input's buffer, none past the cap, are
+            // copied at once; a line that is longer, or that runs past the
+            // buffer's end, is read on its own below.
+            let data = match self.inner.fill_buf() {
+                Ok(data) => data,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => &[],
+            };
+            let mut whole = 0;
+            for end in memchr::memchr_iter(b'\n', data) {
+                if end - whole > self.max {
+                    break;
+                }
+                whole = end + 1;
+                lines += 1;
+                if block.len() + whole >= min {
+                    break;
+                }
+            }
+            if whole > 0 {
+                block.extend_from_slice(&data[..whole]);
+                self.inner.consume(whole);
+                continue;
+            }
             match self.line_into(block) {
                 None => break,
                 Some(Ok(too_large)) => {
@@ -650,6 +674,23 @@ impl<R: BufRead> BoundedLines<R> {
         }
         Ok(())
     }
+}
+
+/// The lines of a block ([`BoundedLines::next_block`]), each with its
+/// line end (the input's last may have none), found with `memchr`.
+pub fn block_lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', block);
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(i) => i + 1,
+            None if start < block.len() => block.len(),
+            None => return None,
+        };
+        let line = block.get(start..end);
+        start = end;
+        line
+    })
 }
 
 /// A line of a block without its line end (`\n`, and a `\r` before it).
@@ -856,7 +897,7 @@ mod tests {
                     block.ends_with(b"\n") || block.ends_with(b"\r"),
                     "whole lines"
                 );
-                for (i, line) in block.split_inclusive(|b| *b == b'\n').enumerate() {
+                for (i, line) in block_lines(&block).enumerate() {
                     many.push(match long.iter().find(|(at, _)| *at == i) {
                         Some((_, p)) => {
                             assert_eq!(line, b"\n", "a long line stands empty");

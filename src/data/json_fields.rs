@@ -2,16 +2,18 @@
 //! its text. Parsing each line into a `serde_json::Value` builds a map of
 //! every key (each hashed, each key and text allocated) only for the
 //! reader to look up the few the schema and the carried columns name;
-//! here the value of each wanted key is kept and every other value is
-//! parsed but not kept. Every value goes through the same parser calls as
-//! for a `Value` (numbers, escapes, nesting depth), so a line is valid or
-//! not, and its error reads, exactly as before.
+//! here the value of each wanted key is kept (a text borrowed from the
+//! line when it has no escapes, so most keep no copy) and every other
+//! value is parsed but not kept. Every value goes through the same parser
+//! calls as for a `Value` (numbers, escapes, nesting depth), so a line is
+//! valid or not, and its error reads, exactly as before.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Number, Value};
 
 /// The keys a reading takes from each JSON record: the schema's columns
 /// and the carried columns, each key once.
@@ -58,14 +60,15 @@ impl JsonFields {
     /// Parses the JSON text `text` (one value, with nothing but white
     /// space after it), keeping each wanted key's value in `values` (one
     /// per key, `None` where the object lacks it; the last of a key given
-    /// twice, as a `Value` map keeps it).
-    pub fn read(
+    /// twice, as a `Value` map keeps it). `values` is emptied first; its
+    /// storage may come from [`recycle`].
+    pub fn read<'t>(
         &self,
-        text: &str,
-        values: &mut Vec<Option<Value>>,
+        text: &'t str,
+        values: &mut Vec<Option<Wanted<'t>>>,
     ) -> Result<Shape, serde_json::Error> {
         values.clear();
-        values.resize(self.names.len(), None);
+        values.resize_with(self.names.len(), || None);
         let mut de = serde_json::Deserializer::from_str(text);
         let shape = Top {
             names: &self.names,
@@ -78,29 +81,118 @@ impl JsonFields {
 
     /// Schema field `field`'s value among `values` (as [`JsonFields::read`]
     /// left them).
-    pub fn field<'v>(&self, values: &'v [Option<Value>], field: usize) -> Option<&'v Value> {
+    pub fn field<'v, 't>(
+        &self,
+        values: &'v [Option<Wanted<'t>>],
+        field: usize,
+    ) -> Option<&'v Wanted<'t>> {
         values.get(*self.fields.get(field)?)?.as_ref()
     }
 
     /// Each carried column's value among `values`, in the order asked.
-    pub fn carried<'v>(
+    pub fn carried<'v, 't>(
         &'v self,
-        values: &'v [Option<Value>],
-    ) -> impl ExactSizeIterator<Item = Option<&'v Value>> + 'v {
+        values: &'v [Option<Wanted<'t>>],
+    ) -> impl ExactSizeIterator<Item = Option<&'v Wanted<'t>>> + 'v {
         self.carried
             .iter()
             .map(move |&i| values.get(i).and_then(Option::as_ref))
     }
 }
 
-/// The whole JSON text: an object's wanted values, or the kind of value
-/// it is.
-struct Top<'a> {
-    names: &'a [String],
-    values: &'a mut Vec<Option<Value>>,
+/// The storage of `values`, emptied, for values borrowing another text
+/// (no allocation: a vector of the same layout reuses its buffer).
+pub fn recycle<'b>(mut values: Vec<Option<Wanted<'_>>>) -> Vec<Option<Wanted<'b>>> {
+    values.clear();
+    values.into_iter().map(|_| None).collect()
 }
 
-impl<'de> DeserializeSeed<'de> for Top<'_> {
+/// A wanted key's value: a text (borrowed from the line unless it had
+/// escapes), or any other JSON value as a `Value` would hold it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wanted<'t> {
+    /// A JSON string.
+    Text(Cow<'t, str>),
+    /// Any other value.
+    Value(Value),
+}
+
+impl<'de> Deserialize<'de> for Wanted<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WantedVisitor)
+    }
+}
+
+/// Reads a [`Wanted`] as `Value`'s own visitor reads a `Value`, but a
+/// string as a borrowed text.
+struct WantedVisitor;
+
+impl<'de> Visitor<'de> for WantedVisitor {
+    type Value = Wanted<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Text(Cow::Owned(text.to_string())))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Text(Cow::Owned(text)))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Value(Value::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Value(Value::Number(i.into())))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Value(Value::Number(u.into())))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Value(
+            Number::from_f64(f).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_unit<E>(self) -> Result<Wanted<'de>, E> {
+        Ok(Wanted::Value(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Wanted<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Wanted::Value(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wanted<'de>, A::Error> {
+        let mut object = Map::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            object.insert(key, value);
+        }
+        Ok(Wanted::Value(Value::Object(object)))
+    }
+}
+
+/// The whole JSON text: an object's wanted values, or the kind of value
+/// it is.
+struct Top<'a, 'de> {
+    names: &'a [String],
+    values: &'a mut Vec<Option<Wanted<'de>>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_, 'de> {
     type Value = Shape;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape, D::Error> {
@@ -108,7 +200,7 @@ impl<'de> DeserializeSeed<'de> for Top<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Top<'_> {
+impl<'de> Visitor<'de> for Top<'_, 'de> {
     type Value = Shape;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -251,6 +343,8 @@ mod tests {
             r#"{"extra": [1, {"x": "y"}], "role": null, "id": -3}"#,
             r#"{"id": 1, "id": 2}"#,
             r#"{"i\u0064": "\u00e9\n", "budget": 1e3}"#,
+            r#"{"id": [1, "a", {"b": null, "b": 2}], "budget": {"x": {"y": [true]}, "z": 1}}"#,
+            r#"{"id": 18446744073709551615, "budget": -9223372036854775808, "role": 0.1}"#,
             r#"{}"#,
             r#"  {"id": true}  "#,
             r#"[1, {"a": 2}]"#,
@@ -267,17 +361,25 @@ mod tests {
             r#"{"id": 1, "other": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
             "",
         ];
-        let mut values = Vec::new();
         for line in lines {
+            let mut values = Vec::new();
             let whole: Result<Value, _> = serde_json::from_str(line);
             let read = fields.read(line, &mut values);
             match (whole, read) {
                 (Ok(Value::Object(map)), Ok(Shape::Object)) => {
+                    let as_value = |w: Option<&Wanted<'_>>| {
+                        w.map(|w| match w {
+                            Wanted::Text(t) => Value::String(t.to_string()),
+                            Wanted::Value(v) => v.clone(),
+                        })
+                    };
                     for (f, column) in ["id", "budget", "role", "id"].iter().enumerate() {
-                        assert_eq!(fields.field(&values, f), map.get(*column), "{line}");
+                        let read = as_value(fields.field(&values, f));
+                        assert_eq!(read.as_ref(), map.get(*column), "{line}");
                     }
-                    let carried: Vec<_> = fields.carried(&values).collect();
-                    assert_eq!(carried, vec![map.get("note"), map.get("budget")], "{line}");
+                    let carried: Vec<_> = fields.carried(&values).map(as_value).collect();
+                    let expected = [map.get("note").cloned(), map.get("budget").cloned()];
+                    assert_eq!(carried, expected, "{line}");
                 }
                 (Ok(other), Ok(Shape::Other(kind))) => {
                     assert_eq!(kind, super::super::reader::json_kind(&other), "{line}");

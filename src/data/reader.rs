@@ -5,12 +5,12 @@
 use std::io::{BufRead, Read};
 
 use super::bounded::{
-    not_utf8, without_line_end, BoundedLines, Broken, CsvGuard, Line, TextBlock,
+    block_lines, not_utf8, without_line_end, BoundedLines, Broken, CsvGuard, Line, TextBlock,
     DEFAULT_MAX_RECORD_BYTES,
 };
 use super::convert::{convert_json, convert_text, convert_text_into, quick_convert};
 use super::error::{DataError, MissingColumn, RecordError, RecordProblem};
-use super::json_fields::{JsonFields, Shape};
+use super::json_fields::{self, JsonFields, Shape, Wanted};
 use crate::check::tir::CheckedPolicy;
 use crate::diagnostic::did_you_mean;
 use crate::eval::outcome::datum_json;
@@ -219,7 +219,8 @@ impl Carried {
     fn read_json(&mut self, object: Option<&JsonObject>) {
         if !self.names.is_empty() {
             let values = self.names.iter().map(|n| object.and_then(|o| o.get(n)));
-            json_texts(values, &mut self.values);
+            self.values.clear();
+            self.values.extend(values.map(json_text));
         }
     }
 }
@@ -231,18 +232,22 @@ fn json_fields(policy: &CheckedPolicy, carried: &[String]) -> JsonFields {
     JsonFields::new(columns, carried)
 }
 
-/// JSON values as the text of carried columns (absent or `null`: empty),
-/// into `out`.
-fn json_texts<'v>(
-    values: impl ExactSizeIterator<Item = Option<&'v serde_json::Value>>,
-    out: &mut Vec<String>,
-) {
-    out.clear();
-    out.extend(values.map(|value| match value {
+/// A JSON value as a carried column's text (absent or `null`: empty).
+fn json_text(value: Option<&serde_json::Value>) -> String {
+    match value {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(t)) => t.clone(),
         Some(other) => other.to_string(),
-    }));
+    }
+}
+
+/// A wanted key's value as a carried column's text, as [`json_text`].
+fn wanted_text(value: Option<&Wanted<'_>>) -> String {
+    match value {
+        Some(Wanted::Text(t)) => t.to_string(),
+        Some(Wanted::Value(v)) => json_text(Some(v)),
+        None => String::new(),
+    }
 }
 
 /// An NDJSON line as a JSON value, or why it is not one; `None` for a
@@ -585,7 +590,8 @@ impl<'p> RecordReader<'p> {
     /// the failure comes with the next block.
     fn check_required(&mut self, block: &mut TextBlock) -> Result<(), DataError> {
         let mut start = 0;
-        for (index, line) in block.bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let mut first = None;
+        for (index, line) in block_lines(&block.bytes).enumerate() {
             let at = start;
             start += line.len();
             if block.long.iter().any(|(i, _)| *i == index) {
@@ -594,23 +600,25 @@ impl<'p> RecordReader<'p> {
             let Ok(text) = std::str::from_utf8(without_line_end(line)) else {
                 continue;
             };
-            let Some(Ok(value)) = ndjson_value(text) else {
-                continue;
-            };
-            if !value.is_object() {
-                continue;
-            }
-            if let Some(e) = self.lacks_required(&value) {
-                if at == 0 {
-                    block.bytes.clear();
-                    block.long.clear();
-                    return Err(e);
+            if let Some(Ok(value)) = ndjson_value(text) {
+                if value.is_object() {
+                    first = Some((index, at, value));
+                    break;
                 }
-                block.bytes.truncate(at);
-                block.long.retain(|(i, _)| *i < index);
-                self.failure = Some(e);
             }
+        }
+        let Some((index, at, object)) = first else {
             return Ok(());
+        };
+        if let Some(e) = self.lacks_required(&object) {
+            if at == 0 {
+                block.bytes.clear();
+                block.long.clear();
+                return Err(e);
+            }
+            block.bytes.truncate(at);
+            block.long.retain(|(i, _)| *i < index);
+            self.failure = Some(e);
         }
         Ok(())
     }
@@ -630,6 +638,9 @@ impl<'p> RecordReader<'p> {
             ..
         } = &mut self.source
         else {
+            if let Source::Ndjson(_) = self.source {
+                return self.ndjson_next(values);
+            }
             return self.next().map(|item| {
                 item.map(|read| {
                     read.map(|(row, v)| {
@@ -720,6 +731,64 @@ impl<'p> RecordReader<'p> {
             .map(|item| item.map(|read| read.map(|row| (row, values))))
     }
 
+    /// The next NDJSON record into `values` (its storage reused when no
+    /// whole object is needed), as [`RecordReader::next_into`] gives it.
+    fn ndjson_next(
+        &mut self,
+        values: &mut Vec<Datum>,
+    ) -> Option<Result<Result<usize, RecordError>, DataError>> {
+        let Source::Ndjson(lines) = &mut self.source else {
+            return None;
+        };
+        loop {
+            let line = match lines.next()? {
+                Ok(Line::Text(line)) => line,
+                Ok(Line::Broken(problem)) => {
+                    self.row += 1;
+                    if let Some(last) = &mut self.last_json {
+                        *last = None;
+                    }
+                    self.carried.empty();
+                    let e = RecordError::one(self.row, problem);
+                    self.other_fails(&e);
+                    return Some(Ok(Err(e)));
+                }
+                Err(source) => return Some(Err(DataError::io(&self.path, &source))),
+            };
+            if self.required.is_none() && self.last_json.is_none() && self.other.is_none() {
+                // Only the keys read are kept: no map of the record.
+                if line.trim().is_empty() {
+                    continue;
+                }
+                self.row += 1;
+                let reading = self.json_reading.get_or_insert_with(|| {
+                    Box::new(JsonReading::new(json_fields(
+                        self.policy,
+                        &self.carried.names,
+                    )))
+                });
+                let carried = &mut self.carried.values;
+                return Some(Ok(reading.read(
+                    self.policy,
+                    &line,
+                    self.row,
+                    carried,
+                    values,
+                )));
+            }
+            let Some(value) = ndjson_value(&line) else {
+                continue;
+            };
+            if let Some(e) = value.as_ref().ok().and_then(|v| self.lacks_required(v)) {
+                return Some(Err(e));
+            }
+            return Some(Ok(self.json_record(value).map(|(row, v)| {
+                *values = v;
+                row
+            })));
+        }
+    }
+
     fn json_record(&mut self, value: Result<serde_json::Value, String>) -> ReadResult {
         self.row += 1;
         if let Some(last) = &mut self.last_json {
@@ -743,52 +812,11 @@ impl Iterator for RecordReader<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.source {
             Source::Csv { .. } => self.csv_next(),
-            Source::Ndjson(lines) => loop {
-                let line = match lines.next()? {
-                    Ok(Line::Text(line)) => line,
-                    Ok(Line::Broken(problem)) => {
-                        self.row += 1;
-                        if let Some(last) = &mut self.last_json {
-                            *last = None;
-                        }
-                        self.carried.empty();
-                        let e = RecordError::one(self.row, problem);
-                        self.other_fails(&e);
-                        return Some(Ok(Err(e)));
-                    }
-                    Err(source) => return Some(Err(DataError::io(&self.path, &source))),
-                };
-                if self.required.is_none() && self.last_json.is_none() && self.other.is_none() {
-                    // Only the keys read are kept: no map of the record.
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    self.row += 1;
-                    if self.json_reading.is_none() {
-                        let fields = json_fields(self.policy, &self.carried.names);
-                        self.json_reading = Some(Box::new(JsonReading::new(fields)));
-                    }
-                    let Some(reading) = self.json_reading.as_deref_mut() else {
-                        continue;
-                    };
-                    let mut values = Vec::new();
-                    let read = reading.read(
-                        self.policy,
-                        &line,
-                        self.row,
-                        &mut self.carried.values,
-                        &mut values,
-                    );
-                    return Some(Ok(read.map(|row| (row, values))));
-                }
-                let Some(value) = ndjson_value(&line) else {
-                    continue;
-                };
-                if let Some(e) = value.as_ref().ok().and_then(|v| self.lacks_required(v)) {
-                    return Some(Err(e));
-                }
-                return Some(Ok(self.json_record(value)));
-            },
+            Source::Ndjson(_) => {
+                let mut values = Vec::new();
+                let read = self.ndjson_next(&mut values)?;
+                Some(read.map(|read| read.map(|row| (row, values))))
+            }
             Source::Json(items) => {
                 let item = items.next()?;
                 if let Some(e) = self.lacks_required(&item) {
@@ -898,17 +926,18 @@ impl NdjsonLayout {
 
 /// Reads JSON records by the keys a reading needs ([`JsonFields`]), its
 /// scratch space reused from record to record.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct JsonReading {
     fields: JsonFields,
-    values: Vec<Option<serde_json::Value>>,
+    /// The wanted values' storage, kept between records.
+    spare: Vec<Option<Wanted<'static>>>,
 }
 
 impl JsonReading {
     fn new(fields: JsonFields) -> JsonReading {
         JsonReading {
             fields,
-            values: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -934,7 +963,9 @@ impl JsonReading {
         Some(self.read(policy, text, row, carried, values))
     }
 
-    /// Reads the JSON text `text` (not blank) as record `row`.
+    /// Reads the JSON text `text` (not blank) as record `row`. A text
+    /// value is converted as a CSV cell is, which is how a JSON string
+    /// converts.
     fn read(
         &mut self,
         policy: &CheckedPolicy,
@@ -943,24 +974,34 @@ impl JsonReading {
         carried: &mut Vec<String>,
         values: &mut Vec<Datum>,
     ) -> Result<usize, RecordError> {
-        let shape = self.fields.read(text, &mut self.values);
-        let problem = match shape {
+        let mut wanted = json_fields::recycle(std::mem::take(&mut self.spare));
+        let problem = match self.fields.read(text, &mut wanted) {
             Ok(Shape::Object) => {
-                json_texts(self.fields.carried(&self.values), carried);
-                let cells = (0..policy.schema.fields.len())
-                    .map(|f| Some(Cell::Json(self.fields.field(&self.values, f))));
-                return convert_into(policy, row, cells, values);
+                carried.clear();
+                carried.extend(self.fields.carried(&wanted).map(wanted_text));
+                let cells = (0..policy.schema.fields.len()).map(|f| {
+                    Some(match self.fields.field(&wanted, f) {
+                        Some(Wanted::Text(t)) => Cell::Text(t, t.as_bytes()),
+                        Some(Wanted::Value(v)) => Cell::Json(Some(v)),
+                        None => Cell::Json(None),
+                    })
+                });
+                let read = convert_into(policy, row, cells, values);
+                self.spare = json_fields::recycle(wanted);
+                return read;
             }
             Ok(Shape::Other(kind)) => not_an_object_kind(kind),
             Err(e) => RecordProblem::Malformed(format!("invalid JSON: {}", json_message(&e))),
         };
+        self.spare = json_fields::recycle(wanted);
         self.carried_empty(carried);
         Err(RecordError::one(row, problem))
     }
 
     /// The carried columns of a record that could not be read: empty.
     pub fn carried_empty(&self, carried: &mut Vec<String>) {
-        json_texts(self.fields.carried(&[]), carried);
+        carried.clear();
+        carried.extend(self.fields.carried(&[]).map(wanted_text));
     }
 }
 

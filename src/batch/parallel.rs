@@ -385,7 +385,7 @@ fn worker(
     let mut raws: Vec<Raw> = Vec::new();
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let mut carried: Vec<Vec<String>> = Vec::new();
-    let mut read: Vec<Result<usize, crate::data::RecordError>> = Vec::new();
+    let mut read: Vec<Result<usize, RecordError>> = Vec::new();
     let mut decision = Decision::default();
     // NDJSON: this worker's reading of lines.
     let mut json = None;
@@ -445,7 +445,7 @@ fn worker(
                         None => layout
                             .convert(plan.policy_ref(), &raw.record, row, &mut rows[len])
                             .map(|_| len),
-                        Some(problem) => Err(crate::data::RecordError {
+                        Some(problem) => Err(RecordError {
                             row,
                             key: None,
                             problems: vec![problem.clone()],

@@ -525,8 +525,8 @@ impl<'p> RecordReader<'p> {
     }
 
     /// For parallel reading: how a worker reads a block's records (for
-    /// CSV, which column feeds which field; for NDJSON, the carried
-    /// columns). `None` for a JSON array, for a CSV input that lacks
+    /// CSV, which column feeds which field; for NDJSON, the keys it
+    /// reads). `None` for a JSON array, for a CSV input that lacks
     /// columns, when reading for a second policy too or keeping each JSON
     /// record, and once a record was read.
     pub fn layout(&self) -> Option<Layout> {

@@ -438,6 +438,9 @@ struct OutcomeLines {
     columns: Columns,
     on_workers: bool,
     out: Vec<u8>,
+    /// Each unreadable record the sink was told of, as an error report
+    /// would have it.
+    errors: Vec<String>,
 }
 
 impl OutcomeLines {
@@ -458,10 +461,20 @@ impl Sink for OutcomeLines {
     }
 
     fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
+        self.errors
+            .push(format!("{} {:?}: {:?}", e.row, e.key, e.messages()));
         let o =
             lq::eval::Outcome::error(self.plan.policy_ref(), e.row, e.key.clone(), e.messages());
         self.line(o, carried);
         Ok(Flow::Go)
+    }
+
+    fn unreadable_lines(&mut self, errors: &[RecordError]) -> Result<(), Self::Error> {
+        for e in errors {
+            self.errors
+                .push(format!("{} {:?}: {:?}", e.row, e.key, e.messages()));
+        }
+        Ok(())
     }
 
     fn lines(&self) -> Option<Lines<'_>> {
@@ -550,6 +563,7 @@ fn one_and_many_of(
             columns: columns.clone(),
             on_workers: threads > 1,
             out: Vec::new(),
+            errors: Vec::new(),
         };
         let options = lq::data::ReadOptions {
             delimiter: Some(b','),
@@ -569,7 +583,14 @@ fn one_and_many_of(
             .block_bytes(block)
             .run([r], &mut sink)
             .expect("runs");
-        (sink.out, tally.total())
+        // The unreadable records the sink was told of, after the lines.
+        let mut out = sink.out;
+        out.extend_from_slice(b"-- unreadable --\n");
+        for e in &sink.errors {
+            out.extend_from_slice(e.as_bytes());
+            out.push(b'\n');
+        }
+        (out, tally.total())
     };
     let (one, total) = run(1);
     let (many, many_total) = run(threads);
@@ -745,6 +766,7 @@ fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, 
         columns,
         on_workers: threads > 1,
         out: Vec::new(),
+        errors: Vec::new(),
     };
     let mut r = RecordReader::new(
         policy.checked(),
@@ -763,7 +785,12 @@ fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, 
         Err(Failed::Data(e)) => e.to_string(),
         Err(Failed::Sink(e)) => match e {},
     };
-    (sink.out, ended)
+    let mut out = sink.out;
+    for e in &sink.errors {
+        out.extend_from_slice(e.as_bytes());
+        out.push(b'\n');
+    }
+    (out, ended)
 }
 
 #[test]
@@ -787,8 +814,8 @@ fn a_first_object_without_a_required_key_fails_after_the_lines_before_it_on_work
     let (one, _) = run_requiring_budget(lacking, 1, 1);
     assert_eq!(
         String::from_utf8_lossy(&one).lines().count(),
-        3,
-        "three broken lines first"
+        6,
+        "three broken lines first, and their errors"
     );
 }
 

@@ -1351,7 +1351,8 @@ fn keep_and_columns_shape_the_outcomes() {
 
 /// On a CSV or NDJSON input of several chunks, `--keep` and `--columns`
 /// give the same bytes on two threads as on one, and the two-thread run
-/// really ran on its workers (`--verbose` says so).
+/// really ran on its workers (`--verbose` says so), an `--errors` report
+/// too.
 #[test]
 fn keep_and_columns_on_threads_equal_one_thread() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -1409,7 +1410,8 @@ fn keep_and_columns_on_threads_equal_one_thread() {
                 "--outcome",
                 "demo_requested",
             ])
-            .args(["--threads", threads, "--verbose"])
+            .args(["--threads", threads, "--verbose", "--errors"])
+            .arg(dir.path().join(format!("errors-{threads}.csv")))
             .output()
             .expect("runs")
         };

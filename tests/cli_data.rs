@@ -200,6 +200,8 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
         vec![messy.as_str(), data.as_str(), ndjson.as_str()],
     ] {
         for format in ["csv", "ndjson"] {
+            // An error report of each run, as CSV or NDJSON.
+            let report = |threads: &str| dir.path().join(format!("errors-{threads}.{format}"));
             let run = |threads: &str| {
                 let mut cmd = Command::cargo_bin("lq").expect("bin");
                 cmd.args([
@@ -213,7 +215,10 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
                     threads,
                     "--max-record-bytes",
                     "500",
+                    "--allow-errors",
                 ])
+                .arg("--errors")
+                .arg(report(threads))
                 .args(&inputs);
                 let out = cmd.output().expect("runs");
                 (
@@ -226,6 +231,7 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
                 )
             };
             let (one, counts) = run("1");
+            let errors = std::fs::read(report("1")).expect("the report");
             for threads in ["2", "3"] {
                 let (many, counts_many) = run(threads);
                 assert!(
@@ -233,6 +239,18 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
                     "{format}, {threads} threads, {inputs:?}: outcomes differ"
                 );
                 assert_eq!(counts, counts_many);
+                let errors_many = std::fs::read(report(threads)).expect("the report");
+                assert!(
+                    errors == errors_many,
+                    "{format}, {threads} threads, {inputs:?}: error reports differ"
+                );
+            }
+            let reported = String::from_utf8_lossy(&errors).lines().count();
+            let header = usize::from(format == "csv");
+            if inputs.len() > 1 {
+                assert!(reported > header + 1, "{reported} lines reported");
+            } else {
+                assert_eq!(reported, header, "no errors in generated leads");
             }
             let out = String::from_utf8_lossy(&one);
             let rows = out.lines().count();

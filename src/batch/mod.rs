@@ -158,6 +158,14 @@ pub trait Sink {
     fn write_lines(&mut self, _bytes: &[u8]) -> Result<(), Self::Error> {
         Ok(())
     }
+
+    /// The records of the lines about to be written
+    /// ([`Sink::write_lines`]) that could not be read, in order, each
+    /// already among those lines as its `error` outcome (for an error
+    /// report; the default keeps nothing).
+    fn unreadable_lines(&mut self, _errors: &[RecordError]) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing: the [`Tally`] the run returns is the
@@ -278,6 +286,7 @@ impl<'p> Batch<'p> {
                         tally.add_indexed(*status, *tier);
                     }
                     sink.advanced(done.statuses.len());
+                    sink.unreadable_lines(&done.errors)?;
                     sink.write_lines(&done.bytes)
                 })
                 .map_err(|f| match f {

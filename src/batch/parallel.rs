@@ -49,6 +49,9 @@ pub struct Done {
     pub bytes: Vec<u8>,
     /// Each record's status and tier index, for the counts.
     pub statuses: Vec<(Status, Option<usize>)>,
+    /// The records that could not be read, in order (for an error
+    /// report: [`super::Sink::unreadable_lines`]).
+    pub errors: Vec<RecordError>,
 }
 
 /// What every worker needs.
@@ -156,6 +159,7 @@ pub fn run<E>(
                 }
                 done.bytes.clear();
                 done.statuses.clear();
+                done.errors.clear();
                 let _ = spent_tx.try_send(done);
                 next += 1;
             }
@@ -425,9 +429,11 @@ fn worker(
         let Done {
             mut bytes,
             mut statuses,
+            mut errors,
         } = reused.unwrap_or_else(|| Done {
             bytes: Vec::with_capacity(count * 64),
             statuses: Vec::with_capacity(count),
+            errors: Vec::new(),
         });
         match layout {
             Layout::Csv(layout) => {
@@ -482,10 +488,16 @@ fn worker(
                         Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
                     columns.carry_into(&mut o, carried);
                     let _ = outcome_line(format, columns, &o, &mut bytes);
+                    errors.push(e.clone());
                 }
             }
         }
-        if done.send((seq, Done { bytes, statuses })).is_err() {
+        let block = Done {
+            bytes,
+            statuses,
+            errors,
+        };
+        if done.send((seq, block)).is_err() {
             return;
         }
     }

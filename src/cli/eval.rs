@@ -88,7 +88,8 @@ pub struct Args {
     #[arg(long, short)]
     verbose: bool,
     /// Worker threads for CSV or NDJSON input to CSV or NDJSON output
-    /// (outcomes stay in input order) [default: one per core].
+    /// (outcomes stay in input order; with --max-errors or --explain, one
+    /// thread) [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
 }
@@ -480,13 +481,26 @@ impl Sink for Outcomes<'_, '_> {
     }
 
     /// Lines on worker threads, when nothing needs each record here (no
-    /// `--errors` report, no `--max-errors` count, no `--explain`).
+    /// `--max-errors` count, no `--explain`); an `--errors` report is
+    /// written from each block's unreadable records.
     fn lines(&self) -> Option<Lines<'_>> {
         let args = self.run.args;
-        (self.fast && args.errors.is_none() && args.max_errors.is_none()).then_some(Lines {
+        (self.fast && args.max_errors.is_none()).then_some(Lines {
             format: self.run.format,
             columns: &self.columns,
         })
+    }
+
+    fn unreadable_lines(&mut self, errors: &[RecordError]) -> Result<(), Failed> {
+        if let Some(report) = self.errors.as_mut() {
+            for e in errors {
+                report
+                    .write(e)
+                    .map_err(|err| Failed::Output(self.run.args.errors.clone(), err))?;
+            }
+        }
+        self.unreadable += errors.len();
+        Ok(())
     }
 
     fn write_lines(&mut self, bytes: &[u8]) -> Result<(), Failed> {

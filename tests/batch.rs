@@ -441,6 +441,8 @@ struct OutcomeLines {
     /// Each unreadable record the sink was told of, as an error report
     /// would have it.
     errors: Vec<String>,
+    /// Stop the run at this unreadable record, as `--max-errors` does.
+    stop_after: Option<usize>,
 }
 
 impl OutcomeLines {
@@ -466,7 +468,10 @@ impl Sink for OutcomeLines {
         let o =
             lq::eval::Outcome::error(self.plan.policy_ref(), e.row, e.key.clone(), e.messages());
         self.line(o, carried);
-        Ok(Flow::Go)
+        Ok(match self.unreadable_left() {
+            Some(0) => Flow::Stop,
+            _ => Flow::Go,
+        })
     }
 
     fn unreadable_lines(&mut self, errors: &[RecordError]) -> Result<(), Self::Error> {
@@ -475,6 +480,10 @@ impl Sink for OutcomeLines {
                 .push(format!("{} {:?}: {:?}", e.row, e.key, e.messages()));
         }
         Ok(())
+    }
+
+    fn unreadable_left(&self) -> Option<usize> {
+        Some(self.stop_after?.saturating_sub(self.errors.len()))
     }
 
     fn lines(&self) -> Option<Lines<'_>> {
@@ -554,6 +563,18 @@ fn one_and_many_of(
     threads: usize,
     block: usize,
 ) -> (Vec<u8>, Vec<u8>, usize) {
+    one_and_many_stopping(format, data, threads, block, None)
+}
+
+/// [`one_and_many_of`] with a sink that stops at its `stop_after`th
+/// unreadable record (`--max-errors`).
+fn one_and_many_stopping(
+    format: InputFormat,
+    data: &[u8],
+    threads: usize,
+    block: usize,
+    stop_after: Option<usize>,
+) -> (Vec<u8>, Vec<u8>, usize) {
     let policy = policy();
     let run = |threads: usize| {
         let mut columns = Columns::of(policy.checked());
@@ -564,6 +585,7 @@ fn one_and_many_of(
             on_workers: threads > 1,
             out: Vec::new(),
             errors: Vec::new(),
+            stop_after,
         };
         let options = lq::data::ReadOptions {
             delimiter: Some(b','),
@@ -590,12 +612,48 @@ fn one_and_many_of(
             out.extend_from_slice(e.as_bytes());
             out.push(b'\n');
         }
+        out.extend_from_slice(format!("stopped: {}\n", tally.stopped).as_bytes());
         (out, tally.total())
     };
     let (one, total) = run(1);
     let (many, many_total) = run(threads);
     assert_eq!(total, many_total, "the same records counted");
     (one, many, total)
+}
+
+#[test]
+fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
+    let mut csv = b"id,budget\n".to_vec();
+    let mut ndjson = Vec::new();
+    for round in 0..30 {
+        for (i, piece) in PIECES.iter().enumerate().take(PIECES.len() - 2) {
+            csv.extend_from_slice(&with_id(piece, round * 100 + i));
+        }
+        for (i, piece) in JSON_PIECES.iter().enumerate().take(JSON_PIECES.len() - 3) {
+            ndjson.extend_from_slice(&with_id(piece, round * 100 + i));
+        }
+    }
+    for (format, data) in [(InputFormat::Csv, &csv), (InputFormat::Ndjson, &ndjson)] {
+        for stop in [1, 2, 7, 40, 100_000] {
+            for block in [1, 50, 700, 1 << 20] {
+                let (one, many, total) = one_and_many_stopping(format, data, 3, block, Some(stop));
+                let text = String::from_utf8_lossy(&one);
+                let stopped = stop < 1000;
+                assert!(text.ends_with(&format!("stopped: {stopped}\n")), "{text}");
+                if stopped {
+                    let unreadable = text.split("-- unreadable --").nth(1).unwrap_or("");
+                    // The line break after the marker, the records, the stop.
+                    assert_eq!(unreadable.lines().count(), stop + 2, "{text}");
+                    assert!(total < 1000, "{total} records: stopped early");
+                }
+                assert!(
+                    one == many,
+                    "{format:?}, stop at {stop}, block {block}:\n{text}\n---\n{}",
+                    String::from_utf8_lossy(&many)
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -767,6 +825,7 @@ fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, 
         on_workers: threads > 1,
         out: Vec::new(),
         errors: Vec::new(),
+        stop_after: None,
     };
     let mut r = RecordReader::new(
         policy.checked(),

@@ -232,6 +232,41 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
             };
             let (one, counts) = run("1");
             let errors = std::fs::read(report("1")).expect("the report");
+            // --max-errors stops at the same record on workers, the
+            // outcomes and report so far written, with the same counts.
+            let stopping = |threads: &str| {
+                let out = Command::cargo_bin("lq")
+                    .expect("bin")
+                    .args(["eval", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+                    .args(["--format", format, "--threads", threads])
+                    .args([
+                        "--max-record-bytes",
+                        "500",
+                        "--max-errors",
+                        "25",
+                        "--errors",
+                    ])
+                    .arg(report(&format!("max-{threads}")))
+                    .args(&inputs)
+                    .output()
+                    .expect("runs");
+                let report = std::fs::read(report(&format!("max-{threads}"))).expect("report");
+                (out.status.code(), out.stdout, out.stderr, report)
+            };
+            let stopped = stopping("1");
+            for threads in ["2", "3"] {
+                assert!(
+                    stopping(threads) == stopped,
+                    "{format}, {threads} threads, {inputs:?}: --max-errors differs"
+                );
+            }
+            let said = String::from_utf8_lossy(&stopped.2);
+            if inputs[0] == messy {
+                assert!(
+                    said.contains("stopped after 25 unreadable records"),
+                    "{said}"
+                );
+            }
             for threads in ["2", "3"] {
                 let (many, counts_many) = run(threads);
                 assert!(

@@ -166,6 +166,14 @@ pub trait Sink {
     fn unreadable_lines(&mut self, _errors: &[RecordError]) -> Result<(), Self::Error> {
         Ok(())
     }
+
+    /// With lines on worker threads: how many more unreadable records
+    /// the sink takes before the run stops (`lq eval --max-errors`), as
+    /// [`Sink::unreadable`] stops it record by record; the lines after the
+    /// last one taken are not written. `None` (the default): no limit.
+    fn unreadable_left(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A sink that keeps nothing: the [`Tally`] the run returns is the
@@ -282,12 +290,23 @@ impl<'p> Batch<'p> {
                     block_bytes: self.block_bytes,
                 };
                 let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
-                    for (status, tier) in &done.statuses {
+                    // The block up to the last unreadable record the sink
+                    // takes, or all of it.
+                    let (records, unreadable, bytes) = match sink.unreadable_left() {
+                        Some(left) => done.through_unreadable(left),
+                        None => (done.statuses.len(), done.errors.len(), done.bytes.len()),
+                    };
+                    let statuses = done.statuses.get(..records).unwrap_or(&done.statuses);
+                    for (status, tier) in statuses {
                         tally.add_indexed(*status, *tier);
                     }
-                    sink.advanced(done.statuses.len());
-                    sink.unreadable_lines(&done.errors)?;
-                    sink.write_lines(&done.bytes)
+                    sink.advanced(statuses.len());
+                    sink.unreadable_lines(done.errors.get(..unreadable).unwrap_or(&done.errors))?;
+                    sink.write_lines(done.bytes.get(..bytes).unwrap_or(&done.bytes))?;
+                    Ok(match sink.unreadable_left() {
+                        Some(0) => Flow::Stop,
+                        _ => Flow::Go,
+                    })
                 })
                 .map_err(|f| match f {
                     parallel::Failure::Data(e) => Failed::Data(e),
@@ -295,6 +314,10 @@ impl<'p> Batch<'p> {
                 })?;
                 row_offset += ran.rows;
                 tally.workers = tally.workers.max(ran.workers);
+                if ran.stopped {
+                    tally.stopped = true;
+                    return Ok(tally);
+                }
                 continue;
             }
             if sink.columnar() {

@@ -12,6 +12,7 @@
 //! order. Memory stays bounded: at most a few blocks are in flight.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -26,6 +27,8 @@ use crate::data::{Columns, DataError, Layout, OutputFormat, RecordReader};
 use crate::eval::columnar::{Columnar, Lanes};
 use crate::eval::{Datum, Decision, Outcome, Status};
 use crate::Policy;
+
+use super::Flow;
 
 /// The CSV text a block holds at least (unless the input ends), by
 /// default: a block ends at the first record end past it. 128 KiB (about
@@ -52,6 +55,27 @@ pub struct Done {
     /// The records that could not be read, in order (for an error
     /// report: [`super::Sink::unreadable_lines`]).
     pub errors: Vec<RecordError>,
+    /// Where each record's line ends in `bytes`.
+    pub ends: Vec<usize>,
+}
+
+impl Done {
+    /// The part of the block up to the record of its `nth` unreadable
+    /// record (from 1): how many records, unreadable records and bytes
+    /// that is; the whole block when it has fewer.
+    pub fn through_unreadable(&self, nth: usize) -> (usize, usize, usize) {
+        let at = self
+            .statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, (status, _))| *status == Status::Error)
+            .nth(nth.saturating_sub(1))
+            .map(|(i, _)| i);
+        match at {
+            Some(i) if nth > 0 => (i + 1, nth, self.ends.get(i).copied().unwrap_or(0)),
+            _ => (self.statuses.len(), self.errors.len(), self.bytes.len()),
+        }
+    }
 }
 
 /// What every worker needs.
@@ -77,6 +101,8 @@ pub struct Ran {
     pub rows: usize,
     /// The worker threads that started (the system may refuse some).
     pub workers: usize,
+    /// The sink stopped the run ([`Flow::Stop`]).
+    pub stopped: bool,
 }
 
 /// Evaluates every record of `reader` on `threads` workers, calling `sink`
@@ -86,7 +112,7 @@ pub fn run<E>(
     reader: &mut RecordReader<'_>,
     threads: usize,
     row_offset: usize,
-    mut sink: impl FnMut(&Done) -> Result<(), E>,
+    mut sink: impl FnMut(&Done) -> Result<Flow, E>,
 ) -> Result<Ran, Failure<E>> {
     let (work_tx, work_rx) = sync_channel::<(usize, TextBlock)>(threads * 2);
     let (recycle_tx, recycle_rx) = sync_channel::<TextBlock>(threads * 4);
@@ -97,6 +123,10 @@ pub fn run<E>(
     let work_rx = Arc::new(Mutex::new(work_rx));
     let spent_rx = Arc::new(Mutex::new(spent_rx));
     let chain = RowChain::new(row_offset);
+    // Set when the sink stops or fails: the reader hands out no more blocks.
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    let mut stopped = false;
     // `threads` workers, and a reader that mostly waits on the disk.
     let workers = threads.max(1);
     let (ran, rows) = std::thread::scope(|scope| {
@@ -128,7 +158,7 @@ pub fn run<E>(
             std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
                     let read = read_blocks(reader, block_bytes, &recycle_rx, |block| {
-                        work_tx.send(block).is_ok()
+                        !stop.load(Ordering::Relaxed) && work_tx.send(block).is_ok()
                     });
                     drop(work_tx);
                     read
@@ -148,18 +178,30 @@ pub fn run<E>(
         let mut next = 0;
         let mut written = Ok(());
         for (seq, done) in done_rx {
-            if written.is_err() {
+            // After a failure or a stop, the blocks in flight are let
+            // through unwritten, and the reader hands out no more.
+            if written.is_err() || stopped {
                 continue;
             }
             pending.insert(seq, done);
             while let Some(mut done) = pending.remove(&next) {
-                if let Err(e) = sink(&done) {
-                    written = Err(e);
-                    break;
+                match sink(&done) {
+                    Ok(Flow::Go) => {}
+                    Ok(Flow::Stop) => {
+                        stopped = true;
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    Err(e) => {
+                        written = Err(e);
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
                 }
                 done.bytes.clear();
                 done.statuses.clear();
                 done.errors.clear();
+                done.ends.clear();
                 let _ = spent_tx.try_send(done);
                 next += 1;
             }
@@ -187,6 +229,7 @@ pub fn run<E>(
     Ok(Ran {
         rows: rows - row_offset,
         workers,
+        stopped,
     })
 }
 
@@ -430,10 +473,12 @@ fn worker(
             mut bytes,
             mut statuses,
             mut errors,
+            mut ends,
         } = reused.unwrap_or_else(|| Done {
             bytes: Vec::with_capacity(count * 64),
             statuses: Vec::with_capacity(count),
             errors: Vec::new(),
+            ends: Vec::with_capacity(count),
         });
         match layout {
             Layout::Csv(layout) => {
@@ -491,11 +536,13 @@ fn worker(
                     errors.push(e.clone());
                 }
             }
+            ends.push(bytes.len());
         }
         let block = Done {
             bytes,
             statuses,
             errors,
+            ends,
         };
         if done.send((seq, block)).is_err() {
             return;

@@ -88,8 +88,8 @@ pub struct Args {
     #[arg(long, short)]
     verbose: bool,
     /// Worker threads for CSV or NDJSON input to CSV or NDJSON output
-    /// (outcomes stay in input order; with --max-errors or --explain, one
-    /// thread) [default: one per core].
+    /// (outcomes stay in input order; with --explain, one thread)
+    /// [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
 }
@@ -481,14 +481,19 @@ impl Sink for Outcomes<'_, '_> {
     }
 
     /// Lines on worker threads, when nothing needs each record here (no
-    /// `--max-errors` count, no `--explain`); an `--errors` report is
-    /// written from each block's unreadable records.
+    /// `--explain`); an `--errors` report is written from each block's
+    /// unreadable records, and `--max-errors` stops at the record it
+    /// names.
     fn lines(&self) -> Option<Lines<'_>> {
-        let args = self.run.args;
-        (self.fast && args.max_errors.is_none()).then_some(Lines {
+        self.fast.then_some(Lines {
             format: self.run.format,
             columns: &self.columns,
         })
+    }
+
+    fn unreadable_left(&self) -> Option<usize> {
+        let max = self.run.args.max_errors.filter(|max| *max > 0)?;
+        Some(max.saturating_sub(self.unreadable))
     }
 
     fn unreadable_lines(&mut self, errors: &[RecordError]) -> Result<(), Failed> {

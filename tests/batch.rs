@@ -621,6 +621,47 @@ fn one_and_many_stopping(
     (one, many, total)
 }
 
+/// A run that stops at an unreadable record has read what it wanted: an
+/// input that fails further on, which one thread never reaches, does not
+/// fail the run on workers either (their reader may have run ahead).
+#[test]
+fn a_stopped_run_is_not_failed_by_a_read_past_its_stop() {
+    let policy = policy();
+    let mut text = String::from("id,budget\n1,5\nx,5\n");
+    for i in 3..40 {
+        text.push_str(&format!("{i},{}\n", i * 1000));
+    }
+    for threads in [1, 2, 3] {
+        for block in [1, 16, 64] {
+            let input = std::io::BufReader::with_capacity(
+                16,
+                FailsAfter {
+                    good: std::io::Cursor::new(text.clone().into_bytes()),
+                },
+            );
+            let reader =
+                RecordReader::new(policy.checked(), Box::new(input), InputFormat::Csv, "a.csv")
+                    .expect("the header reads");
+            let mut sink = OutcomeLines {
+                plan: policy.compiled.clone(),
+                columns: Columns::of(policy.checked()),
+                on_workers: threads > 1,
+                out: Vec::new(),
+                errors: Vec::new(),
+                stop_after: Some(1),
+            };
+            let tally = Batch::new(&policy, AS_OF)
+                .threads(threads)
+                .block_bytes(block)
+                .run([reader], &mut sink)
+                .expect("stopped, not failed");
+            assert!(tally.stopped, "{threads} threads, block {block}");
+            assert_eq!(tally.total(), 2, "{threads} threads, block {block}");
+            assert_eq!(String::from_utf8_lossy(&sink.out).lines().count(), 2);
+        }
+    }
+}
+
 #[test]
 fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
     let mut csv = b"id,budget\n".to_vec();

@@ -163,6 +163,16 @@ pub struct TextBlock {
     pub long: LongLines,
 }
 
+impl TextBlock {
+    /// The block emptied, for a cutter to fill (its problems are set by
+    /// the CSV cutter each time).
+    fn cleared(&mut self) -> &mut TextBlock {
+        self.bytes.clear();
+        self.long.clear();
+        self
+    }
+}
+
 /// Where the scanner is within the current CSV record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -481,21 +491,20 @@ impl<R: BufRead> CsvGuard<R> {
 }
 
 impl<R: BufRead> CsvGuard<R> {
-    /// Appends whole records to `block` until it holds at least `min`
-    /// bytes or the input ends, and puts the problems of the broken
-    /// records among them in `problems`: for reading on many threads, where
+    /// Sets `block` to whole records, at least `min` bytes of them unless
+    /// the input ends, with the problems of the broken records among them
+    /// ([`TextBlock::problems`]): for reading on many threads, where
     /// each block is parsed on its own (every block starts at a record's
     /// start). Only for a guard whose parser has read nothing but the
     /// header. An empty block is the end of the input. A read failure
     /// after some records is reported by the next call, so no whole record
     /// read before it is lost.
-    pub fn next_block(
-        &mut self,
-        block: &mut Vec<u8>,
-        min: usize,
-        problems: &mut BlockProblems,
-    ) -> io::Result<()> {
-        block.clear();
+    pub fn next_block(&mut self, block: &mut TextBlock, min: usize) -> io::Result<()> {
+        let TextBlock {
+            bytes: block,
+            problems,
+            ..
+        } = block.cleared();
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -611,22 +620,18 @@ impl<R: BufRead> BoundedLines<R> {
         }
     }
 
-    /// Appends whole lines to `block` until it holds at least `min` bytes
-    /// or the input ends, every line ended by `\n` but the input's last
-    /// (as it was given); a line longer than the cap is an empty line
-    /// there, its problem in `long` by its index among the block's lines.
+    /// Sets `block` to whole lines, at least `min` bytes of them unless the
+    /// input ends, every line ended by `\n` but the input's last (as it
+    /// was given); a line longer than the cap is an empty line there, its
+    /// problem in [`TextBlock::long`] by its index among the block's lines.
     /// For reading on many threads, where each block is read on its own.
     /// An empty block is the end of the input. A read failure after some
     /// lines is reported by the next call, so no whole line read before
     /// it is lost.
-    pub fn next_block(
-        &mut self,
-        block: &mut Vec<u8>,
-        min: usize,
-        long: &mut LongLines,
-    ) -> io::Result<()> {
-        block.clear();
-        long.clear();
+    pub fn next_block(&mut self, block: &mut TextBlock, min: usize) -> io::Result<()> {
+        let TextBlock {
+            bytes: block, long, ..
+        } = block.cleared();
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -886,10 +891,13 @@ mod tests {
             .collect();
         for min in [1, 9, 30, 1000] {
             let mut lines = BoundedLines::new(input.as_bytes(), 50);
-            let (mut block, mut long) = (Vec::new(), LongLines::new());
+            let mut text = TextBlock::default();
             let mut many = Vec::new();
             loop {
-                lines.next_block(&mut block, min, &mut long).expect("read");
+                lines.next_block(&mut text, min).expect("read");
+                let TextBlock {
+                    bytes: block, long, ..
+                } = &text;
                 if block.is_empty() {
                     break;
                 }
@@ -897,7 +905,7 @@ mod tests {
                     block.ends_with(b"\n") || block.ends_with(b"\r"),
                     "whole lines"
                 );
-                for (i, line) in block_lines(&block).enumerate() {
+                for (i, line) in block_lines(block).enumerate() {
                     many.push(match long.iter().find(|(at, _)| *at == i) {
                         Some((_, p)) => {
                             assert_eq!(line, b"\n", "a long line stands empty");
@@ -935,14 +943,14 @@ mod tests {
         }
         let input = io::BufReader::new(Failing(b"{\"a\":1}\n{\"a\":2}\n{\"a\"".to_vec()));
         let mut lines = BoundedLines::new(input, 50);
-        let (mut block, mut long) = (Vec::new(), LongLines::new());
+        let mut block = TextBlock::default();
         lines
-            .next_block(&mut block, 1000, &mut long)
+            .next_block(&mut block, 1000)
             .expect("the lines before");
-        assert_eq!(block, b"{\"a\":1}\n{\"a\":2}\n");
-        let failed = lines.next_block(&mut block, 1000, &mut long);
+        assert_eq!(block.bytes, b"{\"a\":1}\n{\"a\":2}\n");
+        let failed = lines.next_block(&mut block, 1000);
         assert!(failed.is_err_and(|e| e.to_string() == "the disk went away"));
-        assert!(block.is_empty());
+        assert!(block.bytes.is_empty());
     }
 
     #[test]
@@ -954,16 +962,18 @@ mod tests {
         let n = guard.read(&mut first).expect("reads");
         assert_eq!(&first[..n], b"a,b\n", "only the header");
         let mut blocks = Vec::new();
-        let mut problems = BlockProblems::default();
-        let mut block = Vec::new();
+        let mut text = TextBlock::default();
         loop {
-            guard
-                .next_block(&mut block, 1, &mut problems)
-                .expect("reads");
+            guard.next_block(&mut text, 1).expect("reads");
+            let TextBlock {
+                bytes: block,
+                problems,
+                ..
+            } = &mut text;
             if block.is_empty() {
                 break;
             }
-            let text = String::from_utf8_lossy(&block).into_owned();
+            let text = String::from_utf8_lossy(block).into_owned();
             if text.starts_with(broken.marker()) {
                 assert_eq!(problems.0.len(), 1, "the block carries its problem");
                 let marker = text.lines().next().unwrap_or("");

@@ -564,19 +564,17 @@ impl<'p> RecordReader<'p> {
     /// [`RecordReader::require_first`] asks for fails the input after the
     /// lines before it, as it does record by record.
     pub fn next_block(&mut self, block: &mut TextBlock, min: usize) -> Result<(), DataError> {
-        block.bytes.clear();
-        block.long.clear();
         if let Some(e) = self.failure.take() {
+            block.bytes.clear();
             return Err(e);
         }
         let read = match &mut self.source {
-            Source::Csv { reader, .. } => {
-                reader
-                    .get_mut()
-                    .next_block(&mut block.bytes, min, &mut block.problems)
+            Source::Csv { reader, .. } => reader.get_mut().next_block(block, min),
+            Source::Ndjson(lines) => lines.next_block(block, min),
+            Source::Json(_) => {
+                block.bytes.clear();
+                Ok(())
             }
-            Source::Ndjson(lines) => lines.next_block(&mut block.bytes, min, &mut block.long),
-            Source::Json(_) => Ok(()),
         };
         read.map_err(|e| DataError::io(&self.path, &e))?;
         if self.required.is_some() && matches!(self.source, Source::Ndjson(_)) {
@@ -976,9 +974,21 @@ impl JsonReading {
     ) -> Result<usize, RecordError> {
         let mut wanted = json_fields::recycle(std::mem::take(&mut self.spare));
         let problem = match self.fields.read(text, &mut wanted) {
-            Ok(Shape::Object) => {
-                carried.clear();
-                carried.extend(self.fields.carried(&wanted).map(wanted_text));
+            Ok(Shape::Object) => None,
+            Ok(Shape::Other(kind)) => Some(not_an_object_kind(kind)),
+            Err(e) => Some(RecordProblem::Malformed(format!(
+                "invalid JSON: {}",
+                json_message(&e)
+            ))),
+        };
+        // A text that is not an object carries empty columns, even if
+        // it broke off after some of the keys.
+        let kept = if problem.is_none() { &wanted[..] } else { &[] };
+        carried.clear();
+        carried.extend(self.fields.carried(kept).map(wanted_text));
+        let read = match problem {
+            Some(problem) => Err(RecordError::one(row, problem)),
+            None => {
                 let cells = (0..policy.schema.fields.len()).map(|f| {
                     Some(match self.fields.field(&wanted, f) {
                         Some(Wanted::Text(t)) => Cell::Text(t, t.as_bytes()),
@@ -986,16 +996,11 @@ impl JsonReading {
                         None => Cell::Json(None),
                     })
                 });
-                let read = convert_into(policy, row, cells, values);
-                self.spare = json_fields::recycle(wanted);
-                return read;
+                convert_into(policy, row, cells, values)
             }
-            Ok(Shape::Other(kind)) => not_an_object_kind(kind),
-            Err(e) => RecordProblem::Malformed(format!("invalid JSON: {}", json_message(&e))),
         };
         self.spare = json_fields::recycle(wanted);
-        self.carried_empty(carried);
-        Err(RecordError::one(row, problem))
+        read
     }
 
     /// The carried columns of a record that could not be read: empty.

@@ -5,6 +5,7 @@
 //! Run with `cargo bench --bench eval`.
 
 use divan::{black_box, Bencher};
+use lq::eval::columnar::{Columnar, Lanes};
 use lq::eval::{Datum, Decision};
 use lq::{Policy, Source};
 
@@ -128,18 +129,28 @@ fn one_lead_native(bencher: Bencher) {
 #[allow(dead_code)]
 mod native_inbound;
 
-/// 10,000 varied leads from `lq generate` (seed 7), read as `lq eval`
-/// reads them: the already-parsed records both engines start from.
-fn varied_leads(policy: &Policy) -> Vec<Vec<Datum>> {
+/// 10,000 varied leads from `lq generate` (seed 7), as CSV.
+fn generated_csv(policy: &Policy) -> std::sync::Arc<[u8]> {
     let mut csv = Vec::new();
     lq::data::generate::generate(policy.checked(), 10_000, 7, false, &mut csv).expect("generated");
-    let mut reader = lq::data::RecordReader::new(
+    csv.into()
+}
+
+/// A reader of `csv` for `policy`, as `lq eval` reads a file.
+fn reader_of<'p>(policy: &'p Policy, csv: &std::sync::Arc<[u8]>) -> lq::data::RecordReader<'p> {
+    lq::data::RecordReader::new(
         policy.checked(),
-        Box::new(std::io::Cursor::new(csv)),
+        Box::new(std::io::Cursor::new(csv.clone())),
         lq::data::InputFormat::Csv,
         "leads.csv",
     )
-    .expect("a reader");
+    .expect("a reader")
+}
+
+/// The 10,000 varied leads read as `lq eval` reads them, one `Datum`
+/// record each.
+fn varied_leads(policy: &Policy) -> Vec<Vec<Datum>> {
+    let mut reader = reader_of(policy, &generated_csv(policy));
     let mut leads = Vec::new();
     let mut record = Vec::new();
     while let Some(item) = reader.next_into(&mut record) {
@@ -147,6 +158,57 @@ fn varied_leads(policy: &Policy) -> Vec<Vec<Datum>> {
         leads.push(record.clone());
     }
     leads
+}
+
+/// A batch as lq's batch engine reads a file: up to 1,024 records, and the
+/// columns its policy reads, decoded 64 records at a time while they were
+/// read ([`Columnar::decode_read`]).
+struct ReadBatch {
+    rows: Vec<Vec<Datum>>,
+    lanes: Lanes,
+}
+
+/// The 10,000 varied leads read into batches as `lq eval` reads them
+/// (the loop of `Pending::fill`, without what only the sinks need),
+/// with the columns `engine` reads decoded as they are read, or (`None`)
+/// records alone.
+fn read_batches(
+    policy: &Policy,
+    csv: &std::sync::Arc<[u8]>,
+    engine: Option<&Columnar<'_>>,
+    batches: &mut Vec<ReadBatch>,
+) {
+    let mut reader = reader_of(policy, csv);
+    let mut used = 0;
+    loop {
+        if batches.len() == used {
+            batches.push(ReadBatch {
+                rows: Vec::new(),
+                lanes: Lanes::default(),
+            });
+        }
+        let batch = &mut batches[used];
+        engine.inspect(|e| e.start_batch(1024, &mut batch.lanes));
+        let mut len = 0;
+        while len < 1024 {
+            if batch.rows.len() == len {
+                batch.rows.push(Vec::new());
+            }
+            let Some(item) = reader.next_into(&mut batch.rows[len]) else {
+                break;
+            };
+            item.expect("readable").expect("a valid lead");
+            len += 1;
+            engine.inspect(|e| e.decode_read(&batch.rows[..len], &mut batch.lanes));
+        }
+        batch.rows.truncate(len);
+        engine.inspect(|e| e.finish_batch(&batch.rows, &mut batch.lanes));
+        if len == 0 {
+            break;
+        }
+        used += 1;
+    }
+    batches.truncate(used);
 }
 
 /// The same leads as the hand-written program's parsed form.
@@ -218,20 +280,107 @@ fn in_memory_10k_native(bencher: Bencher) {
     });
 }
 
-/// The hand-written program from the same records lq starts from: each
-/// batch of 1,024 `Datum` records read into its `Lead`s, then decided
-/// (the hand-written decision code unchanged). lq's
-/// `in_memory_10k_columnar` is timed from the same records.
+/// The hand-written program's `Lead`s of a batch as lq read it: every
+/// field the policy reads from the batch's decoded columns (typed values
+/// in arrays, as the hand-written code would want them), the texts from
+/// its records.
+fn native_leads_of<'a>(
+    engine: &Columnar<'_>,
+    batch: &'a ReadBatch,
+    parsed: &mut Vec<native_inbound::Lead<'a>>,
+) {
+    let (wanted, columns) = (engine.wanted(), batch.lanes.columns());
+    let at = |list: &[usize], slot: usize| list.iter().position(|s| *s == slot).expect("read");
+    let (employees, budget) = (
+        &columns.numbers[at(&wanted.numbers, 3)],
+        &columns.numbers[at(&wanted.numbers, 4)],
+    );
+    let role = &columns.variants[at(&wanted.variants, 2)];
+    let demo = &columns.bools[at(&wanted.bools, 7)];
+    let visits = &columns.counts[at(&wanted.counts, 8)];
+    let last = &columns.dates[at(&wanted.dates, 9)];
+    let bit = |words: &[u64], i: usize| words[i / 64] >> (i % 64) & 1 == 1;
+    fn text(d: &Datum) -> &[u8] {
+        match d {
+            Datum::Text(t) => t.as_bytes(),
+            _ => b"",
+        }
+    }
+    parsed.clear();
+    parsed.extend(
+        batch
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| native_inbound::Lead {
+                id: match row[0] {
+                    Datum::Int(id) => id,
+                    _ => 0,
+                },
+                email: text(&row[1]),
+                role: if bit(&role.known, i) {
+                    role.values[i] as usize
+                } else {
+                    8
+                },
+                employees: employees.values[i] as i64,
+                budget: bit(&budget.known, i).then_some(budget.values[i]),
+                country: text(&row[5]),
+                demo: bit(&demo.values, i),
+                visits: visits[i],
+                last: i64::from(last.values[i]),
+            }),
+    );
+}
+
+/// The 10,000 varied leads read into batches, with the columns `engine`
+/// reads.
+fn read_batches_of(policy: &Policy, engine: &Columnar<'_>) -> Vec<ReadBatch> {
+    let mut batches = Vec::new();
+    read_batches(policy, &generated_csv(policy), Some(engine), &mut batches);
+    batches
+}
+
+/// The hand-written program from the batches lq read (the same parsed
+/// records lq's engine starts from): each batch read into its `Lead`s,
+/// then decided (the hand-written decision code unchanged). Its `Lead`s
+/// are read from the batch's decoded columns, and its texts from the
+/// batch's records ([`in_memory_10k_native_from_rows`] reads them all
+/// from the records).
 #[divan::bench]
-fn in_memory_10k_native_from_records(bencher: Bencher) {
+fn in_memory_10k_native_from_batches(bencher: Bencher) {
     let policy = inbound();
-    let leads = varied_leads(&policy);
+    let engine = Columnar::new(&policy.compiled);
+    let batches = read_batches_of(&policy, &engine);
+    let mut parsed = Vec::with_capacity(1024);
+    let mut out = Vec::with_capacity(1024);
+    // The columns give the hand-written code the leads the records give.
+    for batch in &batches {
+        native_leads_of(&engine, batch, &mut parsed);
+        let from_rows = native_leads(&batch.rows);
+        let mut one = Vec::new();
+        native_inbound::decide_batch(&parsed, i64::from(AS_OF), &mut out);
+        native_inbound::decide_batch(&from_rows, i64::from(AS_OF), &mut one);
+        assert_eq!(out, one);
+    }
+    native_over_batches(bencher, &batches, |batch, parsed| {
+        native_leads_of(&engine, batch, parsed);
+    });
+}
+
+/// Times the hand-written program over `batches`, each read into its
+/// `Lead`s by `read`, then decided.
+fn native_over_batches<'a>(
+    bencher: Bencher,
+    batches: &'a [ReadBatch],
+    read: impl Fn(&'a ReadBatch, &mut Vec<native_inbound::Lead<'a>>),
+) {
     let mut parsed = Vec::with_capacity(1024);
     let mut out = Vec::with_capacity(1024);
     bencher.bench_local(|| {
         let mut decided = 0;
-        for batch in black_box(&leads).chunks(1024) {
-            native_leads_into(batch, &mut parsed);
+        for batch in black_box(batches) {
+            read(batch, &mut parsed);
             native_inbound::decide_batch(&parsed, i64::from(AS_OF), &mut out);
             decided += out.len();
         }
@@ -239,14 +388,55 @@ fn in_memory_10k_native_from_records(bencher: Bencher) {
     });
 }
 
-/// lq's columnar engine over the same 10,000 leads, in batches of 1,024
-/// as the batch engine runs it.
+/// The hand-written program from the batches lq read, each batch's
+/// `Lead`s read from its `Datum` records alone (not its decoded
+/// columns), then decided. `in_memory_10k_columnar_from_rows` is lq from
+/// such records alone.
+#[divan::bench]
+fn in_memory_10k_native_from_rows(bencher: Bencher) {
+    let policy = inbound();
+    let batches = read_batches_of(&policy, &Columnar::new(&policy.compiled));
+    native_over_batches(bencher, &batches, |batch, parsed| {
+        native_leads_into(&batch.rows, parsed);
+    });
+}
+
+/// lq's columnar engine over the batches it read (its columns decoded as
+/// each batch was read, as `lq eval` reads a file): the target's measure,
+/// beside [`in_memory_10k_native_from_batches`].
 #[divan::bench]
 fn in_memory_10k_columnar(bencher: Bencher) {
     let policy = inbound();
+    let engine = Columnar::new(&policy.compiled);
+    let mut batches = read_batches_of(&policy, &engine);
+    // The same decisions as decoding each batch's records afresh.
+    let mut fresh = Lanes::default();
+    for batch in &mut batches {
+        engine.decide(&batch.rows, AS_OF, &mut batch.lanes);
+        engine.run(&batch.rows, AS_OF, &mut fresh);
+        for lane in 0..batch.rows.len() {
+            assert_eq!(batch.lanes.rule(lane), fresh.rule(lane));
+            assert_eq!(batch.lanes.score(lane), fresh.score(lane));
+        }
+    }
+    bencher.bench_local(|| {
+        let mut decided = 0;
+        for batch in black_box(&mut batches).iter_mut() {
+            engine.decide(&batch.rows, AS_OF, &mut batch.lanes);
+            decided += batch.lanes.len();
+        }
+        decided
+    });
+}
+
+/// lq's columnar engine from `Datum` records alone: each batch of 1,024
+/// decoded, then decided (beside [`in_memory_10k_native_from_rows`]).
+#[divan::bench]
+fn in_memory_10k_columnar_from_rows(bencher: Bencher) {
+    let policy = inbound();
     let leads = varied_leads(&policy);
-    let engine = lq::eval::columnar::Columnar::new(&policy.compiled);
-    let mut lanes = lq::eval::columnar::Lanes::default();
+    let engine = Columnar::new(&policy.compiled);
+    let mut lanes = Lanes::default();
     bencher.bench_local(|| {
         let mut decided = 0;
         for batch in black_box(&leads).chunks(1024) {
@@ -257,18 +447,34 @@ fn in_memory_10k_columnar(bencher: Bencher) {
     });
 }
 
-/// lq's columnar engine deciding the same 10,000 leads from their
-/// decoded columns (the reader's batches, already in column form).
+/// lq's columnar engine deciding all 10,000 leads as one batch, from
+/// their decoded columns.
 #[divan::bench]
 fn in_memory_10k_columnar_decoded(bencher: Bencher) {
     let policy = inbound();
     let leads = varied_leads(&policy);
-    let engine = lq::eval::columnar::Columnar::new(&policy.compiled);
-    let mut lanes = lq::eval::columnar::Lanes::default();
+    let engine = Columnar::new(&policy.compiled);
+    let mut lanes = Lanes::default();
     engine.decode(&leads, &mut lanes);
     bencher.bench_local(|| {
         engine.decide(black_box(&leads), AS_OF, &mut lanes);
         lanes.len()
+    });
+}
+
+/// Reading the 10,000 leads from CSV text as `lq eval` reads them, into
+/// batches with their decoded columns (`batches`), or into records alone
+/// (`records`): what decoding while reading adds to reading.
+#[divan::bench(args = ["records", "batches"])]
+fn read_10k(bencher: Bencher, kind: &str) {
+    let policy = inbound();
+    let engine = Columnar::new(&policy.compiled);
+    let csv = generated_csv(&policy);
+    let mut batches = Vec::new();
+    bencher.bench_local(|| {
+        let engine = (kind == "batches").then_some(&engine);
+        read_batches(&policy, &csv, engine, &mut batches);
+        batches.len()
     });
 }
 
@@ -316,8 +522,8 @@ fn service_json_lead(bencher: Bencher) {
 fn decode_10k(bencher: Bencher, kind: &str) {
     let policy = inbound();
     let leads = varied_leads(&policy);
-    let engine = lq::eval::columnar::Columnar::new(&policy.compiled);
-    let mut lanes = lq::eval::columnar::Lanes::default();
+    let engine = Columnar::new(&policy.compiled);
+    let mut lanes = Lanes::default();
     let batches: Vec<&[Vec<Datum>]> = match kind {
         "hot" => (0..10).map(|_| &leads[..1024]).collect(),
         _ => leads.chunks(1024).collect(),

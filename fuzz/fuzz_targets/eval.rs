@@ -85,13 +85,24 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(outcome.score, Some(decision.score));
     }
     // The columnar engine decides every record that read as the row
-    // evaluator does, in one batch and in batches of 3 (a partial word,
-    // buffers reused).
+    // evaluator does, in one batch decoded as it is read (as the batch
+    // engine reads a file, started with room for one record so it grows)
+    // and in batches of 3 decoded at once (a partial word, buffers
+    // reused).
     let engine = Columnar::new(plan);
     let mut lanes = Lanes::default();
     for size in [read.len().max(1), 3] {
         for batch in read.chunks(size) {
-            engine.run(batch, as_of, &mut lanes);
+            if size == 3 {
+                engine.run(batch, as_of, &mut lanes);
+            } else {
+                engine.start_batch(1, &mut lanes);
+                for len in 1..=batch.len() {
+                    engine.decode_read(&batch[..len], &mut lanes);
+                }
+                engine.finish_batch(batch, &mut lanes);
+                engine.decide(batch, as_of, &mut lanes);
+            }
             for (lane, record) in batch.iter().enumerate() {
                 lanes.decision_into(lane, &mut decision);
                 assert_eq!(decision, policy.decide(record, as_of), "columnar and row differ");

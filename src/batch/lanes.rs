@@ -75,10 +75,12 @@ impl Pending {
     /// Reads up to [`BATCH`] records of `reader`; `false` when it had
     /// none left. Rows are as the reader numbers them. An input that
     /// cannot be read ends the batch with the records before it; the
-    /// error is then [`Pending::failure`].
-    pub fn fill(&mut self, reader: &mut RecordReader<'_>) -> bool {
+    /// error is then [`Pending::failure`]. The columns `engine` reads are
+    /// decoded as the records are read ([`Columnar::decode_read`]).
+    pub fn fill(&mut self, reader: &mut RecordReader<'_>, engine: &Columnar<'_>) -> bool {
         self.items.clear();
         self.len = 0;
+        engine.start_batch(BATCH, &mut self.lanes);
         let mut bytes = 0;
         while self.items.len() < BATCH && bytes < BATCH_BYTES && self.failure.is_none() {
             if self.rows.len() == self.len {
@@ -98,6 +100,7 @@ impl Pending {
                 Ok(row) => {
                     bytes += text_bytes(&self.rows[self.len]);
                     self.len += 1;
+                    engine.decode_read(&self.rows[..self.len], &mut self.lanes);
                     Item::Read {
                         row,
                         lane: self.len - 1,
@@ -136,6 +139,7 @@ impl Pending {
             }
             self.items.push(item);
         }
+        engine.finish_batch(&self.rows[..self.len], &mut self.lanes);
         !self.items.is_empty()
     }
 
@@ -153,8 +157,9 @@ impl Pending {
         })
     }
 
-    /// Decides the batch and hands every record to `sink` in order, rows
-    /// numbered from `row_offset`; `Ok(Flow::Stop)` if the sink stopped.
+    /// Decides the batch (read by [`Pending::fill`] with `engine`) and
+    /// hands every record to `sink` in order, rows numbered from
+    /// `row_offset`; `Ok(Flow::Stop)` if the sink stopped.
     pub fn deliver<S: Sink>(
         &mut self,
         engine: &Columnar<'_>,
@@ -168,7 +173,7 @@ impl Pending {
         if sink.watches() {
             self.lanes.watch();
         }
-        engine.run(&self.rows[..self.len], as_of, &mut self.lanes);
+        engine.decide(&self.rows[..self.len], as_of, &mut self.lanes);
         // Whether the second policy reads alike (a reader's readings are
         // all alike or none is): then it decides the first reading's
         // lanes, and no item's reading was copied.

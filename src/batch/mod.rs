@@ -328,11 +328,11 @@ impl<'p> Batch<'p> {
                     )
                 });
                 let mut last_row = 0;
+                let (first, second) = (&engine.0, engine.1.as_ref());
                 loop {
-                    let more = pending.fill(&mut reader);
+                    let more = pending.fill(&mut reader, first);
                     if more {
                         last_row = pending.last_row().unwrap_or(last_row);
-                        let (first, second) = (&engine.0, engine.1.as_ref());
                         let flow = pending
                             .deliver(first, second, self.as_of, row_offset, &mut tally, sink)?;
                         if flow == Flow::Stop {

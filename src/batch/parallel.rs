@@ -487,6 +487,7 @@ fn worker(
             Layout::Csv(layout) => {
                 let raws = &raws[..count];
                 carried.resize_with(raws.len().max(carried.len()), Vec::new);
+                engine.start_batch(raws.len(), &mut lanes);
                 for (i, raw) in raws.iter().enumerate() {
                     let row = first_row + i;
                     // A broken record's text (its marker line) is not carried.
@@ -505,17 +506,23 @@ fn worker(
                             problems: vec![problem.clone()],
                         }),
                     };
-                    len += usize::from(converted.is_ok());
+                    if converted.is_ok() {
+                        len += 1;
+                        // Decoded into columns while it is in cache.
+                        engine.decode_read(&rows[..len], &mut lanes);
+                    }
                     read.push(converted);
                 }
+                engine.finish_batch(&rows[..len], &mut lanes);
             }
             Layout::Ndjson(_) => {
                 for e in read.iter_mut().filter_map(|r| r.as_mut().err()) {
                     e.row += before;
                 }
+                engine.decode(&rows[..len], &mut lanes);
             }
         }
-        engine.run(&rows[..len], as_of, &mut lanes);
+        engine.decide(&rows[..len], as_of, &mut lanes);
         for (i, converted) in read.iter().enumerate() {
             let row = first_row + i;
             let carried = &carried[i];

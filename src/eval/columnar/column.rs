@@ -189,9 +189,9 @@ fn reset<T: Copy>(column: &mut Column<T>, n: usize, placeholder: T) {
 }
 
 kernel! {
-/// [`Buffers::fill`], in a copy for each kind of vector unit.
-fn fill_columns<R: AsRef<[Datum]>>(buffers: &mut Buffers, wanted: &Wanted, rows: &[R]) {
-    buffers.fill_baseline(wanted, rows);
+/// [`Buffers::fill_from`], in a copy for each kind of vector unit.
+fn fill_columns<R: AsRef<[Datum]>>(buffers: &mut Buffers, wanted: &Wanted, first: usize, rows: &[R]) {
+    buffers.fill_baseline(wanted, first, rows);
 }
 }
 
@@ -217,22 +217,19 @@ fn decode_block<R: AsRef<[Datum]>, T>(
 }
 
 impl Buffers {
-    /// Decodes the wanted columns of `rows`, 64 records at a time: each
-    /// block of records is read column by column while it is in cache.
-    /// Compiled for the machine's vector units like the condition loops
-    /// (the known bits' variable shifts are one instruction with BMI2
-    /// rather than three): `lq eval --columns id,tier,score` took 4%
-    /// longer with the baseline copy.
+    /// Decodes the wanted columns of `rows` (a whole batch): sizes the
+    /// columns for them ([`Buffers::size`]), then decodes them from lead 0
+    /// ([`Buffers::fill_from`]).
     pub fn fill<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, rows: &[R]) {
-        fill_columns(self, wanted, rows);
+        self.size(wanted, rows.len());
+        self.fill_from(wanted, 0, rows);
     }
 
-    /// [`Buffers::fill`]'s work, inlined into each copy of
-    /// `fill_columns`; called directly it is the baseline `x86_64` copy,
-    /// which the tests compare with the copy the machine picks.
-    #[inline(always)]
-    fn fill_baseline<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, rows: &[R]) {
-        let n = rows.len();
+    /// Sizes the wanted columns for `n` leads. Values and known bits
+    /// already there are kept (so a batch read block by block is sized
+    /// for its most records first, and cut to those it read at the end);
+    /// new ones are placeholders until [`Buffers::fill_from`] writes them.
+    pub fn size(&mut self, wanted: &Wanted, n: usize) {
         self.numbers
             .resize_with(wanted.numbers.len(), Default::default);
         self.variants
@@ -253,7 +250,27 @@ impl Buffers {
         for (t, uses) in self.texts.iter_mut().zip(&wanted.text_uses) {
             t.reset(n, *uses);
         }
-        for (w, block) in rows.chunks(64).enumerate() {
+    }
+
+    /// Decodes the wanted columns of `rows` as leads `first` onwards
+    /// (`first` a multiple of 64, the columns sized past the last), 64
+    /// records at a time: each block of records is read column by column
+    /// while it is in cache. Compiled for the machine's vector units like
+    /// the condition loops (the known bits' variable shifts are one
+    /// instruction with BMI2 rather than three): `lq eval --columns
+    /// id,tier,score` took 4% longer with the baseline copy.
+    pub fn fill_from<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, first: usize, rows: &[R]) {
+        debug_assert_eq!(first % 64, 0);
+        fill_columns(self, wanted, first, rows);
+    }
+
+    /// [`Buffers::fill_from`]'s work, inlined into each copy of
+    /// `fill_columns`; called directly it is the baseline `x86_64` copy,
+    /// which the tests compare with the copy the machine picks.
+    #[inline(always)]
+    fn fill_baseline<R: AsRef<[Datum]>>(&mut self, wanted: &Wanted, first: usize, rows: &[R]) {
+        for (b, block) in rows.chunks(64).enumerate() {
+            let w = first / 64 + b;
             let lanes = w * 64..w * 64 + block.len();
             for (column, slot) in self.numbers.iter_mut().zip(&wanted.numbers) {
                 let values = &mut column.values[lanes.clone()];
@@ -309,14 +326,9 @@ impl Buffers {
 mod tests {
     use super::*;
 
-    /// The copy of the decode chosen for this processor writes the same
-    /// columns as the baseline copy: every kind of column and text form,
-    /// values of every kind in every column (known or not), records too
-    /// short for a slot, texts of every length around a word's, and a
-    /// batch that ends inside a word.
-    #[test]
-    fn the_copy_chosen_at_run_time_decodes_as_the_baseline_does() {
-        let wanted = Wanted {
+    /// Every kind of column and text form.
+    fn mixed_wanted() -> Wanted {
+        Wanted {
             numbers: vec![0, 1],
             variants: vec![2],
             dates: vec![3],
@@ -324,7 +336,13 @@ mod tests {
             counts: vec![0],
             texts: vec![5],
             text_uses: vec![Wanted::KEYS | Wanted::SHORT | Wanted::FIRST | Wanted::LAST],
-        };
+        }
+    }
+
+    /// `n` records with values of every kind in every column (known or
+    /// not), some too short for a slot, and texts of every length around
+    /// a word's.
+    fn mixed_rows(n: usize) -> Vec<Vec<Datum>> {
         let datum = |i: usize, k: usize| match (i * 7 + k * 3) % 9 {
             0 => Datum::Missing,
             1 => Datum::Int(i as i64 * 37 - 500),
@@ -336,13 +354,25 @@ mod tests {
             7 => Datum::Text("é".repeat(i % 5) + &"x".repeat(i % 19)),
             _ => Datum::List(vec!["a".into()]),
         };
-        let rows: Vec<Vec<Datum>> = (0..150)
+        (0..n)
             .map(|i| (0..(6 - i % 3 * (i % 2))).map(|k| datum(i, k)).collect())
-            .collect();
+            .collect()
+    }
+
+    /// The copy of the decode chosen for this processor writes the same
+    /// columns as the baseline copy: every kind of column and text form,
+    /// values of every kind in every column (known or not), records too
+    /// short for a slot, texts of every length around a word's, and a
+    /// batch that ends inside a word.
+    #[test]
+    fn the_copy_chosen_at_run_time_decodes_as_the_baseline_does() {
+        let wanted = mixed_wanted();
+        let rows = mixed_rows(150);
         let (mut chosen, mut baseline) = (Buffers::default(), Buffers::default());
         for n in [150, 64, 1, 0, 130] {
             chosen.fill(&wanted, &rows[..n]);
-            baseline.fill_baseline(&wanted, &rows[..n]);
+            baseline.size(&wanted, n);
+            baseline.fill_baseline(&wanted, 0, &rows[..n]);
             assert_eq!(
                 format!("{chosen:?}"),
                 format!("{baseline:?}"),
@@ -350,5 +380,38 @@ mod tests {
             );
         }
         assert!(chosen.texts[0].known[0] != 0 && chosen.numbers[0].known[0] != 0);
+    }
+
+    /// A batch decoded block by block as its records arrive (sized for
+    /// more records than come, then cut to those that came) has the same
+    /// columns as the same records decoded at once, whatever the last
+    /// batch left in the buffers.
+    #[test]
+    fn a_batch_decoded_as_it_is_read_has_the_columns_of_one_decoded_at_once() {
+        let wanted = mixed_wanted();
+        let rows = mixed_rows(300);
+        let mut whole = Buffers::default();
+        let mut read = Buffers::default();
+        for (n, room) in [
+            (150, 256),
+            (64, 64),
+            (1, 1024),
+            (0, 64),
+            (130, 130),
+            (300, 1024),
+        ] {
+            whole.fill(&wanted, &rows[..n]);
+            read.size(&wanted, room);
+            let mut done = 0;
+            for len in 1..=n {
+                if len % 64 == 0 {
+                    read.fill_from(&wanted, done, &rows[done..len]);
+                    done = len;
+                }
+            }
+            read.fill_from(&wanted, done, &rows[done..n]);
+            read.size(&wanted, n);
+            assert_eq!(format!("{read:?}"), format!("{whole:?}"), "{n} records");
+        }
     }
 }

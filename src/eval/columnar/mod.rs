@@ -108,6 +108,10 @@ enum Entry {
 pub struct Lanes {
     len: usize,
     columns: Buffers,
+    /// While a batch is read ([`Columnar::start_batch`]): the leads whose
+    /// columns are decoded, and the leads the columns have room for.
+    decoded: usize,
+    room: usize,
     spare: Vec<Mask>,
     mask: Mask,
     /// Each disqualifier's leads (those for which it held).
@@ -248,6 +252,12 @@ impl<'p> Columnar<'p> {
         self.plan
     }
 
+    /// The columns the policy reads, by kind: where a batch's decoded
+    /// field is in [`Lanes::columns`].
+    pub fn wanted(&self) -> &Wanted {
+        &self.wanted
+    }
+
     /// Decides every record of `rows` into `lanes` (lead `i` is
     /// `rows[i]`), as [`decide_into`] would one by one: [`Columnar::decode`]
     /// then [`Columnar::decide`].
@@ -256,10 +266,67 @@ impl<'p> Columnar<'p> {
         self.decide(rows, as_of, lanes);
     }
 
-    /// Decodes the columns the policy reads from `rows` into `lanes`.
+    /// Decodes the columns the policy reads from `rows` into `lanes`: the
+    /// whole batch at once, as [`Columnar::start_batch`],
+    /// [`Columnar::decode_read`] and [`Columnar::finish_batch`] decode it
+    /// while it is read.
     pub fn decode<R: AsRef<[Datum]>>(&self, rows: &[R], lanes: &mut Lanes) {
         lanes.columns.fill(&self.wanted, rows);
         lanes.len = rows.len();
+        lanes.decoded = rows.len();
+        lanes.room = rows.len();
+    }
+
+    /// Readies `lanes` for a batch of up to `most` records decoded while
+    /// they are read, which is how the batch engine reads a file: after
+    /// each record, [`Columnar::decode_read`]; after the last,
+    /// [`Columnar::finish_batch`]. Each block of 64 records is decoded
+    /// as soon as it is whole, while its records are still in the
+    /// processor's first-level cache, so a batch is read into typed
+    /// columns and [`Columnar::decide`] starts from them.
+    pub fn start_batch(&self, most: usize, lanes: &mut Lanes) {
+        lanes.columns.size(&self.wanted, most);
+        lanes.room = most;
+        lanes.decoded = 0;
+        lanes.len = 0;
+    }
+
+    /// Notes the batch's records so far, `rows` (those read since
+    /// [`Columnar::start_batch`], the last just read): once they end a
+    /// block of 64, decodes that block.
+    #[inline]
+    pub fn decode_read<R: AsRef<[Datum]>>(&self, rows: &[R], lanes: &mut Lanes) {
+        if rows.len() >= lanes.decoded + 64 {
+            self.decode_rest(rows, lanes);
+        }
+    }
+
+    /// Ends the batch being read at `rows` (every record read since
+    /// [`Columnar::start_batch`]): decodes the records not yet decoded
+    /// and fits the columns to the batch, ready for
+    /// [`Columnar::decide`].
+    pub fn finish_batch<R: AsRef<[Datum]>>(&self, rows: &[R], lanes: &mut Lanes) {
+        self.decode_rest(rows, lanes);
+        lanes.columns.size(&self.wanted, rows.len());
+        lanes.room = rows.len();
+        lanes.len = rows.len();
+    }
+
+    /// Decodes `rows` past those decoded, making room first if the
+    /// batch outgrew the size it was started with.
+    fn decode_rest<R: AsRef<[Datum]>>(&self, rows: &[R], lanes: &mut Lanes) {
+        let rest = match rows.get(lanes.decoded..) {
+            Some(rest) if lanes.decoded % 64 == 0 => rest,
+            // Not the batch that was started (fewer records than
+            // decoded, or a batch already finished): all of it afresh.
+            _ => return self.decode(rows, lanes),
+        };
+        if rows.len() > lanes.room {
+            lanes.room = rows.len().next_multiple_of(64);
+            lanes.columns.size(&self.wanted, lanes.room);
+        }
+        lanes.columns.fill_from(&self.wanted, lanes.decoded, rest);
+        lanes.decoded = rows.len();
     }
 
     /// Decides the records whose columns [`Columnar::decode`] put in
@@ -589,6 +656,12 @@ impl Lanes {
     /// The number of leads decided.
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// The batch's decoded columns, as [`Columnar::wanted`] lists them
+    /// (lead `i` is value `i`, and bit `i % 64` of word `i / 64`).
+    pub fn columns(&self) -> &Buffers {
+        &self.columns
     }
 
     /// Whether the batch was empty.

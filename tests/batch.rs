@@ -166,6 +166,7 @@ impl Sink for LineSink {
         self.on_workers.then_some(Lines {
             format: OutputFormat::Csv,
             columns: &self.columns,
+            explain: false,
         })
     }
 
@@ -443,12 +444,34 @@ struct OutcomeLines {
     errors: Vec<String>,
     /// Stop the run at this unreadable record, as `--max-errors` does.
     stop_after: Option<usize>,
+    /// The lines' format (NDJSON unless set).
+    format: OutputFormat,
+    /// Each read record's trace too, as `lq eval --explain` gives it: in
+    /// its NDJSON line, or beside CSV lines in `traces`.
+    explain: Option<Policy>,
+    traces: String,
 }
 
 impl OutcomeLines {
+    /// NDJSON lines of `policy`'s outcomes with `columns`, on workers or
+    /// not.
+    fn new(policy: &Policy, columns: Columns, on_workers: bool) -> OutcomeLines {
+        OutcomeLines {
+            plan: policy.compiled.clone(),
+            columns,
+            on_workers,
+            out: Vec::new(),
+            errors: Vec::new(),
+            stop_after: None,
+            format: OutputFormat::Ndjson,
+            explain: None,
+            traces: String::new(),
+        }
+    }
+
     fn line(&mut self, mut o: lq::eval::Outcome, carried: &[String]) {
         self.columns.carry_into(&mut o, carried);
-        lq::data::writer::outcome_line(OutputFormat::Ndjson, &self.columns, &o, &mut self.out)
+        lq::data::writer::outcome_line(self.format, &self.columns, &o, &mut self.out)
             .expect("written");
     }
 }
@@ -457,9 +480,25 @@ impl Sink for OutcomeLines {
     type Error = std::convert::Infallible;
 
     fn decided(&mut self, r: Record<'_>, d: &Decision) -> Result<Flow, Self::Error> {
-        let o = lq::eval::Outcome::from_decision(&self.plan, r.row, r.values, d);
+        let mut o = lq::eval::Outcome::from_decision(&self.plan, r.row, r.values, d);
+        if let Some(policy) = &self.explain {
+            let trace = policy.trace(r.values, AS_OF);
+            if self.format == OutputFormat::Ndjson {
+                o.explain = Some(trace);
+            } else {
+                self.traces.push_str(&format!("row {}:\n", r.row));
+                for line in lq::explain::render(policy, &trace).lines() {
+                    self.traces.push_str(&format!("  {line}\n"));
+                }
+            }
+        }
         self.line(o, r.carried);
         Ok(Flow::Go)
+    }
+
+    fn explained(&mut self, text: &str) -> Result<(), Self::Error> {
+        self.traces.push_str(text);
+        Ok(())
     }
 
     fn unreadable(&mut self, e: RecordError, carried: &[String]) -> Result<Flow, Self::Error> {
@@ -488,8 +527,9 @@ impl Sink for OutcomeLines {
 
     fn lines(&self) -> Option<Lines<'_>> {
         self.on_workers.then_some(Lines {
-            format: OutputFormat::Ndjson,
+            format: self.format,
             columns: &self.columns,
+            explain: self.explain.is_some(),
         })
     }
 
@@ -575,18 +615,26 @@ fn one_and_many_stopping(
     block: usize,
     stop_after: Option<usize>,
 ) -> (Vec<u8>, Vec<u8>, usize) {
+    one_and_many_with(format, data, threads, block, &|sink| {
+        sink.stop_after = stop_after;
+    })
+}
+
+/// [`one_and_many_of`] with a sink `set` as it should be (its traces
+/// follow the unreadable records).
+fn one_and_many_with(
+    format: InputFormat,
+    data: &[u8],
+    threads: usize,
+    block: usize,
+    set: &dyn Fn(&mut OutcomeLines),
+) -> (Vec<u8>, Vec<u8>, usize) {
     let policy = policy();
     let run = |threads: usize| {
         let mut columns = Columns::of(policy.checked());
         columns.keep = vec!["budget".into()];
-        let mut sink = OutcomeLines {
-            plan: policy.compiled.clone(),
-            columns: columns.clone(),
-            on_workers: threads > 1,
-            out: Vec::new(),
-            errors: Vec::new(),
-            stop_after,
-        };
+        let mut sink = OutcomeLines::new(&policy, columns.clone(), threads > 1);
+        set(&mut sink);
         let options = lq::data::ReadOptions {
             delimiter: Some(b','),
             max_record_bytes: 60,
@@ -613,6 +661,8 @@ fn one_and_many_stopping(
             out.push(b'\n');
         }
         out.extend_from_slice(format!("stopped: {}\n", tally.stopped).as_bytes());
+        out.extend_from_slice(b"-- traces --\n");
+        out.extend_from_slice(sink.traces.as_bytes());
         (out, tally.total())
     };
     let (one, total) = run(1);
@@ -642,14 +692,8 @@ fn a_stopped_run_is_not_failed_by_a_read_past_its_stop() {
             let reader =
                 RecordReader::new(policy.checked(), Box::new(input), InputFormat::Csv, "a.csv")
                     .expect("the header reads");
-            let mut sink = OutcomeLines {
-                plan: policy.compiled.clone(),
-                columns: Columns::of(policy.checked()),
-                on_workers: threads > 1,
-                out: Vec::new(),
-                errors: Vec::new(),
-                stop_after: Some(1),
-            };
+            let mut sink = OutcomeLines::new(&policy, Columns::of(policy.checked()), threads > 1);
+            sink.stop_after = Some(1);
             let tally = Batch::new(&policy, AS_OF)
                 .threads(threads)
                 .block_bytes(block)
@@ -662,11 +706,13 @@ fn a_stopped_run_is_not_failed_by_a_read_past_its_stop() {
     }
 }
 
-#[test]
-fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
+/// `rounds` rounds of every kind of CSV and NDJSON piece that ends in a
+/// line end (so rounds do not run into each other), each lead's id its
+/// round's hundred plus its piece.
+fn messy_rounds(rounds: usize) -> (Vec<u8>, Vec<u8>) {
     let mut csv = b"id,budget\n".to_vec();
     let mut ndjson = Vec::new();
-    for round in 0..30 {
+    for round in 0..rounds {
         for (i, piece) in PIECES.iter().enumerate().take(PIECES.len() - 2) {
             csv.extend_from_slice(&with_id(piece, round * 100 + i));
         }
@@ -674,17 +720,27 @@ fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
             ndjson.extend_from_slice(&with_id(piece, round * 100 + i));
         }
     }
+    (csv, ndjson)
+}
+
+#[test]
+fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
+    let (csv, ndjson) = messy_rounds(30);
     for (format, data) in [(InputFormat::Csv, &csv), (InputFormat::Ndjson, &ndjson)] {
         for stop in [1, 2, 7, 40, 100_000] {
             for block in [1, 50, 700, 1 << 20] {
                 let (one, many, total) = one_and_many_stopping(format, data, 3, block, Some(stop));
                 let text = String::from_utf8_lossy(&one);
                 let stopped = stop < 1000;
-                assert!(text.ends_with(&format!("stopped: {stopped}\n")), "{text}");
+                assert!(
+                    text.ends_with(&format!("stopped: {stopped}\n-- traces --\n")),
+                    "{text}"
+                );
                 if stopped {
                     let unreadable = text.split("-- unreadable --").nth(1).unwrap_or("");
-                    // The line break after the marker, the records, the stop.
-                    assert_eq!(unreadable.lines().count(), stop + 2, "{text}");
+                    // The line break after the marker, the records, the
+                    // stop, and the (empty) traces' marker.
+                    assert_eq!(unreadable.lines().count(), stop + 3, "{text}");
                     assert!(total < 1000, "{total} records: stopped early");
                 }
                 assert!(
@@ -692,6 +748,45 @@ fn stopping_at_the_nth_unreadable_record_is_the_same_on_workers() {
                     "{format:?}, stop at {stop}, block {block}:\n{text}\n---\n{}",
                     String::from_utf8_lossy(&many)
                 );
+            }
+        }
+    }
+}
+
+/// `lq eval --explain` on workers: every read record's trace in its
+/// NDJSON line, or beside CSV lines in input order, as one thread gives
+/// them, whatever the blocks, also when the run stops at an unreadable
+/// record.
+#[test]
+fn traces_on_workers_equal_traces_one_record_at_a_time() {
+    let (csv, ndjson) = messy_rounds(8);
+    for (format, data) in [(InputFormat::Csv, &csv), (InputFormat::Ndjson, &ndjson)] {
+        for out in [OutputFormat::Csv, OutputFormat::Ndjson] {
+            for stop in [None, Some(9)] {
+                for block in [1, 50, 700, 1 << 20] {
+                    let (one, many, _) = one_and_many_with(format, data, 3, block, &|sink| {
+                        sink.format = out;
+                        sink.explain = Some(policy());
+                        sink.stop_after = stop;
+                    });
+                    let text = String::from_utf8_lossy(&one);
+                    // Traces of read records (13 is disqualified): beside
+                    // CSV lines from the first, in NDJSON lines.
+                    let traced = match out {
+                        OutputFormat::Csv => text.split("-- traces --\n").nth(1).unwrap_or(""),
+                        _ => &text,
+                    };
+                    match out {
+                        OutputFormat::Csv => assert!(traced.starts_with("row 1:\n  "), "{text}"),
+                        _ => assert!(traced.contains(",\"explain\":{"), "{text}"),
+                    }
+                    assert!(traced.contains("unlucky"), "{text}");
+                    assert!(
+                        one == many,
+                        "{format:?} to {out:?}, stop {stop:?}, block {block}:\n{text}\n---\n{}",
+                        String::from_utf8_lossy(&many)
+                    );
+                }
             }
         }
     }
@@ -860,14 +955,7 @@ fn ndjson_read_by_its_wanted_keys_equals_reading_whole_objects() {
 fn run_requiring_budget(data: &[u8], threads: usize, block: usize) -> (Vec<u8>, String) {
     let policy = policy();
     let columns = Columns::of(policy.checked());
-    let mut sink = OutcomeLines {
-        plan: policy.compiled.clone(),
-        columns,
-        on_workers: threads > 1,
-        out: Vec::new(),
-        errors: Vec::new(),
-        stop_after: None,
-    };
+    let mut sink = OutcomeLines::new(&policy, columns, threads > 1);
     let mut r = RecordReader::new(
         policy.checked(),
         Box::new(std::io::Cursor::new(data.to_vec())),

@@ -298,3 +298,88 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
         }
     }
 }
+
+/// `--explain` on worker threads: the same outcomes with their traces
+/// (NDJSON), the same traces on standard error beside CSV, the same exit
+/// code, also when `--max-errors` stops the run part way, as one thread.
+#[test]
+fn explained_runs_are_the_same_whatever_the_threads() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("leads.csv");
+    let gen = Command::cargo_bin("lq")
+        .expect("bin")
+        .args(["generate", "examples/inbound-saas.lq", "--count", "2500"])
+        .arg("--output")
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(gen.status.success());
+    // The generated leads with an unreadable budget every 300 leads.
+    let text = std::fs::read_to_string(&data).expect("the leads");
+    let mut broken = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        if i % 300 == 150 && cells.len() > 4 {
+            cells[4] = "lots";
+        }
+        broken.push_str(&cells.join(","));
+        broken.push('\n');
+    }
+    let broken_path = dir.path().join("broken.csv");
+    std::fs::write(&broken_path, broken).expect("written");
+    let data = data.to_string_lossy().into_owned();
+    let broken = broken_path.to_string_lossy().into_owned();
+    let run = |threads: &str, format: &str, more: &[&str]| {
+        let out = Command::cargo_bin("lq")
+            .expect("bin")
+            .args(["eval", "examples/inbound-saas.lq", "--as-of", "2026-11-23"])
+            .args(["--explain", "--verbose", "--format", format])
+            .args(["--threads", threads])
+            .args(more)
+            .output()
+            .expect("runs");
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    for format in ["csv", "ndjson"] {
+        for more in [
+            vec![data.as_str()],
+            vec!["examples/data/inbound-leads-messy.csv", data.as_str()],
+            vec![broken.as_str(), "--max-errors", "4"],
+        ] {
+            let one = run("1", format, &more);
+            let said = String::from_utf8_lossy(&one.2);
+            let out = String::from_utf8_lossy(&one.1);
+            // Traces of read records: on stderr beside CSV, in each line
+            // of NDJSON.
+            if format == "csv" {
+                assert!(said.contains(":\n  disqualifiers"), "{said}");
+            } else {
+                assert!(out.contains(",\"explain\":{"), "{out}");
+            }
+            let traced = if format == "csv" { &said } else { &out };
+            assert!(traced.contains("otherwise"), "{format} {more:?}");
+            if more.contains(&"--max-errors") {
+                assert_eq!(one.0, Some(1));
+                assert!(said.contains("stopped after 4 unreadable records"));
+                assert!(out.lines().count() < 1300, "stopped part way");
+            }
+            for threads in ["2", "3"] {
+                let many = run(threads, format, &more);
+                let workers = format!("evaluated on {threads} worker threads");
+                let said_many = String::from_utf8_lossy(&many.2);
+                assert!(said_many.contains(&workers), "{said_many}");
+                // The same, but for the line that says workers ran.
+                let without = |text: &str| {
+                    let lines = text.lines().filter(|l| !l.contains("worker threads"));
+                    lines.collect::<Vec<_>>().join("\n")
+                };
+                assert_eq!(one.0, many.0, "{format} {more:?} on {threads}");
+                assert!(one.1 == many.1, "{format} {more:?} on {threads}: outcomes");
+                assert!(
+                    without(&said) == without(&said_many),
+                    "{format} {more:?} on {threads}: stderr"
+                );
+            }
+        }
+    }
+}

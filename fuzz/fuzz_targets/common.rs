@@ -106,6 +106,7 @@ pub fn outcome_lines(
             (self.threads > 1).then_some(Lines {
                 format: OutputFormat::Ndjson,
                 columns: &self.columns,
+                explain: false,
             })
         }
         fn write_lines(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {

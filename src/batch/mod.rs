@@ -84,6 +84,10 @@ pub struct Lines<'a> {
     pub format: OutputFormat,
     /// The CSV columns.
     pub columns: &'a Columns,
+    /// Each read record's trace too (`lq eval --explain`): in its NDJSON
+    /// line's `explain` field, or beside CSV lines, given to
+    /// [`Sink::explained`].
+    pub explain: bool,
 }
 
 /// What receives the records, in input order.
@@ -156,6 +160,14 @@ pub trait Sink {
     /// Formatted lines, in input order (only when [`Sink::lines`] is
     /// given). Lines are formatted by [`parallel::run`].
     fn write_lines(&mut self, _bytes: &[u8]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// With [`Lines::explain`] and CSV lines: the traces of the read
+    /// records among the lines about to be written
+    /// ([`Sink::write_lines`]), in order, each as `row N:` and then its
+    /// lines ([`crate::explain::render`]) indented by two spaces.
+    fn explained(&mut self, _text: &str) -> Result<(), Self::Error> {
         Ok(())
     }
 
@@ -278,16 +290,23 @@ impl<'p> Batch<'p> {
         let lines = sink
             .lines()
             .filter(|_| self.threads > 1)
-            .map(|l| (l.format, l.columns.clone()));
+            .map(|l| (l.format, l.columns.clone(), l.explain));
         for mut reader in readers {
-            if let (Some((format, columns)), Some(layout)) = (&lines, reader.layout()) {
+            if let (Some((format, columns, explain)), Some(layout)) = (&lines, reader.layout()) {
                 let setup = parallel::Setup {
                     policy: self.policy,
                     layout,
                     format: *format,
                     columns,
                     as_of: self.as_of,
-                    block_bytes: self.block_bytes,
+                    // A line with its trace is about twenty times the
+                    // record's text: blocks of less text hold as much.
+                    block_bytes: if *explain {
+                        (self.block_bytes / parallel::TRACED_SHARE).max(1)
+                    } else {
+                        self.block_bytes
+                    },
+                    explain: *explain,
                 };
                 let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {
                     // The block up to the last unreadable record the sink
@@ -302,6 +321,9 @@ impl<'p> Batch<'p> {
                     }
                     sink.advanced(statuses.len());
                     sink.unreadable_lines(done.errors.get(..unreadable).unwrap_or(&done.errors))?;
+                    if *explain {
+                        sink.explained(done.explained_through(records))?;
+                    }
                     sink.write_lines(done.bytes.get(..bytes).unwrap_or(&done.bytes))?;
                     Ok(match sink.unreadable_left() {
                         Some(0) => Flow::Stop,

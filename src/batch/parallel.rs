@@ -39,6 +39,12 @@ use super::Flow;
 /// times (handing blocks over cost a tenth more CPU time).
 pub const BLOCK_BYTES: usize = 128 << 10;
 
+/// With traces (`--explain`), blocks hold this share of
+/// [`Setup::block_bytes`]: a record's line and trace are about twenty
+/// times its text, so a block's output stays about the size of an
+/// untraced block's, and so does the memory of the blocks in flight.
+pub const TRACED_SHARE: usize = 16;
+
 /// One parsed record, and why it is not a record when it is not.
 #[derive(Default)]
 struct Raw {
@@ -47,6 +53,7 @@ struct Raw {
 }
 
 /// What a worker made of a block.
+#[derive(Default)]
 pub struct Done {
     /// The formatted lines.
     pub bytes: Vec<u8>,
@@ -57,6 +64,13 @@ pub struct Done {
     pub errors: Vec<RecordError>,
     /// Where each record's line ends in `bytes`.
     pub ends: Vec<usize>,
+    /// With [`Setup::explain`] and CSV lines: each read record's trace as
+    /// `lq eval --explain` prints it beside CSV (`row N:`, then the
+    /// trace's lines indented), in order.
+    pub explained: String,
+    /// Where each record's trace ends in `explained` (an unreadable
+    /// record has none); empty without traces.
+    pub explained_ends: Vec<usize>,
 }
 
 impl Done {
@@ -76,7 +90,48 @@ impl Done {
             _ => (self.statuses.len(), self.errors.len(), self.bytes.len()),
         }
     }
+
+    /// The traces of the block's first `records` records
+    /// ([`Done::explained`]).
+    pub fn explained_through(&self, records: usize) -> &str {
+        let end = match records.checked_sub(1) {
+            Some(last) => self.explained_ends.get(last).copied(),
+            None => Some(0),
+        };
+        end.and_then(|end| self.explained.get(..end))
+            .unwrap_or(&self.explained)
+    }
+
+    /// Empties the block for reuse, keeping its buffers up to
+    /// [`KEPT_BYTES`] each (a block's lines with traces, `--explain`, are
+    /// about twenty times its text: blocks waiting to be reused do not
+    /// hold on to that much).
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.bytes.shrink_to(KEPT_BYTES);
+        self.statuses.clear();
+        self.errors.clear();
+        self.ends.clear();
+        self.explained.clear();
+        self.explained.shrink_to(KEPT_BYTES);
+        self.explained_ends.clear();
+    }
 }
+
+/// Appends the trace of the record `values` (row `row`) to `text`, as
+/// `lq eval --explain` prints it beside CSV output: `row N:`, then each
+/// line of the trace indented by two spaces.
+fn explain_beside(text: &mut String, policy: &Policy, row: usize, values: &[Datum], as_of: i32) {
+    use std::fmt::Write as _;
+    let trace = policy.trace(values, as_of);
+    let _ = writeln!(text, "row {row}:");
+    for line in crate::explain::render(policy, &trace).lines() {
+        let _ = writeln!(text, "  {line}");
+    }
+}
+
+/// The most buffer a written block keeps for reuse.
+const KEPT_BYTES: usize = 1 << 20;
 
 /// What every worker needs.
 pub struct Setup<'a> {
@@ -92,6 +147,9 @@ pub struct Setup<'a> {
     pub as_of: i32,
     /// The CSV text each block holds at least ([`BLOCK_BYTES`]).
     pub block_bytes: usize,
+    /// Each read record's trace ([`super::Lines::explain`]): in its
+    /// NDJSON line, or in [`Done::explained`] beside CSV lines.
+    pub explain: bool,
 }
 
 /// What a parallel run did.
@@ -198,10 +256,7 @@ pub fn run<E>(
                         break;
                     }
                 }
-                done.bytes.clear();
-                done.statuses.clear();
-                done.errors.clear();
-                done.ends.clear();
+                done.clear();
                 let _ = spent_tx.try_send(done);
                 next += 1;
             }
@@ -422,9 +477,10 @@ fn worker(
         format,
         columns,
         as_of,
+        explain,
         ..
     } = setup;
-    let (format, as_of) = (*format, *as_of);
+    let (format, as_of, explain) = (*format, *as_of, *explain);
     let plan = &policy.compiled;
     let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson, columns);
     let engine = Columnar::new(plan);
@@ -472,16 +528,11 @@ fn worker(
         };
         let first_row = before + 1;
         let reused = spent.lock().ok().and_then(|rx| rx.try_recv().ok());
-        let Done {
-            mut bytes,
-            mut statuses,
-            mut errors,
-            mut ends,
-        } = reused.unwrap_or_else(|| Done {
+        let mut out = reused.unwrap_or_else(|| Done {
             bytes: Vec::with_capacity(count * 64),
             statuses: Vec::with_capacity(count),
-            errors: Vec::new(),
             ends: Vec::with_capacity(count),
+            ..Done::default()
         });
         match layout {
             Layout::Csv(layout) => {
@@ -526,35 +577,40 @@ fn worker(
         for (i, converted) in read.iter().enumerate() {
             let row = first_row + i;
             let carried = &carried[i];
+            let bytes = &mut out.bytes;
             match converted {
                 Ok(lane) => {
                     let values = &rows[*lane];
                     lanes.decision_into(*lane, &mut decision);
-                    statuses.push(super::status_of(plan, &decision));
-                    if !lines.write(&mut bytes, row, values, &decision, plan, carried) {
+                    out.statuses.push(super::status_of(plan, &decision));
+                    // An NDJSON line with its trace is an outcome's.
+                    let traced = explain && format == OutputFormat::Ndjson;
+                    if traced || !lines.write(bytes, row, values, &decision, plan, carried) {
                         let mut o = Outcome::from_decision(plan, row, values, &decision);
                         columns.carry_into(&mut o, carried);
-                        let _ = outcome_line(format, columns, &o, &mut bytes);
+                        if traced {
+                            o.explain = Some(policy.trace(values, as_of));
+                        }
+                        let _ = outcome_line(format, columns, &o, bytes);
+                    } else if explain {
+                        explain_beside(&mut out.explained, policy, row, values, as_of);
                     }
                 }
                 Err(e) => {
-                    statuses.push((Status::Error, None));
+                    out.statuses.push((Status::Error, None));
                     let mut o =
                         Outcome::error(plan.policy_ref(), e.row, e.key.clone(), e.messages());
                     columns.carry_into(&mut o, carried);
-                    let _ = outcome_line(format, columns, &o, &mut bytes);
-                    errors.push(e.clone());
+                    let _ = outcome_line(format, columns, &o, bytes);
+                    out.errors.push(e.clone());
                 }
             }
-            ends.push(bytes.len());
+            out.ends.push(out.bytes.len());
+            if explain {
+                out.explained_ends.push(out.explained.len());
+            }
         }
-        let block = Done {
-            bytes,
-            statuses,
-            errors,
-            ends,
-        };
-        if done.send((seq, block)).is_err() {
+        if done.send((seq, out)).is_err() {
             return;
         }
     }

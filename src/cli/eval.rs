@@ -88,7 +88,7 @@ pub struct Args {
     #[arg(long, short)]
     verbose: bool,
     /// Worker threads for CSV or NDJSON input to CSV or NDJSON output
-    /// (outcomes stay in input order; with --explain, one thread)
+    /// (outcomes, and --explain traces, stay in input order)
     /// [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
@@ -480,15 +480,26 @@ impl Sink for Outcomes<'_, '_> {
         Ok(if stop { Flow::Stop } else { Flow::Go })
     }
 
-    /// Lines on worker threads, when nothing needs each record here (no
-    /// `--explain`); an `--errors` report is written from each block's
-    /// unreadable records, and `--max-errors` stops at the record it
-    /// names.
+    /// CSV and NDJSON lines on worker threads; an `--errors` report is
+    /// written from each block's unreadable records, `--max-errors` stops
+    /// at the record it names, and `--explain` traces come in each NDJSON
+    /// line or, beside CSV, to [`Sink::explained`].
     fn lines(&self) -> Option<Lines<'_>> {
-        self.fast.then_some(Lines {
-            format: self.run.format,
+        let format = self.run.format;
+        matches!(format, OutputFormat::Csv | OutputFormat::Ndjson).then_some(Lines {
+            format,
             columns: &self.columns,
+            explain: self.run.args.explain,
         })
+    }
+
+    /// Traces beside CSV lines, to standard error as one thread prints
+    /// them ([`Run::explain`]).
+    fn explained(&mut self, text: &str) -> Result<(), Failed> {
+        if !text.is_empty() {
+            err!("{text}");
+        }
+        Ok(())
     }
 
     fn unreadable_left(&self) -> Option<usize> {

@@ -243,6 +243,16 @@ pub fn render(policy: &Policy, trace: &Trace) -> String {
     render_width(policy, trace, None)
 }
 
+/// Appends `trace`, the trace of row `row`, to `out` as `lq eval
+/// --explain` prints it beside CSV or a table: `row N:`, then each line
+/// of [`render`] indented by two spaces.
+pub fn render_row_into(out: &mut String, policy: &Policy, row: usize, trace: &Trace) {
+    let _ = writeln!(out, "row {row}:");
+    for line in render(policy, trace).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
 /// [`render`] for a terminal `width` columns wide: a step whose policy
 /// text does not fit wraps under itself instead of running off the edge.
 pub fn render_width(policy: &Policy, trace: &Trace, width: Option<usize>) -> String {

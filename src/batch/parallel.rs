@@ -118,18 +118,6 @@ impl Done {
     }
 }
 
-/// Appends the trace of the record `values` (row `row`) to `text`, as
-/// `lq eval --explain` prints it beside CSV output: `row N:`, then each
-/// line of the trace indented by two spaces.
-fn explain_beside(text: &mut String, policy: &Policy, row: usize, values: &[Datum], as_of: i32) {
-    use std::fmt::Write as _;
-    let trace = policy.trace(values, as_of);
-    let _ = writeln!(text, "row {row}:");
-    for line in crate::explain::render(policy, &trace).lines() {
-        let _ = writeln!(text, "  {line}");
-    }
-}
-
 /// The most buffer a written block keeps for reuse.
 const KEPT_BYTES: usize = 1 << 20;
 
@@ -593,7 +581,8 @@ fn worker(
                         }
                         let _ = outcome_line(format, columns, &o, bytes);
                     } else if explain {
-                        explain_beside(&mut out.explained, policy, row, values, as_of);
+                        let trace = policy.trace(values, as_of);
+                        crate::explain::render_row_into(&mut out.explained, policy, row, &trace);
                     }
                 }
                 Err(e) => {

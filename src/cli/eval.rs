@@ -361,10 +361,10 @@ impl Run<'_> {
         match self.format {
             OutputFormat::Ndjson | OutputFormat::Json => outcome.explain = Some(trace),
             OutputFormat::Csv | OutputFormat::Table => {
-                errln!("row {}:", outcome.row);
-                for line in lq::explain::render(self.policy, &trace).lines() {
-                    errln!("  {line}");
-                }
+                // One write for the whole trace.
+                let mut text = String::new();
+                lq::explain::render_row_into(&mut text, self.policy, outcome.row, &trace);
+                err!("{text}");
             }
         }
     }
@@ -494,7 +494,7 @@ impl Sink for Outcomes<'_, '_> {
     }
 
     /// Traces beside CSV lines, to standard error as one thread prints
-    /// them ([`Run::explain`]).
+    /// them ([`Run::explain`], [`lq::explain::render_row_into`]).
     fn explained(&mut self, text: &str) -> Result<(), Failed> {
         if !text.is_empty() {
             err!("{text}");

@@ -188,7 +188,9 @@ fn read_batches(
             });
         }
         let batch = &mut batches[used];
-        engine.inspect(|e| e.start_batch(1024, &mut batch.lanes));
+        if let Some(engine) = engine {
+            engine.start_batch(1024, &mut batch.lanes);
+        }
         let mut len = 0;
         while len < 1024 {
             if batch.rows.len() == len {
@@ -199,10 +201,14 @@ fn read_batches(
             };
             item.expect("readable").expect("a valid lead");
             len += 1;
-            engine.inspect(|e| e.decode_read(&batch.rows[..len], &mut batch.lanes));
+            if let Some(engine) = engine {
+                engine.decode_read(&batch.rows[..len], &mut batch.lanes);
+            }
         }
         batch.rows.truncate(len);
-        engine.inspect(|e| e.finish_batch(&batch.rows, &mut batch.lanes));
+        if let Some(engine) = engine {
+            engine.finish_batch(&batch.rows, &mut batch.lanes);
+        }
         if len == 0 {
             break;
         }

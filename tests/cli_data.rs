@@ -383,3 +383,53 @@ fn explained_runs_are_the_same_whatever_the_threads() {
         }
     }
 }
+
+/// Traces beside CSV lines on workers also for lines that take the
+/// general path: a date key (and cells escaped for a spreadsheet).
+#[test]
+fn explained_general_path_lines_are_the_same_whatever_the_threads() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let policy = dir.path().join("days.lq");
+    std::fs::write(
+        &policy,
+        "schema {\n  day: date key\n  note: text?\n  budget: money?\n}\ntiers A > B\n\
+         rule big: when budget >= 10k then tier A\notherwise tier B\n",
+    )
+    .expect("written");
+    let mut csv = String::from("day,note,budget\n");
+    for i in 0..300 {
+        let note = if i % 7 == 0 { "=SUM(A1)" } else { "fine" };
+        csv.push_str(&format!(
+            "2026-{:02}-{:02},{note},{}\n",
+            i % 12 + 1,
+            i % 28 + 1,
+            i * 97
+        ));
+    }
+    let data = dir.path().join("days.csv");
+    std::fs::write(&data, csv).expect("written");
+    let run = |threads: &str| {
+        let out = Command::cargo_bin("lq")
+            .expect("bin")
+            .arg("eval")
+            .args([&policy, &data])
+            .args([
+                "--format",
+                "csv",
+                "--explain",
+                "--escape-formulas",
+                "--keep",
+                "note",
+            ])
+            .args(["--threads", threads])
+            .output()
+            .expect("runs");
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    let one = run("1");
+    let said = String::from_utf8_lossy(&one.2);
+    assert_eq!(said.matches("\nrow ").count() + 1, 300, "a trace a row");
+    for threads in ["2", "3"] {
+        assert!(run(threads) == one, "{threads} threads");
+    }
+}

@@ -469,6 +469,10 @@ fn worker(
         ..
     } = setup;
     let (format, as_of, explain) = (*format, *as_of, *explain);
+    // With traces, an NDJSON line carries its trace (an outcome's line);
+    // beside CSV lines, each trace goes to `Done::explained`.
+    let traced_lines = explain && format == OutputFormat::Ndjson;
+    let traced_beside = explain && !traced_lines;
     let plan = &policy.compiled;
     let lines = DecisionWriter::new(plan, format == OutputFormat::Ndjson, columns);
     let engine = Columnar::new(plan);
@@ -571,16 +575,17 @@ fn worker(
                     let values = &rows[*lane];
                     lanes.decision_into(*lane, &mut decision);
                     out.statuses.push(super::status_of(plan, &decision));
-                    // An NDJSON line with its trace is an outcome's.
-                    let traced = explain && format == OutputFormat::Ndjson;
-                    if traced || !lines.write(bytes, row, values, &decision, plan, carried) {
+                    if traced_lines || !lines.write(bytes, row, values, &decision, plan, carried) {
                         let mut o = Outcome::from_decision(plan, row, values, &decision);
                         columns.carry_into(&mut o, carried);
-                        if traced {
+                        if traced_lines {
                             o.explain = Some(policy.trace(values, as_of));
                         }
                         let _ = outcome_line(format, columns, &o, bytes);
-                    } else if explain {
+                    }
+                    // Whichever path wrote the line (a date key, a cell
+                    // escaped for a spreadsheet take the general one).
+                    if traced_beside {
                         let trace = policy.trace(values, as_of);
                         crate::explain::render_row_into(&mut out.explained, policy, row, &trace);
                     }

@@ -128,24 +128,34 @@ fn errors_file_and_max_errors() {
     assert!(err.contains("stopped after 2 unreadable records"), "{err}");
 }
 
+/// `count` leads of `examples/inbound-saas.lq` from `lq generate`, as
+/// CSV or (a name ending in `.ndjson`) NDJSON, in `dir/name`: its path.
+fn generated(dir: &std::path::Path, name: &str, count: &str) -> String {
+    let path = dir.join(name);
+    let format = if name.ends_with(".ndjson") {
+        "ndjson"
+    } else {
+        "csv"
+    };
+    let gen = Command::cargo_bin("lq")
+        .expect("bin")
+        .args(["generate", "examples/inbound-saas.lq", "--count", count])
+        .args(["--format", format, "--output"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    path.to_string_lossy().into_owned()
+}
+
 #[test]
 fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("leads.csv");
-    let gen = Command::cargo_bin("lq")
-        .expect("bin")
-        .args([
-            "generate",
-            "examples/inbound-saas.lq",
-            "--count",
-            "20000",
-            "--output",
-        ])
-        .arg(&data)
-        .output()
-        .expect("runs");
-    assert!(gen.status.success());
-    let data = data.to_string_lossy().into_owned();
+    let data = generated(dir.path(), "leads.csv", "20000");
     let again = Command::cargo_bin("lq")
         .expect("bin")
         .args(["generate", "examples/inbound-saas.lq", "--count", "20000"])
@@ -160,16 +170,7 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
     // blank lines, broken JSON, a record that is not an object, text that
     // is not UTF-8, a line past `--max-record-bytes`, a cell that does not
     // convert, and no line end at the end.
-    let ndjson = dir.path().join("leads.ndjson");
-    let gen = Command::cargo_bin("lq")
-        .expect("bin")
-        .args(["generate", "examples/inbound-saas.lq", "--count", "20000"])
-        .args(["--format", "ndjson", "--output"])
-        .arg(&ndjson)
-        .output()
-        .expect("runs");
-    assert!(gen.status.success());
-    let ndjson = ndjson.to_string_lossy().into_owned();
+    let ndjson = generated(dir.path(), "leads.ndjson", "20000");
     let messy = dir.path().join("messy.ndjson");
     let lead = std::fs::read_to_string(&ndjson).expect("the leads");
     let mut text = Vec::new();
@@ -305,15 +306,7 @@ fn outcomes_are_the_same_and_in_order_whatever_the_threads() {
 #[test]
 fn explained_runs_are_the_same_whatever_the_threads() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("leads.csv");
-    let gen = Command::cargo_bin("lq")
-        .expect("bin")
-        .args(["generate", "examples/inbound-saas.lq", "--count", "2500"])
-        .arg("--output")
-        .arg(&data)
-        .output()
-        .expect("runs");
-    assert!(gen.status.success());
+    let data = generated(dir.path(), "leads.csv", "2500");
     // The generated leads with an unreadable budget every 300 leads.
     let text = std::fs::read_to_string(&data).expect("the leads");
     let mut broken = String::new();
@@ -327,7 +320,6 @@ fn explained_runs_are_the_same_whatever_the_threads() {
     }
     let broken_path = dir.path().join("broken.csv");
     std::fs::write(&broken_path, broken).expect("written");
-    let data = data.to_string_lossy().into_owned();
     let broken = broken_path.to_string_lossy().into_owned();
     let run = |threads: &str, format: &str, more: &[&str]| {
         let out = Command::cargo_bin("lq")

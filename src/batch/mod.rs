@@ -299,13 +299,7 @@ impl<'p> Batch<'p> {
                     format: *format,
                     columns,
                     as_of: self.as_of,
-                    // A line with its trace is about twenty times the
-                    // record's text: blocks of less text hold as much.
-                    block_bytes: if *explain {
-                        (self.block_bytes / parallel::TRACED_SHARE).max(1)
-                    } else {
-                        self.block_bytes
-                    },
+                    block_bytes: self.block_bytes,
                     explain: *explain,
                 };
                 let ran = parallel::run(&setup, &mut reader, self.threads, row_offset, |done| {

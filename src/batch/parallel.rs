@@ -39,11 +39,11 @@ use super::Flow;
 /// times (handing blocks over cost a tenth more CPU time).
 pub const BLOCK_BYTES: usize = 128 << 10;
 
-/// With traces (`--explain`), blocks hold this share of
-/// [`Setup::block_bytes`]: a record's line and trace are about twenty
-/// times its text, so a block's output stays about the size of an
-/// untraced block's, and so does the memory of the blocks in flight.
-pub const TRACED_SHARE: usize = 16;
+/// With traces (`--explain`), a block holds [`Setup::block_bytes`]
+/// divided by this: a record's line and trace are about twenty times its
+/// text, so a block's output stays about the size of an untraced block's,
+/// and so does the memory of the blocks in flight.
+const TRACED_SHARE: usize = 16;
 
 /// One parsed record, and why it is not a record when it is not.
 #[derive(Default)]
@@ -133,7 +133,8 @@ pub struct Setup<'a> {
     pub columns: &'a Columns,
     /// The evaluation date.
     pub as_of: i32,
-    /// The CSV text each block holds at least ([`BLOCK_BYTES`]).
+    /// The text each block holds at least ([`BLOCK_BYTES`]); with
+    /// traces, a sixteenth of it (`--explain` lines are long).
     pub block_bytes: usize,
     /// Each read record's trace ([`super::Lines::explain`]): in its
     /// NDJSON line, or in [`Done::explained`] beside CSV lines.
@@ -197,7 +198,10 @@ pub fn run<E>(
         drop(done_tx);
         drop(recycle_tx);
         // Reads on another thread; writes here, in input order.
-        let block_bytes = setup.block_bytes.max(1);
+        // A line with its trace is about twenty times its record's text:
+        // blocks of less text hold as much.
+        let share = if setup.explain { TRACED_SHARE } else { 1 };
+        let block_bytes = (setup.block_bytes / share).max(1);
         let reading = if started == 0 {
             None
         } else {
